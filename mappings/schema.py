@@ -1,0 +1,332 @@
+"""Marshmallow schemas for the content files; each ``load`` returns ``mappings.model`` objects.
+
+The schemas check the shape of one file. Cross-file checks (does this skill exist?) live in
+``mappings.loader`` because they need the whole folder.
+"""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from mappings import model
+
+CODE = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="must be lower-case words joined by '-'")
+LEVEL = validate.Range(model.MIN_LEVEL, model.MAX_LEVEL, error="must be a level from 1 to 4")
+URL = validate.URL(schemes={"http", "https"}, require_tld=True)
+
+
+def _code(**kwargs):
+    return fields.String(required=True, validate=CODE, **kwargs)
+
+
+def _text(**kwargs):
+    kwargs.setdefault("required", True)
+    return fields.String(validate=validate.Length(min=1), **kwargs)
+
+
+class _Strict(Schema):
+    """Unknown keys are errors: a typo in a key must not silently drop content."""
+
+    class Meta:
+        ordered = True
+
+
+def _unique(items, attr: str, what: str, field: str) -> None:
+    """Raise a ValidationError at ``field[index].attr`` for the first repeated value."""
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        value = getattr(item, attr)
+        if value in seen:
+            raise ValidationError({field: {index: {attr: [f"duplicate {what} '{value}'"]}}})
+        seen.add(value)
+
+
+class SkillSchema(_Strict):
+    code = _code()
+    name = _text()
+    description = _text()
+    device = fields.String(load_default="beide", validate=validate.OneOf(["laptop", "mobiel", "beide"]))
+    levels = fields.Dict(keys=fields.Integer(validate=LEVEL), values=_text(), required=True)
+
+    @validates_schema
+    def _four_levels(self, data, **kwargs):
+        levels = data.get("levels")
+        if levels is not None and set(levels) != set(model.LEVELS):
+            missing = sorted(set(model.LEVELS) - set(levels))
+            raise ValidationError(f"needs a descriptor for each of levels 1-4; missing {missing}", "levels")
+
+
+class ThemeSchema(_Strict):
+    code = _code()
+    name = _text()
+    description = _text()
+    skills = fields.List(fields.Nested(SkillSchema), required=True, validate=validate.Length(min=1))
+
+    @post_load
+    def _make(self, data, **kwargs):
+        skills = tuple(
+            model.Skill(
+                code=s["code"],
+                theme=data["code"],
+                name=s["name"],
+                description=s["description"],
+                device=s["device"],
+                levels=tuple(model.SkillLevel(lvl, s["levels"][lvl]) for lvl in sorted(s["levels"])),
+            )
+            for s in data["skills"]
+        )
+        return model.Theme(data["code"], data["name"], data["description"], skills)
+
+
+class CatalogueSchema(_Strict):
+    themes = fields.List(fields.Nested(ThemeSchema), required=True, validate=validate.Length(min=1))
+
+    @post_load
+    def _make(self, data, **kwargs):
+        themes = data["themes"]
+        _unique(themes, "code", "theme code", "themes")
+        seen: dict[str, str] = {}
+        for t_index, theme in enumerate(themes):
+            for s_index, skill in enumerate(theme.skills):
+                if skill.code in seen:
+                    raise ValidationError(
+                        {"themes": {t_index: {"skills": {s_index: {"code": [f"duplicate skill code '{skill.code}'"]}}}}}
+                    )
+                seen[skill.code] = theme.code
+        return {"themes": tuple(themes)}
+
+
+class RequirementSchema(_Strict):
+    skill = fields.String(validate=CODE)
+    theme = fields.String(validate=CODE)
+    min_level = fields.Integer(required=True, strict=True, validate=LEVEL)
+    mandatory = fields.Boolean(load_default=True)
+    recertify_months = fields.Integer(strict=True, validate=validate.Range(1, 120), load_default=None)
+
+    @validates_schema
+    def _skill_or_theme(self, data, **kwargs):
+        if ("skill" in data) == ("theme" in data):
+            raise ValidationError("give either 'skill' or 'theme', not both or neither", "skill")
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return model.Requirement(**data)
+
+
+class ProfileSchema(_Strict):
+    code = _code()
+    name = _text()
+    description = _text()
+    hr_codes = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
+    requirements = fields.List(fields.Nested(RequirementSchema), required=True, validate=validate.Length(min=1))
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return model.FunctionProfile(
+            code=data["code"],
+            name=data["name"],
+            description=data["description"],
+            requirements=tuple(data["requirements"]),
+            hr_codes=tuple(data["hr_codes"]),
+        )
+
+
+class ProfilesSchema(_Strict):
+    profiles = fields.List(fields.Nested(ProfileSchema), required=True, validate=validate.Length(min=1))
+
+    @post_load
+    def _make(self, data, **kwargs):
+        _unique(data["profiles"], "code", "profile code", "profiles")
+        return {"profiles": tuple(data["profiles"])}
+
+
+class ItemSkillSchema(_Strict):
+    skill = _code()
+    level = fields.Integer(required=True, strict=True, validate=LEVEL)
+    weight = fields.Float(load_default=1.0, validate=validate.Range(min=0, min_inclusive=False))
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return model.ItemSkill(**data)
+
+
+class OptionSchema(_Strict):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9]+$", error="must be a short code like 'a'"))
+    text = _text()
+    correct = fields.Boolean(load_default=False)
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return model.Option(**data)
+
+
+class ItemSchema(_Strict):
+    code = _code()
+    type = fields.Enum(model.ItemType, by_value=True, required=True)
+    prompt = _text()
+    options = fields.List(fields.Nested(OptionSchema), load_default=list)
+    steps = fields.List(_text(), load_default=list)
+    feedback = fields.String(load_default="")
+    skills = fields.List(fields.Nested(ItemSkillSchema), required=True, validate=validate.Length(min=1))
+
+    @validates_schema
+    def _fits_type(self, data, **kwargs):
+        kind, options, steps = data.get("type"), data.get("options", []), data.get("steps", [])
+        if kind in (model.ItemType.SINGLE, model.ItemType.MULTIPLE):
+            if not 2 <= len(options) <= 6:
+                raise ValidationError(f"a {kind.value} item needs 2 to 6 options", "options")
+            codes = [o.code for o in options]
+            if len(set(codes)) != len(codes):
+                raise ValidationError("option codes must be unique", "options")
+            correct = sum(o.correct for o in options)
+            if kind is model.ItemType.SINGLE and correct != 1:
+                raise ValidationError(f"a single item needs exactly one correct option, found {correct}", "options")
+            if kind is model.ItemType.MULTIPLE and correct < 1:
+                raise ValidationError("a multiple item needs at least one correct option", "options")
+        elif options:
+            raise ValidationError(f"a {kind.value} item has no options", "options")
+        if kind is model.ItemType.ORDERING:
+            if not 3 <= len(steps) <= 6:
+                raise ValidationError("an ordering item needs 3 to 6 steps", "steps")
+            if len(set(steps)) != len(steps):
+                raise ValidationError("steps must differ from each other", "steps")
+        elif steps:
+            raise ValidationError(f"a {kind.value} item has no steps" if kind else "steps need type ordering", "steps")
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return model.Item(
+            code=data["code"],
+            type=data["type"],
+            prompt=data["prompt"],
+            skills=tuple(data["skills"]),
+            options=tuple(data["options"]),
+            steps=tuple(data["steps"]),
+            feedback=data["feedback"],
+        )
+
+
+class TestSchema(_Strict):
+    code = _code()
+    title = _text()
+    application = _text()
+    function_level = _text()
+    description = _text()
+    minutes = fields.Integer(required=True, strict=True, validate=validate.Range(1, 60))
+    time_limit_minutes = fields.Integer(strict=True, validate=validate.Range(1, 240), load_default=None)
+    pass_ratio = fields.Float(load_default=0.7, validate=validate.Range(0, 1, min_inclusive=False))
+    profiles = fields.List(fields.String(validate=CODE), load_default=list)
+    items = fields.List(
+        fields.Nested(ItemSchema), required=True, validate=validate.Length(min=1, error="a test needs at least one item")
+    )
+
+    @post_load
+    def _make(self, data, **kwargs):
+        _unique(data["items"], "code", "item code", "items")
+        items = data.pop("items")
+        return model.DigiTest(items=tuple(items), **{**data, "profiles": tuple(data["profiles"])})
+
+
+class ResourceSchema(_Strict):
+    code = _code()
+    skill = _code()
+    kind = fields.Enum(model.ResourceKind, by_value=True, required=True)
+    title = _text()
+    text = fields.String(load_default="")
+    url = fields.String(validate=URL, load_default=None)
+    levels = fields.List(fields.Integer(strict=True, validate=LEVEL), load_default=lambda: list(model.LEVELS))
+
+    @validates_schema
+    def _needs_body(self, data, **kwargs):
+        if data.get("kind") is model.ResourceKind.TIP and not data.get("text"):
+            raise ValidationError("a tip needs a text", "text")
+        if data.get("kind") not in (None, model.ResourceKind.TIP) and not data.get("url"):
+            raise ValidationError(f"a {data['kind'].value} needs a url", "url")
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return model.LearningResource(**{**data, "levels": tuple(sorted(set(data["levels"])))})
+
+
+class ResourcesSchema(_Strict):
+    resources = fields.List(fields.Nested(ResourceSchema), required=True)
+
+    @post_load
+    def _make(self, data, **kwargs):
+        _unique(data["resources"], "code", "resource code", "resources")
+        return {"resources": tuple(data["resources"])}
+
+
+class HelpRuleSchema(_Strict):
+    code = _code()
+    trigger = fields.Enum(model.HelpTrigger, by_value=True, required=True)
+    description = _text()
+    level = fields.Integer(strict=True, validate=validate.Range(0, model.MAX_LEVEL), load_default=None)
+    themes = fields.List(fields.String(validate=CODE), load_default=list)
+    priority = fields.String(load_default="normaal", validate=validate.OneOf(["laag", "normaal", "hoog"]))
+
+    @validates_schema
+    def _level_for_threshold(self, data, **kwargs):
+        if data.get("trigger") is model.HelpTrigger.LEVEL_AT_MOST and data.get("level") is None:
+            raise ValidationError("a level_at_most rule needs a level", "level")
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return model.HelpRule(**{**data, "themes": tuple(data["themes"])})
+
+
+class HelpRulesSchema(_Strict):
+    rules = fields.List(fields.Nested(HelpRuleSchema), required=True)
+
+    @post_load
+    def _make(self, data, **kwargs):
+        _unique(data["rules"], "code", "rule code", "rules")
+        return {"help_rules": tuple(data["rules"])}
+
+
+class EarningRuleSchema(_Strict):
+    code = _code()
+    activity_kinds = fields.List(
+        fields.Enum(model.ActivityKind, by_value=True), required=True, validate=validate.Length(min=1)
+    )
+    min_hours = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    points = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    certificate = fields.Boolean(load_default=False)
+    period_months = fields.Integer(strict=True, load_default=12, validate=validate.Range(1, 120))
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return model.EarningRule(**{**data, "activity_kinds": tuple(data["activity_kinds"])})
+
+
+def _is_regex(value: str) -> None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValidationError(f"is not a valid regular expression: {exc}") from exc
+
+
+class RegistrySchema(_Strict):
+    code = _code()
+    name = _text()
+    pe_online_org_id = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1))
+    number_label = fields.String(load_default="Registratienummer")
+    number_pattern = fields.String(load_default=None, validate=_is_regex)
+    professions = fields.List(fields.String(validate=CODE), load_default=list)
+    rules = fields.List(fields.Nested(EarningRuleSchema), required=True, validate=validate.Length(min=1))
+
+    @post_load
+    def _make(self, data, **kwargs):
+        _unique(data["rules"], "code", "rule code", "rules")
+        return model.Registry(**{**data, "rules": tuple(data["rules"]), "professions": tuple(data["professions"])})
+
+
+class AccreditationSchema(_Strict):
+    registries = fields.List(fields.Nested(RegistrySchema), required=True)
+
+    @post_load
+    def _make(self, data, **kwargs):
+        _unique(data["registries"], "code", "registry code", "registries")
+        return {"registries": tuple(data["registries"])}

@@ -1,0 +1,43 @@
+"""Digitoets: the Flask service. ``create_app`` is wiring only."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from service.config import Settings
+from service.db import Database
+
+EXTENSION = "digitoets"
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
+    """Build the Flask app from ``settings`` (default: ``Settings.from_env()``).
+
+    ``database`` lets tests hand in a Database bound to a connection they roll back.
+
+    Raises:
+        ConfigurationError: when the environment is incomplete or wrong.
+    """
+    settings = settings or Settings.from_env()
+    settings.validate()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.resolved_secret_key(),
+        TESTING=settings.env == "testing",
+        DIGITOETS_SETTINGS=settings,
+    )
+    logging.getLogger("service").setLevel(settings.log_level)
+    app.extensions[EXTENSION] = database or Database(settings.resolved_database_url)
+
+    from service.web import errors, health
+
+    errors.init_app(app)
+    app.register_blueprint(health.bp)
+
+    from service import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,145 @@
+"""Typed settings read once from ``DIGITOETS_*`` environment variables.
+
+``Settings.from_env`` fails at start-up with the variable's name, so a misconfigured
+deployment never half-starts. Tests build ``Settings(...)`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from service.errors import ConfigurationError
+
+PREFIX = "DIGITOETS_"
+ENVIRONMENTS = ("development", "production", "testing")
+SUPPORTED_DATABASES = ("sqlite", "postgresql+psycopg")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment.
+
+    Every field is documented in the README and ``deploy/env.example``.
+    """
+
+    env: str = "development"
+    instance_path: Path = field(default_factory=lambda: Path("instance").resolve())
+    database_url: str | None = None  # None: SQLite file in the instance folder
+    secret_key: str | None = None  # None in development: generated once, kept in the instance folder
+    base_url: str = "http://127.0.0.1:5000"
+    content_path: Path | None = None  # None: the starter content shipped in mappings/content
+    lrs_endpoint: str | None = None
+    lrs_username: str | None = None
+    lrs_password: str | None = field(default=None, repr=False)
+    lrs_timeout: float = 10.0
+    lti_key_path: Path | None = None  # None: <instance>/lti-keys
+    dev_login: bool = False
+    default_locale: str = "nl"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from the environment.
+
+        Raises:
+            ConfigurationError: naming the variable that is missing or wrong.
+        """
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(PREFIX + name)
+            return value.strip() if value is not None and value.strip() != "" else None
+
+        kwargs: dict = {}
+        if (value := get("ENV")) is not None:
+            kwargs["env"] = value
+        if (value := get("INSTANCE_PATH")) is not None:
+            kwargs["instance_path"] = Path(value).resolve()
+        for name, attr in (
+            ("DATABASE_URL", "database_url"),
+            ("SECRET_KEY", "secret_key"),
+            ("BASE_URL", "base_url"),
+            ("LRS_ENDPOINT", "lrs_endpoint"),
+            ("LRS_USERNAME", "lrs_username"),
+            ("LRS_PASSWORD", "lrs_password"),
+            ("LOG_LEVEL", "log_level"),
+            ("DEFAULT_LOCALE", "default_locale"),
+        ):
+            if (value := get(name)) is not None:
+                kwargs[attr] = value
+        for name, attr in (("CONTENT_PATH", "content_path"), ("LTI_KEY_PATH", "lti_key_path")):
+            if (value := get(name)) is not None:
+                kwargs[attr] = Path(value).resolve()
+        if (value := get("LRS_TIMEOUT")) is not None:
+            try:
+                kwargs["lrs_timeout"] = float(value)
+            except ValueError:
+                raise ConfigurationError(f"{PREFIX}LRS_TIMEOUT must be a number of seconds, got {value!r}") from None
+        if (value := get("DEV_LOGIN")) is not None:
+            if value not in ("0", "1"):
+                raise ConfigurationError(f"{PREFIX}DEV_LOGIN must be 0 or 1, got {value!r}")
+            kwargs["dev_login"] = value == "1"
+        settings = cls(**kwargs)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Check the combination of values.
+
+        Raises:
+            ConfigurationError: naming the variable that is wrong.
+        """
+        if self.env not in ENVIRONMENTS:
+            raise ConfigurationError(f"{PREFIX}ENV must be one of {', '.join(ENVIRONMENTS)}, got {self.env!r}")
+        if self.env == "production" and not self.secret_key:
+            raise ConfigurationError(f"{PREFIX}SECRET_KEY is required when {PREFIX}ENV=production")
+        if self.env == "production" and self.dev_login:
+            raise ConfigurationError(f"{PREFIX}DEV_LOGIN=1 is refused when {PREFIX}ENV=production")
+        if self.secret_key is not None and len(self.secret_key) < 32:
+            raise ConfigurationError(f"{PREFIX}SECRET_KEY must be at least 32 characters long")
+        if self.database_url is not None:
+            scheme = self.database_url.split("://", 1)[0]
+            if "://" not in self.database_url or scheme not in SUPPORTED_DATABASES:
+                raise ConfigurationError(
+                    f"{PREFIX}DATABASE_URL must start with sqlite:// or postgresql+psycopg://, got scheme {scheme!r}"
+                )
+        for name, url in (("BASE_URL", self.base_url), ("LRS_ENDPOINT", self.lrs_endpoint)):
+            if url is not None:
+                parts = urlsplit(url)
+                if parts.scheme not in ("http", "https") or not parts.netloc:
+                    raise ConfigurationError(f"{PREFIX}{name} must be an http(s) URL, got {url!r}")
+        if self.lrs_timeout <= 0:
+            raise ConfigurationError(f"{PREFIX}LRS_TIMEOUT must be more than 0 seconds")
+        if self.default_locale not in ("nl", "en"):
+            raise ConfigurationError(f"{PREFIX}DEFAULT_LOCALE must be nl or en, got {self.default_locale!r}")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the instance folder."""
+        return self.database_url or f"sqlite:///{self.instance_path / 'digitoets.sqlite3'}"
+
+    @property
+    def resolved_content_path(self) -> Path:
+        return self.content_path or Path(__file__).resolve().parent.parent / "mappings" / "content"
+
+    @property
+    def resolved_lti_key_path(self) -> Path:
+        return self.lti_key_path or self.instance_path / "lti-keys"
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; in development one is generated once and kept in the instance folder."""
+        if self.secret_key:
+            return self.secret_key
+        if self.env == "production":  # validate() already refuses this; keep the guard local too
+            raise ConfigurationError(f"{PREFIX}SECRET_KEY is required when {PREFIX}ENV=production")
+        path = self.instance_path / "secret_key"
+        if not path.exists():
+            self.instance_path.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()

@@ -1,0 +1,44 @@
+"""All models, imported here so ``Base.metadata`` is complete for Alembic and the tests."""
+
+from service.models.accreditation import (
+    AccreditationRecord,
+    AccreditationRegistry,
+    AccreditedActivity,
+    EarningRule,
+    LearningHours,
+    RegistrationNumber,
+)
+from service.models.attempts import Attempt, AttemptStatus, CurrentSkillLevel, Response, SkillObservation
+from service.models.catalogue import (
+    ContentRelease,
+    FunctionProfile,
+    HelpRule,
+    LearningResource,
+    Requirement,
+    Skill,
+    SkillLevelDescriptor,
+    Theme,
+)
+from service.models.help_requests import CoachingSession, HelpRequest, HelpRequestStatus
+from service.models.lti import (
+    CourseMembership,
+    LtiContext,
+    LtiDeployment,
+    LtiLaunchState,
+    LtiRegistration,
+    LtiResourceLink,
+    RegistrationStatus,
+)
+from service.models.organisations import (
+    HelpRequestMode,
+    Location,
+    Organisation,
+    OrganisationFunctionCode,
+    ResultVisibility,
+    Team,
+)
+from service.models.outbox import IngestCursor, OutboxItem, OutboxKind, OutboxStatus
+from service.models.people import AssignmentSource, FunctionAssignment, Person, PersonRole, ToolRole
+from service.models.digitests import DigiTest, Item, ItemSkill, TestVersion, test_version_profiles
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,94 @@
+"""People, pseudonymous by default: keyed by the LMS issuer and subject, never by name."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base, UTCDateTime, utcnow
+from service.models._types import enum_type
+
+
+class ToolRole(enum.Enum):
+    """What a person may do in Digitoets; one person can hold several."""
+
+    EMPLOYEE = "employee"
+    COURSE_ADMIN = "course_admin"
+    ORG_ADMIN = "org_admin"
+    HR = "hr"
+    COACH = "coach"
+    ACCREDITATION = "accreditation"
+
+
+class AssignmentSource(enum.Enum):
+    """Where a person's function came from; a later, stronger source overrides a self-choice."""
+
+    LTI = "lti"
+    HR_IMPORT = "hr_import"
+    SELF_CHOSEN = "self_chosen"
+
+
+class Person(Base):
+    """An employee (or coach, HR officer...) of one organisation."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("organisation_id", "issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    #: the LMS issuer and ``sub`` claim; for demo and imported people an issuer of our own
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    #: stable random id used wherever the person leaves the tool (xAPI account name)
+    pseudonym: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation = relationship("Organisation")
+    team = relationship("Team")
+    roles: Mapped[list[PersonRole]] = relationship(back_populates="person", cascade="all, delete-orphan")
+    function_assignments: Mapped[list[FunctionAssignment]] = relationship(
+        back_populates="person", order_by="FunctionAssignment.valid_from", cascade="all, delete-orphan"
+    )
+
+    def has_role(self, role: ToolRole) -> bool:
+        return any(r.role is role for r in self.roles)
+
+
+class PersonRole(Base):
+    """A tool role held by a person, with who or what granted it."""
+
+    __tablename__ = "person_roles"
+    __table_args__ = (UniqueConstraint("person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[ToolRole] = mapped_column(enum_type(ToolRole, "tool_role"))
+    granted_by: Mapped[str] = mapped_column(String(64), default="lti")  # lti | custom | person:<id>
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="roles")
+
+
+class FunctionAssignment(Base):
+    """A dated function of a person; the open one (``valid_until`` is NULL) is current."""
+
+    __tablename__ = "function_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    function_profile_id: Mapped[int] = mapped_column(ForeignKey("function_profiles.id"))
+    source: Mapped[AssignmentSource] = mapped_column(enum_type(AssignmentSource, "assignment_source"))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    person: Mapped[Person] = relationship(back_populates="function_assignments")
+    profile = relationship("FunctionProfile")
