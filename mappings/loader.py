@@ -6,7 +6,7 @@ are collected before raising, so a content owner fixes them in one pass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +51,11 @@ def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
 class _Reader:
     root: Path
     problems: list[ContentProblem]
+    failed: set[str] = field(default_factory=set)
 
     def problem(self, file: str, path: str, reason: str) -> None:
         self.problems.append(ContentProblem(file, path, reason))
+        self.failed.add(file)
 
     def read(self, file: Path, loader: type[Schema]) -> Any | None:
         name = file.relative_to(self.root).as_posix()
@@ -119,8 +121,13 @@ def _check_references(bundle: model.ContentBundle, test_files: dict[str, model.D
     themes = {t.code for t in bundle.themes}
     profiles = {p.code for p in bundle.profiles}
 
+    # A file that did not load would make every reference to it look unknown: skip those.
+    catalogue_ok = "catalogue.yaml" not in reader.failed
+    profiles_ok = "profiles.yaml" not in reader.failed
+    source_ok = {"skill": catalogue_ok, "theme": catalogue_ok, "function profile": profiles_ok}
+
     def need(kind: str, code: str | None, known: set[str] | dict, file: str, path: str) -> None:
-        if code is not None and code not in known:
+        if code is not None and source_ok[kind] and code not in known:
             reader.problem(file, path, f"unknown {kind} '{code}'")
 
     for p_index, profile in enumerate(bundle.profiles):

@@ -48,6 +48,7 @@ class Attempt(Base):
     score_scaled: Mapped[float | None]
     passed: Mapped[bool | None]
 
+    organisation = relationship("Organisation")
     person = relationship("Person")
     test_version = relationship("TestVersion")
     function_profile = relationship("FunctionProfile")

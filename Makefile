@@ -1,0 +1,46 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is
+# installed from here (Python packages, npm packages, Debian packages), so a fresh clone works.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export DIGITOETS_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test install npm system-packages migrate content clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+npm: node_modules/.installed
+
+# Debian's chromium drives the browser tests (Playwright uses it; it downloads no browser).
+system-packages:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+migrate: install
+	$(BIN)/digitoets db upgrade
+
+content: migrate
+	$(BIN)/digitoets content load
+
+run: install npm content
+	DIGITOETS_ENV=development $(BIN)/digitoets run --host $(HOST) --port $(PORT)
+
+test: install npm system-packages
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis
