@@ -28,14 +28,24 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         SECRET_KEY=settings.resolved_secret_key(),
         TESTING=settings.env == "testing",
         DIGITOETS_SETTINGS=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        WTF_CSRF_TIME_LIMIT=None,  # a test may take a while; the token lives as long as the session
     )
     logging.getLogger("service").setLevel(settings.log_level)
     app.extensions[EXTENSION] = database or Database(settings.resolved_database_url)
 
-    from service.web import errors, health
+    from service.web import dev, employee, errors, health, i18n, security, templating
 
     errors.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(employee.bp)
+    if settings.dev_login:
+        app.register_blueprint(dev.bp)
 
     from service import cli
 

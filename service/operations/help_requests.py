@@ -1,0 +1,114 @@
+"""Help requests: from an employee's "ik wil hulp hierbij" or, when the organisation chose so, automatic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mappings import requirements as req
+from service import models as m
+from service.errors import ConflictError, InvalidInputError, NotFoundError
+from service.operations import domain, events
+
+OPEN_STATUSES = (m.HelpRequestStatus.NEW, m.HelpRequestStatus.CLAIMED, m.HelpRequestStatus.PLANNED)
+
+
+def open_request(session: Session, person: m.Person, skill: m.Skill) -> m.HelpRequest | None:
+    return session.scalar(
+        select(m.HelpRequest).where(
+            m.HelpRequest.person_id == person.id,
+            m.HelpRequest.skill_id == skill.id,
+            m.HelpRequest.status.in_(OPEN_STATUSES),
+        )
+    )
+
+
+def request_help(
+    session: Session,
+    person: m.Person,
+    attempt: m.Attempt,
+    skill_code: str,
+    consent_text: str,
+    now: datetime,
+    message: str | None = None,
+) -> tuple[m.HelpRequest, bool]:
+    """Create a help request (status new) for a skill the attempt showed below the level asked.
+
+    Asking again for the same skill while a request is open gives the open request back.
+
+    Returns:
+        (request, created)
+
+    Raises:
+        ConflictError: when the attempt is not scored yet.
+        InvalidInputError: when the skill was not below the level in this attempt, or no consent.
+    """
+    if attempt.status not in (m.AttemptStatus.SCORED, m.AttemptStatus.EXPIRED):
+        raise ConflictError("Je kunt hulp vragen als je toets klaar is.")
+    if not consent_text:
+        raise InvalidInputError("Geef eerst toestemming.", {"consent": ["Zet een vinkje om toestemming te geven."]})
+    observation = next((o for o in attempt.observations if o.skill.code == skill_code), None)
+    if observation is None:
+        raise InvalidInputError("Deze vaardigheid zat niet in deze toets.", {"skill": [f"onbekend: {skill_code}"]})
+    below = observation.required_level is not None and observation.level < observation.required_level
+    low_without_requirement = observation.required_level is None and observation.level <= 1
+    if not (below or low_without_requirement):
+        raise InvalidInputError(
+            "Voor deze vaardigheid heb je het niveau al gehaald.", {"skill": ["niveau gehaald"]}
+        )
+    existing = open_request(session, person, observation.skill)
+    if existing is not None:
+        return existing, False
+    request = m.HelpRequest(
+        organisation_id=person.organisation_id, person=person, skill=observation.skill, attempt_id=attempt.id,
+        consent_at=now, consent_text=consent_text, message=(message or "").strip()[:2000] or None, created_at=now,
+    )
+    session.add(request)
+    session.flush()
+    events.help_requested(session, request)
+    return request, True
+
+
+def create_automatic_requests(session: Session, attempt: m.Attempt, now: datetime) -> list[m.HelpRequest]:
+    """Apply the help rules to a scored attempt (organisations with automatic help requests)."""
+    statuses = [
+        req.RequirementStatus(
+            skill=o.skill.code, required=o.required_level, demonstrated=o.level,
+            status=req.Status.NOT_MET if o.level < o.required_level else req.Status.MET,
+            mandatory=True, expires_at=None,
+        )
+        for o in attempt.observations
+        if o.required_level is not None
+    ]
+    demonstrated = {o.skill.code: o.level for o in attempt.observations}
+    themes = {o.skill.code: o.skill.theme.code for o in attempt.observations}
+    rules = {r.code: r for r in session.scalars(select(m.HelpRule).where(m.HelpRule.active))}
+    created = []
+    for skill_code, rule in req.help_candidates(statuses, demonstrated, domain.domain_help_rules(session), themes):
+        skill = next(o.skill for o in attempt.observations if o.skill.code == skill_code)
+        if open_request(session, attempt.person, skill) is not None:
+            continue
+        request = m.HelpRequest(
+            organisation_id=attempt.organisation_id, person_id=attempt.person_id, skill=skill, attempt_id=attempt.id,
+            help_rule_id=rules[rule.code].id, priority=rule.priority, created_at=now,
+        )
+        session.add(request)
+        session.flush()
+        events.help_requested(session, request)
+        created.append(request)
+    return created
+
+
+def cancel_help_request(session: Session, person: m.Person, request_id: int, now: datetime) -> m.HelpRequest:
+    """The employee withdraws a request that a coach has not resolved yet."""
+    request = session.get(m.HelpRequest, request_id)
+    if request is None or request.person_id != person.id:
+        raise NotFoundError("Deze hulpvraag bestaat niet.")
+    if request.status not in OPEN_STATUSES:
+        raise ConflictError("Deze hulpvraag is al afgerond.")
+    request.status = m.HelpRequestStatus.CANCELLED
+    request.resolved_at = now
+    session.flush()
+    return request

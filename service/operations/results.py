@@ -1,0 +1,174 @@
+"""What an employee sees: the result of an attempt and their own overview."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mappings import model
+from mappings import requirements as req
+from service import models as m
+from service.operations import domain
+from service.operations.attempts import answers_of, required_levels
+from service.operations.help_requests import OPEN_STATUSES
+from service.operations.people import current_assignment
+
+
+@dataclass(frozen=True)
+class SkillLine:
+    """One skill on a result page or overview."""
+
+    code: str
+    name: str
+    theme: str
+    level: int | None  # None: not tested
+    required: int | None  # None: the function asks nothing for it
+    status: str  # met | not_met | not_tested | expired | extra (tested, not asked)
+    level_text: str  # descriptor of the level shown (or the next level to reach)
+    goal_text: str  # descriptor of the level asked
+    resources: tuple[model.LearningResource, ...] = ()
+    help_request: m.HelpRequest | None = None
+    can_ask_help: bool = False
+
+
+@dataclass(frozen=True)
+class ItemFeedback:
+    prompt: str
+    score: float
+    feedback: str
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    attempt: m.Attempt
+    title: str
+    profile_name: str | None
+    skills: tuple[SkillLine, ...]
+    items: tuple[ItemFeedback, ...]
+
+    @property
+    def below(self) -> list[SkillLine]:
+        return [s for s in self.skills if s.status == "not_met"]
+
+
+def _descriptors(session: Session, skill_ids) -> dict[tuple[int, int], str]:
+    rows = session.scalars(select(m.SkillLevelDescriptor).where(m.SkillLevelDescriptor.skill_id.in_(list(skill_ids))))
+    return {(r.skill_id, r.level): r.descriptor for r in rows}
+
+
+def _open_requests(session: Session, person_id: int) -> dict[int, m.HelpRequest]:
+    rows = session.scalars(
+        select(m.HelpRequest).where(m.HelpRequest.person_id == person_id, m.HelpRequest.status.in_(OPEN_STATUSES))
+    )
+    return {r.skill_id: r for r in rows}
+
+
+def attempt_result(session: Session, attempt: m.Attempt, now: datetime) -> AttemptResult:
+    """Per skill in the attempt: level shown against the function's level, tips and help."""
+    resources = domain.domain_resources(session)
+    observations = sorted(attempt.observations, key=lambda o: (o.skill.theme.position, o.skill.position))
+    texts = _descriptors(session, {o.skill_id for o in observations})
+    requests = _open_requests(session, attempt.person_id)
+    lines = []
+    for o in observations:
+        if o.required_level is None:
+            status = "extra"
+        else:
+            status = "met" if o.level >= o.required_level else "not_met"
+        goal = o.required_level
+        plan_below = o.level
+        fitting = tuple(
+            r for r in resources if r.skill == o.skill.code and any(lvl > plan_below for lvl in r.levels)
+        ) if status != "met" else ()
+        fitting = tuple(sorted(fitting, key=lambda r: r.kind is not model.ResourceKind.TIP))
+        lines.append(
+            SkillLine(
+                code=o.skill.code, name=o.skill.name, theme=o.skill.theme.name, level=o.level, required=goal,
+                status=status, level_text=texts.get((o.skill_id, max(o.level, 1)), ""),
+                goal_text=texts.get((o.skill_id, goal), "") if goal else "",
+                resources=fitting, help_request=requests.get(o.skill_id),
+                can_ask_help=(status == "not_met" or (status == "extra" and o.level <= 1)) and o.skill_id not in requests,
+            )
+        )
+    answers = {r.item_id: r.score for r in attempt.responses}
+    items = tuple(
+        ItemFeedback(prompt=i.prompt, score=answers.get(i.id) or 0.0, feedback=i.feedback)
+        for i in attempt.test_version.items
+    )
+    return AttemptResult(
+        attempt=attempt, title=attempt.test_version.title,
+        profile_name=attempt.function_profile.name if attempt.function_profile else None,
+        skills=tuple(lines), items=items,
+    )
+
+
+@dataclass
+class Overview:
+    profile: m.FunctionProfile | None
+    attempts: list[m.Attempt]
+    skills: list[SkillLine]
+    history: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
+    help_requests: list[m.HelpRequest] = field(default_factory=list)
+
+    @property
+    def met(self) -> int:
+        return sum(1 for s in self.skills if s.status == "met")
+
+    @property
+    def plan(self) -> list[SkillLine]:
+        return [s for s in self.skills if s.status in ("not_met", "not_tested", "expired") and s.resources]
+
+
+def person_overview(session: Session, person: m.Person, now: datetime) -> Overview:
+    """My tests and attempts, my levels over time against my function, my help requests and plan."""
+    assignment = current_assignment(person, now)
+    profile = assignment.profile if assignment else None
+    attempts = list(
+        session.scalars(select(m.Attempt).where(m.Attempt.person_id == person.id).order_by(m.Attempt.started_at.desc()))
+    )
+    observations = list(
+        session.scalars(
+            select(m.SkillObservation).where(m.SkillObservation.person_id == person.id)
+            .order_by(m.SkillObservation.observed_at)
+        )
+    )
+    history: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    for o in observations:
+        history[o.skill.code].append((o.observed_at, o.level))
+    current = {
+        c.skill.code: c for c in session.scalars(select(m.CurrentSkillLevel).where(m.CurrentSkillLevel.person_id == person.id))
+    }
+    required = required_levels(session, profile)
+    statuses = req.compare(
+        required, {code: req.Observation(c.level, c.observed_at) for code, c in current.items()}, now
+    )
+    plan = dict(req.development_plan(statuses, domain.domain_resources(session)))
+    skills = {s.code: s for s in session.scalars(select(m.Skill).where(m.Skill.code.in_(list(required) + list(current))))}
+    texts = _descriptors(session, {s.id for s in skills.values()})
+    requests = _open_requests(session, person.id)
+    lines = []
+    for status in sorted(statuses, key=lambda s: (skills[s.skill].theme.position, skills[s.skill].position)):
+        skill = skills[status.skill]
+        lines.append(
+            SkillLine(
+                code=skill.code, name=skill.name, theme=skill.theme.name, level=status.demonstrated,
+                required=status.required, status=status.status.value,
+                level_text=texts.get((skill.id, max(status.demonstrated or 1, 1)), ""),
+                goal_text=texts.get((skill.id, status.required), ""),
+                resources=tuple(plan.get(status.skill, ())), help_request=requests.get(skill.id),
+            )
+        )
+    open_requests = list(
+        session.scalars(
+            select(m.HelpRequest).where(m.HelpRequest.person_id == person.id).order_by(m.HelpRequest.created_at.desc())
+        )
+    )
+    return Overview(profile=profile, attempts=attempts, skills=lines, history=dict(history), help_requests=open_requests)
+
+
+def answers_for_resume(attempt: m.Attempt) -> dict[str, object]:
+    return answers_of(attempt)

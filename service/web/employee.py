@@ -1,0 +1,251 @@
+"""The employee's pages: choose a function, take a digi-toets, see the result, ask for help."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from service import models as m
+from service.errors import ConflictError, InvalidInputError, ServiceError
+from service.operations import attempts, help_requests, people, results
+from service.schemas.answers import SaveAnswerArgs, form_answer
+from service.web import current_db
+from service.web.auth import login_required, now, signed_in_person
+
+bp = Blueprint("employee", __name__)
+
+
+def _person(session) -> m.Person:
+    person = signed_in_person(session)
+    if person is None:
+        abort(401)
+    return person
+
+
+@bp.get("/")
+def home():
+    with current_db().begin() as session:
+        if signed_in_person(session) is not None:
+            return redirect(url_for("employee.tests"))
+    return render_template("home.html")
+
+
+@bp.get("/toetsen")
+@login_required
+def tests():
+    with current_db().begin() as session:
+        person = _person(session)
+        assignment = people.current_assignment(person, now())
+        if assignment is None:
+            return redirect(url_for("employee.choose_function", next=url_for("employee.tests")))
+        rows = session.scalars(select(m.DigiTest).where(m.DigiTest.active).order_by(m.DigiTest.application)).all()
+        mine = [t for t in rows if assignment.profile in t.current_version.profiles]
+        other = [t for t in rows if t not in mine]
+        latest = {}
+        for a in session.scalars(select(m.Attempt).where(m.Attempt.person_id == person.id).order_by(m.Attempt.started_at)):
+            latest[a.test_version.digi_test_id] = a
+        return render_template("tests.html", person=person, profile=assignment.profile, mine=mine, other=other, latest=latest)
+
+
+@bp.route("/functie", methods=["GET", "POST"])
+@login_required
+def choose_function():
+    target = request.args.get("next") or url_for("employee.tests")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("employee.tests")
+    with current_db().begin() as session:
+        person = _person(session)
+        profiles = people.active_profiles(session)
+        error = None
+        if request.method == "POST":
+            code = request.form.get("function", "")
+            try:
+                profile = people.get_profile(session, code)
+                people.assign_function(session, person, profile, m.AssignmentSource.SELF_CHOSEN, now())
+                return redirect(target)
+            except ServiceError as exc:
+                error = str(exc) if code else _("Kies je functie uit de lijst.")
+        current = people.current_assignment(person, now())
+        status = 422 if error else 200
+        return render_template("function.html", profiles=profiles, current=current, error=error, target=target), status
+
+
+@bp.post("/toetsen/<code>/start")
+@login_required
+def start(code: str):
+    with current_db().begin() as session:
+        person = _person(session)
+        if people.current_assignment(person, now()) is None:
+            return redirect(url_for("employee.choose_function", next=url_for("employee.tests")))
+        attempt, _created = attempts.start_attempt(session, person, code, now())
+        return redirect(url_for("employee.resume", registration=attempt.registration))
+
+
+@bp.get("/poging/<registration>")
+@login_required
+def resume(registration: str):
+    """Go to the first open question, so a reopened page carries on where the employee was."""
+    with current_db().begin() as session:
+        attempt = attempts.get_attempt(session, _person(session), registration)
+        if attempt.is_finished:
+            return redirect(url_for("employee.result", registration=registration))
+        answered = set(attempts.answers_of(attempt))
+        for index, item in enumerate(attempt.test_version.items, start=1):
+            if item.code not in answered:
+                return redirect(url_for("employee.question", registration=registration, number=index))
+        return redirect(url_for("employee.review", registration=registration))
+
+
+def _question_page(attempt, number: int, error: str | None = None, status: int = 200):
+    items = attempt.test_version.items
+    if not 1 <= number <= len(items):
+        abort(404)
+    item = items[number - 1]
+    shown = attempts.present(attempt, item)
+    answer = attempts.answers_of(attempt).get(item.code)
+    return (
+        render_template(
+            "question.html", attempt=attempt, item=shown, answer=answer, error=error,
+            answered=len(attempt.responses), now=now(),
+        ),
+        status,
+    )
+
+
+@bp.get("/poging/<registration>/vraag/<int:number>")
+@login_required
+def question(registration: str, number: int):
+    with current_db().begin() as session:
+        attempt = attempts.get_attempt(session, _person(session), registration)
+        if attempt.is_finished:
+            return redirect(url_for("employee.result", registration=registration))
+        return _question_page(attempt, number)
+
+
+@bp.post("/poging/<registration>/vraag/<int:number>")
+@login_required
+def answer(registration: str, number: int):
+    """Save the answer on this page, then go where the button said (next, previous, hand in)."""
+    with current_db().begin() as session:
+        attempt = attempts.get_attempt(session, _person(session), registration)
+        if attempt.is_finished:
+            flash(attempts.CLOSED_MESSAGE)
+            return redirect(url_for("employee.result", registration=registration))
+        items = attempt.test_version.items
+        if not 1 <= number <= len(items):
+            abort(404)
+        shown = attempts.present(attempt, items[number - 1])
+        try:
+            value = form_answer(shown, request.form)
+            if value is not None:
+                attempts.save_answer(session, attempt, shown.code, value, now())
+        except InvalidInputError as exc:
+            return _question_page(attempt, number, error=str(exc), status=422)
+        except ConflictError as exc:
+            flash(str(exc))
+            return redirect(url_for("employee.review", registration=registration))
+    go = request.form.get("go", "next")
+    if go == "previous" and number > 1:
+        return redirect(url_for("employee.question", registration=registration, number=number - 1))
+    if go == "next" and number < len(items):
+        return redirect(url_for("employee.question", registration=registration, number=number + 1))
+    return redirect(url_for("employee.review", registration=registration))
+
+
+@bp.post("/poging/<registration>/antwoord")
+@login_required
+def autosave(registration: str):
+    """Save one answer as it is given (the page's script calls this on every change)."""
+    args = SaveAnswerArgs().load(request.get_json(silent=True) or {})
+    with current_db().begin() as session:
+        attempt = attempts.get_attempt(session, _person(session), registration)
+        response = attempts.save_answer(session, attempt, args["item"], args["value"], now())
+        return jsonify(item=args["item"], saved_at=response.answered_at.isoformat()), 200
+
+
+@bp.get("/poging/<registration>/inleveren")
+@login_required
+def review(registration: str):
+    with current_db().begin() as session:
+        attempt = attempts.get_attempt(session, _person(session), registration)
+        if attempt.is_finished:
+            return redirect(url_for("employee.result", registration=registration))
+        answered = attempts.answers_of(attempt)
+        open_numbers = [i for i, item in enumerate(attempt.test_version.items, 1) if item.code not in answered]
+        return render_template("review.html", attempt=attempt, open_numbers=open_numbers)
+
+
+@bp.post("/poging/<registration>/inleveren")
+@login_required
+def submit(registration: str):
+    """Hand in; store first, score in a second transaction (a scoring failure loses no answer)."""
+    with current_db().begin() as session:
+        attempt = attempts.get_attempt(session, _person(session), registration)
+        attempts.submit_attempt(session, attempt, now())
+    with current_db().begin() as session:
+        attempt = attempts.get_attempt(session, _person(session), registration)
+        attempts.score_attempt(session, attempt, now())
+    return redirect(url_for("employee.result", registration=registration))
+
+
+@bp.get("/poging/<registration>/resultaat")
+@login_required
+def result(registration: str):
+    with current_db().begin() as session:
+        person = _person(session)
+        attempt = attempts.get_attempt(session, person, registration)
+        if not attempt.is_finished:
+            return redirect(url_for("employee.resume", registration=registration))
+        if attempt.status is m.AttemptStatus.SUBMITTED:  # scoring did not finish earlier: do it now
+            attempts.score_attempt(session, attempt, now())
+        outcome = results.attempt_result(session, attempt, now())
+        return render_template("result.html", result=outcome, organisation=person.organisation)
+
+
+@bp.post("/poging/<registration>/hulp")
+@login_required
+def ask_help(registration: str):
+    with current_db().begin() as session:
+        person = _person(session)
+        attempt = attempts.get_attempt(session, person, registration)
+        consent = _("Ik geef toestemming dat een digicoach mijn resultaat voor deze vaardigheid ziet en contact met mij opneemt.")
+        if request.form.get("consent") != "yes":
+            flash(_("Zet een vinkje bij toestemming. Dan kan een digicoach je helpen."), "error")
+            return redirect(url_for("employee.result", registration=registration, _anchor="hulp"))
+        _request, created = help_requests.request_help(
+            session, person, attempt, request.form.get("skill", ""), consent, now(), request.form.get("message")
+        )
+        flash(_("Je hulpvraag is verstuurd. Een digicoach neemt contact met je op.") if created
+              else _("Je had hier al om hulp gevraagd. Een digicoach neemt contact met je op."))
+    return redirect(url_for("employee.result", registration=registration, _anchor="hulp"))
+
+
+@bp.get("/mijn-overzicht")
+@login_required
+def overview():
+    with current_db().begin() as session:
+        person = _person(session)
+        data = results.person_overview(session, person, now())
+        return render_template("overview.html", overview=data, person=person)
+
+
+@bp.post("/hulpvragen/<int:request_id>/intrekken")
+@login_required
+def withdraw_help(request_id: int):
+    with current_db().begin() as session:
+        help_requests.cancel_help_request(session, _person(session), request_id, now())
+    flash(_("Je hulpvraag is ingetrokken."))
+    return redirect(url_for("employee.overview"))
+
+
+@bp.get("/taal/<code>")
+def language(code: str):
+    from flask import session as cookie
+
+    from service.web.i18n import LANG_KEY, LOCALES
+
+    if code in LOCALES:
+        cookie[LANG_KEY] = code
+    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("employee.home")
+    return redirect(target)

@@ -1,0 +1,24 @@
+"""Dutch by default, English available. Texts are written in Dutch (B1) in the templates and
+code, wrapped in ``_()``; ``service/translations/en`` holds the English catalogue."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel
+
+LOCALES = ("nl", "en")
+LANG_KEY = "lang"
+
+
+def select_locale() -> str:
+    chosen = session.get(LANG_KEY)
+    if chosen in LOCALES:
+        return chosen
+    if request and request.args.get("lang") in LOCALES:
+        return request.args["lang"]
+    return current_app.config["DIGITOETS_SETTINGS"].default_locale
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    Babel(app, locale_selector=select_locale, default_domain="messages")

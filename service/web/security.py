@@ -1,0 +1,59 @@
+"""Security headers, CSRF and framing: pages work inside the LMS iframe and in a new window.
+
+``frame-ancestors`` lists the origins of the registered LMSs instead of a blanket deny, so an
+LMS can embed the tool and a stranger's site cannot.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
+
+from service import models as m
+
+csrf = CSRFProtect()
+
+
+def _origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def lms_origins(session) -> list[str]:
+    """Origins of every active LMS registration (issuer and login URL may differ)."""
+    rows = session.execute(
+        select(m.LtiRegistration.issuer, m.LtiRegistration.auth_login_url).where(
+            m.LtiRegistration.status == m.RegistrationStatus.ACTIVE
+        )
+    )
+    origins = {o for row in rows for o in map(_origin, row) if o}
+    return sorted(origins)
+
+
+def content_security_policy(origins: list[str]) -> str:
+    ancestors = " ".join(["'self'", *origins])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"form-action {ancestors}; base-uri 'none'; object-src 'none'; frame-ancestors {ancestors}"
+    )
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        from service.web import current_db
+
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            with current_db().begin() as session:
+                origins = lms_origins(session)
+            response.headers["Content-Security-Policy"] = content_security_policy(origins)
+        return response

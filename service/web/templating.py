@@ -1,0 +1,61 @@
+"""Values every template may use: the locale, level and status names, the privacy statement."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from service import models as m
+from service.web import current_settings
+
+
+def level_names() -> dict[int, str]:
+    return {1: _("met hulp"), 2: _("zelfstandig"), 3: _("vaardig"), 4: _("kan anderen uitleggen")}
+
+
+def self_rating_labels() -> list[str]:
+    """The four fixed answers of a self-rating, in the order of mappings.scoring.SELF_RATING_LABELS."""
+    return [_("Kan ik nog niet"), _("Kan ik met hulp"), _("Kan ik zelfstandig"), _("Kan ik anderen uitleggen")]
+
+
+def help_status_names() -> dict[str, str]:
+    return {
+        "new": _("verstuurd"), "claimed": _("een digicoach heeft je vraag opgepakt"),
+        "planned": _("er is een afspraak gepland"), "resolved": _("afgerond"), "cancelled": _("ingetrokken"),
+    }
+
+
+def privacy_lines(org: m.Organisation) -> list[str]:
+    """Plain sentences on who can see what, following the organisation's privacy settings."""
+    lines = [_("Jij ziet altijd je eigen resultaten.")]
+    group = org.min_group_size
+    if org.result_visibility is m.ResultVisibility.EMPLOYEE_ONLY:
+        lines.append(_("HR en je leidinggevende zien geen resultaten van jou alleen. Ze zien alleen cijfers van groepen van minstens %(n)s mensen.", n=group))
+    elif org.result_visibility is m.ResultVisibility.MANAGER:
+        lines.append(_("Je leidinggevende ziet je niveau per vaardigheid. HR ziet alleen cijfers van groepen van minstens %(n)s mensen.", n=group))
+    else:
+        lines.append(_("HR en je leidinggevende zien je niveau per vaardigheid."))
+    if org.help_request_mode is m.HelpRequestMode.OPT_IN:
+        lines.append(_("Een digicoach ziet je resultaat alleen voor een vaardigheid waarvoor jij hulp vraagt."))
+    else:
+        lines.append(_("Is je niveau lager dan je functie vraagt? Dan maakt Digitoets zelf een hulpvraag voor een digicoach. Die ziet dan je resultaat voor die vaardigheid."))
+    if org.store_personal_data:
+        lines.append(_("We bewaren je naam en e-mailadres uit de leeromgeving."))
+    else:
+        lines.append(_("We bewaren je naam en e-mailadres niet. Je resultaten staan onder een nummer."))
+    lines.append(_("Je toetsantwoorden worden na %(months)s maanden verwijderd.", months=org.retention_months))
+    return lines
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _globals():
+        return {
+            "current_locale": str(get_locale() or "nl"),
+            "level_names": level_names(),
+            "self_rating_labels": self_rating_labels(),
+            "help_status_names": help_status_names(),
+            "privacy_lines": privacy_lines,
+            "dev_login_enabled": current_settings().dev_login,
+        }
