@@ -1,0 +1,1 @@
+"""Helpers shared by test packages (real peers started on loopback)."""

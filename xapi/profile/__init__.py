@@ -1,0 +1,1 @@
+"""Data package holding the Digitoets xAPI Profile (digitoets.jsonld)."""
