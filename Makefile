@@ -35,6 +35,7 @@ migrate: install
 
 content: migrate
 	$(BIN)/digitoets content load
+	$(BIN)/digitoets demo seed
 
 run: install npm content
 	DIGITOETS_ENV=development $(BIN)/digitoets run --host $(HOST) --port $(PORT)

@@ -34,7 +34,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         WTF_CSRF_TIME_LIMIT=None,  # a test may take a while; the token lives as long as the session
     )
     logging.getLogger("service").setLevel(settings.log_level)
-    app.extensions[EXTENSION] = database or Database(settings.resolved_database_url)
+    database = database or Database(settings.resolved_database_url)
+    database.configure(base_url=settings.base_url)
+    app.extensions[EXTENSION] = database
 
     from service.web import dev, employee, errors, health, i18n, security, templating
 

@@ -99,6 +99,10 @@ class Database:
         else:
             self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 
+    def configure(self, **info) -> None:
+        """Values every session carries in ``session.info`` (the deployment's base URL, say)."""
+        self.sessionmaker.configure(info={**self.sessionmaker.kw.get("info", {}), **info})
+
     @contextmanager
     def begin(self) -> Iterator[Session]:
         """A session in a transaction: commit on success, roll back on any exception."""

@@ -25,6 +25,7 @@ from service.db import Base, Database, make_engine
 from service.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.support.web"]
 FIXTURE_CONTENT = ROOT / "tests" / "fixtures" / "content"
 STARTER_CONTENT = ROOT / "mappings" / "content"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -6,9 +6,10 @@ gets overwritten, so every figure an administrator exports can be traced back.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, utcnow
@@ -113,6 +114,7 @@ class AccreditationRecord(Base):
     __tablename__ = "accreditation_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     earning_rule_id: Mapped[int] = mapped_column(ForeignKey("earning_rules.id"))
     hours: Mapped[float] = mapped_column(Numeric(6, 2, asdecimal=False))

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from service import models as m
 from service.operations.people import assign_function, find_or_create_person, grant_role
 
-DEMO_ISSUER = "urn:digitoets:dev-login"
+#: an IRL, since it becomes the xAPI account homePage; .invalid never resolves
+DEMO_ISSUER = "https://dev-login.digitoets.invalid"
 DEMO_SLUG = "demo"
 
 

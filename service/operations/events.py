@@ -1,19 +1,174 @@
-"""Side effects of product events, written to the outbox in the event's own transaction."""
+"""Side effects of product events, written to the outbox in the event's own transaction.
+
+Each event becomes one or more xAPI statements, built and validated now (building is slow
+and an invalid statement must fail the event, not the forwarder later) and stored as JSON
+in ``outbox_items``. The forwarder delivers them after commit. Statement ids are
+deterministic, so writing the same event twice adds nothing.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import models as m
+from xapi import events as xe
+from xapi.statements import StatementBuilder
+
+BASE_URL_KEY = "base_url"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+_builders: dict[str, StatementBuilder] = {}
+
+
+def builder(session: Session) -> StatementBuilder:
+    """The statement builder for the deployment's base URL (kept in ``session.info``)."""
+    base = session.info.get(BASE_URL_KEY, DEFAULT_BASE_URL)
+    if base not in _builders:
+        _builders[base] = StatementBuilder(base)
+    return _builders[base]
+
+
+def enqueue(session: Session, organisation_id: int, statements: list[dict]) -> int:
+    """Add statements to the outbox unless their id is already there; returns how many were new."""
+    ids = [s["id"] for s in statements]
+    known = set(
+        session.scalars(
+            select(m.OutboxItem.dedupe_key).where(m.OutboxItem.kind == m.OutboxKind.XAPI, m.OutboxItem.dedupe_key.in_(ids))
+        )
+    )
+    fresh = [s for s in statements if s["id"] not in known]
+    session.add_all(
+        m.OutboxItem(organisation_id=organisation_id, kind=m.OutboxKind.XAPI, dedupe_key=s["id"], payload=s) for s in fresh
+    )
+    session.flush()
+    return len(fresh)
+
+
+def actor(person: m.Person) -> xe.Actor:
+    """Pseudonymous account by default; e-mail and name only when the organisation says so."""
+    org = person.organisation
+    share = org.xapi_identify_by_email and org.store_personal_data
+    return xe.Actor(
+        home_page=person.issuer,
+        name=str(person.pseudonym),
+        display_name=person.name if share else None,
+        mbox=person.email if share and person.email else None,
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "onbekend"
+
+
+def test_ref(version: m.TestVersion, profile: m.FunctionProfile | None) -> xe.TestRef:
+    return xe.TestRef(
+        code=version.test.code,
+        version=str(version.number),
+        title=version.title,
+        application=_slug(version.test.application),
+        application_name=version.test.application,
+        function_profile=profile.code if profile else None,
+        function_profile_name=profile.name if profile else None,
+    )
+
+
+def attempt_ref(attempt: m.Attempt) -> xe.AttemptRef:
+    return xe.AttemptRef(
+        registration=attempt.registration,
+        tenant=attempt.organisation.slug,
+        test=test_ref(attempt.test_version, attempt.function_profile),
+        learner=actor(attempt.person),
+        started_at=attempt.started_at,
+    )
 
 
 def attempt_started(session: Session, attempt: m.Attempt) -> None:
-    """Record that an attempt was launched and initialised."""
+    """The attempt was launched and initialised."""
+    ref = attempt_ref(attempt)
+    build = builder(session)
+    enqueue(session, attempt.organisation_id, [build.attempt_launched(ref), build.attempt_initialized(ref)])
+
+
+def _interaction(item: m.Item) -> tuple[xe.InteractionRef, dict[str, str]]:
+    """The item as an xAPI interaction, and a map from step text to its code (ordering)."""
+    skill = item.skills[0].skill.code if item.skills else None
+    if item.type == "ordering":
+        steps = item.data.get("steps", [])
+        codes = {step: f"stap-{n}" for n, step in enumerate(steps, start=1)}
+        choices = tuple((codes[s], s) for s in steps)
+        return xe.InteractionRef(item.code, "ordering", item.prompt, choices, tuple(codes.values()), skill), codes
+    options = item.data.get("options", [])
+    choices = tuple((o["code"], o["text"]) for o in options)
+    correct = tuple(o["code"] for o in options if o.get("correct"))
+    return xe.InteractionRef(item.code, item.type, item.prompt, choices, correct, skill), {}
+
+
+def _response_codes(item: m.Item, value, step_codes: dict[str, str]) -> tuple[str, ...]:
+    from xapi.vocabulary import SELF_RATING_SCALE
+
+    if item.type == "self_rating":
+        return (SELF_RATING_SCALE[int(value)][0],)
+    if item.type == "ordering":
+        steps = item.data.get("steps", [])
+        return tuple(step_codes[steps[v] if isinstance(v, int) else v] for v in value)
+    if item.type == "multiple":
+        return tuple(value)
+    return (value,)
 
 
 def attempt_scored(session: Session, attempt: m.Attempt, result) -> None:
-    """Record the answers, the completion, the judgement and the per-skill levels."""
+    """Answers, completion, pass/fail, the level per skill, and the end of the session."""
+    ref = attempt_ref(attempt)
+    build = builder(session)
+    finished = attempt.submitted_at or attempt.scored_at
+    statements = []
+    for response in sorted(attempt.responses, key=lambda r: r.item.position):
+        interaction, codes = _interaction(response.item)
+        answer = xe.Answer(interaction, _response_codes(response.item, response.answer["value"], codes), response.answered_at)
+        statements.append(build.item_answered(ref, answer))
+    outcome = xe.AttemptOutcome(
+        score_raw=result.raw, score_min=0.0, score_max=float(result.max_score), passed=result.passed,
+        duration=finished - attempt.started_at, finished_at=finished,
+    )
+    statements += [build.attempt_completed(ref, outcome), build.attempt_judged(ref, outcome)]
+    for observation in attempt.observations:
+        statements.append(
+            build.skill_scored(
+                ref,
+                xe.SkillResult(
+                    skill_code=observation.skill.code, skill_name=observation.skill.name,
+                    demonstrated_level=observation.level, max_level=4,
+                    required_level=observation.required_level, scored_at=attempt.scored_at or finished,
+                ),
+            )
+        )
+    statements.append(build.attempt_terminated(ref, attempt.scored_at or finished, finished - attempt.started_at))
+    enqueue(session, attempt.organisation_id, statements)
+
+
+def help_request_ref(request: m.HelpRequest) -> xe.HelpRequestRef:
+    attempt = Session.object_session(request).get(m.Attempt, request.attempt_id) if request.attempt_id else None
+    return xe.HelpRequestRef(
+        id=str(request.uuid),
+        learner=actor(request.person),
+        tenant=request.person.organisation.slug,
+        skill_code=request.skill.code,
+        test=test_ref(attempt.test_version, attempt.function_profile) if attempt else None,
+        attempt_registration=attempt.registration if attempt else None,
+    )
 
 
 def help_requested(session: Session, request: m.HelpRequest) -> None:
-    """Record a new help request."""
+    """A help request was created (by the employee or by a help rule)."""
+    enqueue(session, request.organisation_id, [builder(session).help_requested(help_request_ref(request), request.created_at)])
+
+
+def help_claimed(session: Session, request: m.HelpRequest, coach: m.Person, at: datetime) -> None:
+    enqueue(session, request.organisation_id, [builder(session).help_claimed(help_request_ref(request), actor(coach), at)])
+
+
+def help_resolved(session: Session, request: m.HelpRequest, coach: m.Person, at: datetime) -> None:
+    enqueue(session, request.organisation_id, [builder(session).help_resolved(help_request_ref(request), actor(coach), at)])

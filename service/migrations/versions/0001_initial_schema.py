@@ -401,6 +401,7 @@ def upgrade() -> None:
 
     op.create_table('accreditation_records',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.Uuid(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('earning_rule_id', sa.Integer(), nullable=False),
     sa.Column('hours', sa.Numeric(precision=6, scale=2, asdecimal=False), nullable=False),
@@ -415,7 +416,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['earning_rule_id'], ['earning_rules.id'], name=op.f('fk_accreditation_records_earning_rule_id_earning_rules')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_accreditation_records_person_id_people'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accreditation_records')),
-    sa.UniqueConstraint('certificate_code', name=op.f('uq_accreditation_records_certificate_code'))
+    sa.UniqueConstraint('certificate_code', name=op.f('uq_accreditation_records_certificate_code')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_accreditation_records_uuid'))
     )
     with op.batch_alter_table('accreditation_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accreditation_records_person_id'), ['person_id'], unique=False)
@@ -525,6 +527,7 @@ def upgrade() -> None:
     )
     op.create_table('help_requests',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.Uuid(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('skill_id', sa.Integer(), nullable=False),
@@ -546,7 +549,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_help_requests_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_help_requests_person_id_people'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['skill_id'], ['skills.id'], name=op.f('fk_help_requests_skill_id_skills')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_help_requests'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_help_requests')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_help_requests_uuid'))
     )
     with op.batch_alter_table('help_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_help_requests_organisation_id'), ['organisation_id'], unique=False)
@@ -587,6 +591,7 @@ def upgrade() -> None:
 
     op.create_table('coaching_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.Uuid(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('help_request_id', sa.Integer(), nullable=True),
     sa.Column('coach_id', sa.Integer(), nullable=False),
@@ -600,7 +605,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['help_request_id'], ['help_requests.id'], name=op.f('fk_coaching_sessions_help_request_id_help_requests'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_coaching_sessions_organisation_id_organisations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_coaching_sessions_person_id_people'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_coaching_sessions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_coaching_sessions')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_coaching_sessions_uuid'))
     )
     with op.batch_alter_table('coaching_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_coaching_sessions_organisation_id'), ['organisation_id'], unique=False)

@@ -1,4 +1,4 @@
-"""The ``digitoets`` command: Flask CLI groups, thin wrappers around operations."""
+"""`digitoets content`: validate and load the content files."""
 
 from __future__ import annotations
 
@@ -6,41 +6,14 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup
 
 from mappings.errors import ContentError
 from mappings.loader import load_folder
-from service import migrate
-from service.errors import ConfigurationError
+from service.cli.common import current_database, current_settings
 from service.operations.content import load_content
 
-db_cli = AppGroup("db", help="Create and migrate the database.")
 content_cli = AppGroup("content", help="Validate and load content files (skills, profiles, tests).")
-
-
-def _db():
-    from service.web import current_db
-
-    return current_db()
-
-
-@db_cli.command("upgrade")
-@click.argument("revision", default="head")
-def db_upgrade(revision: str) -> None:
-    """Migrate the database to REVISION (default: the newest)."""
-    db = _db()
-    migrate.upgrade(db.url, revision, engine=db.engine)
-    click.echo(f"Database ({db.engine.dialect.name}) is at revision {revision}.")
-
-
-@db_cli.command("downgrade")
-@click.argument("revision")
-def db_downgrade(revision: str) -> None:
-    """Migrate the database back to REVISION."""
-    db = _db()
-    migrate.downgrade(db.url, revision, engine=db.engine)
-    click.echo(f"Database ({db.engine.dialect.name}) is at revision {revision}.")
 
 
 def _read(path: Path):
@@ -54,7 +27,7 @@ def _read(path: Path):
 
 
 def _default_content() -> Path:
-    return current_app.config["DIGITOETS_SETTINGS"].resolved_content_path
+    return current_settings().resolved_content_path
 
 
 @content_cli.command("validate", with_appcontext=False)
@@ -76,7 +49,7 @@ def content_load(path: Path | None) -> None:
     """Load the content folder PATH (default: configured content) into the database, all or nothing."""
     path = path or _default_content()
     bundle = _read(path)
-    with _db().begin() as session:
+    with current_database().begin() as session:
         summary = load_content(session, bundle)
     if not summary.changed:
         click.echo(f"{path}: nothing changed.")
@@ -88,22 +61,3 @@ def content_load(path: Path | None) -> None:
         click.echo(f"new test version: {version}")
 
 
-def init_app(app: Flask) -> None:
-    for group in (db_cli, content_cli):
-        app.cli.add_command(group)
-
-
-def _create_app():
-    from service import create_app
-
-    return create_app()
-
-
-def main() -> None:
-    """Entry point of the ``digitoets`` console script."""
-    try:
-        cli = FlaskGroup(create_app=_create_app, help="Digitoets: digital skills tests for Dutch care, as an LTI tool.")
-        cli.main(prog_name="digitoets")
-    except ConfigurationError as exc:
-        click.echo(f"Configuration error: {exc}", err=True)
-        sys.exit(2)

@@ -1,4 +1,7 @@
-"""Fixtures for the employee pages: content loaded, people to sign in as, CSRF-aware posting."""
+"""Fixtures for the employee flow: content loaded, people to sign in as, CSRF-aware posting.
+
+Registered for every test through ``pytest_plugins`` in tests/conftest.py.
+"""
 
 from __future__ import annotations
 

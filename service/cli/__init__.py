@@ -1,0 +1,37 @@
+"""The ``digitoets`` command: Flask CLI groups, thin wrappers around operations."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from service.errors import ConfigurationError
+
+
+def init_app(app: Flask) -> None:
+    from service.cli.content import content_cli
+    from service.cli.db import db_cli
+    from service.cli.demo import demo_cli
+    from service.cli.xapi import xapi_cli
+
+    for group in (db_cli, content_cli, demo_cli, xapi_cli):
+        app.cli.add_command(group)
+
+
+def _create_app():
+    from service import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the ``digitoets`` console script."""
+    try:
+        cli = FlaskGroup(create_app=_create_app, help="Digitoets: digital skills tests for Dutch care, as an LTI tool.")
+        cli.main(prog_name="digitoets")
+    except ConfigurationError as exc:
+        click.echo(f"Configuration error: {exc}", err=True)
+        sys.exit(2)

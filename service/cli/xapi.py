@@ -1,0 +1,114 @@
+"""`digitoets xapi`: forward the outbox to the LRS, look at and retry dead letters."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import click
+from flask.cli import AppGroup
+
+from service.cli.common import current_database, current_settings, now
+from service.operations import outbox
+from xapi.client import LRSClient
+
+xapi_cli = AppGroup("xapi", help="Send xAPI statements to the LRS and read them back.")
+
+
+def default_target() -> outbox.LrsTarget | None:
+    settings = current_settings()
+    if not settings.lrs_endpoint:
+        return None
+    return outbox.LrsTarget(settings.lrs_endpoint, settings.lrs_username, settings.lrs_password)
+
+
+class ClientPool:
+    """One keep-alive client per LRS target, reused across batches."""
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self.clients: dict[outbox.LrsTarget, LRSClient] = {}
+
+    def __call__(self, target: outbox.LrsTarget) -> LRSClient:
+        if target not in self.clients:
+            self.clients[target] = LRSClient(
+                target.endpoint, target.username, target.password, timeout=(3.05, self.timeout)
+            )
+        return self.clients[target]
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+@xapi_cli.command("forward")
+@click.option("--loop", is_flag=True, help="Keep running; stop cleanly on SIGTERM or Ctrl-C.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
+@click.option("--batch-size", default=outbox.DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 1000))
+def forward(loop: bool, interval: float, batch_size: int) -> None:
+    """Send pending statements to each organisation's LRS (once, or as a worker with --loop)."""
+    stopping = {"flag": False}
+
+    def stop(_signum, _frame):
+        stopping["flag"] = True
+
+    previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
+    pool = ClientPool(current_settings().lrs_timeout)
+    total = outbox.ForwardReport()
+    try:
+        while True:
+            report = outbox.forward(
+                current_database(), default_target(), pool, batch_size=batch_size,
+                should_stop=lambda: stopping["flag"],
+            )
+            total.add(report)
+            if not loop or stopping["flag"]:
+                break
+            deadline = time.monotonic() + interval
+            while time.monotonic() < deadline and not stopping["flag"]:
+                time.sleep(0.1)
+    finally:
+        pool.close()
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
+    click.echo(
+        f"delivered {total.delivered}, rejected {total.rejected}, conflicts {total.conflicts}, "
+        f"waiting {total.deferred} (in {total.batches} batches)"
+    )
+
+
+@xapi_cli.command("status")
+def status() -> None:
+    """Count statements per organisation and state (pending ones wait for an LRS)."""
+    with current_database().begin() as session:
+        counts = outbox.outbox_counts(session)
+    if not counts:
+        click.echo("The outbox is empty.")
+    for (slug, state), count in sorted(counts.items()):
+        click.echo(f"{slug}\t{state}\t{count}")
+    if default_target() is None:
+        click.echo("No default LRS configured (DIGITOETS_LRS_ENDPOINT): statements of organisations "
+                   "without their own LRS wait in the outbox.")
+
+
+@xapi_cli.command("dead-letters")
+def dead_letters() -> None:
+    """List statements the LRS refused (with its reason) or holds differently."""
+    with current_database().begin() as session:
+        rows = outbox.dead_letters(session)
+        for row in rows:
+            click.echo(f"{row.id}\t{row.status.value}\t{row.dedupe_key}\t{row.last_error}")
+    if not rows:
+        click.echo("No dead letters.")
+
+
+@xapi_cli.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "retry_all", is_flag=True, help="Retry every dead letter.")
+def retry(ids: tuple[int, ...], retry_all: bool) -> None:
+    """Put dead letters IDS (or --all) back in the outbox after the cause is fixed."""
+    if not ids and not retry_all:
+        raise click.UsageError("give outbox ids, or --all")
+    with current_database().begin() as session:
+        count = outbox.retry_dead_letters(session, None if retry_all else list(ids), now())
+    click.echo(f"{count} statement(s) will be sent again.")

@@ -1,0 +1,194 @@
+"""The outbox forwarder against the real LRS: nothing lost, nothing doubled, whatever fails.
+
+The LRS is Learning Locker's statement service on loopback with in-memory storage; it forgets
+everything when it restarts, so each fault test uses an LRS process of its own and freezes it
+with SIGSTOP instead of restarting it. Counting "by id" reads every statement back.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from service import models as m
+from service.operations import events, outbox
+from tests.support.lrs import PASSWORD, USERNAME
+from xapi import events as xe
+from xapi.client import LRSClient
+from xapi.statements import StatementBuilder
+
+BASE = "https://digitoets.example"
+BUILDER = StatementBuilder(BASE)
+ROOT = Path(__file__).resolve().parents[3]
+LATER = timedelta(days=1)  # a clock past every backoff
+
+
+def produce(database, count: int, slug: str = "zorg-a") -> tuple[int, list[str]]:
+    """Write ``count`` launched statements of distinct attempts to the outbox, as events do."""
+    learner = xe.Actor(home_page="https://lms.example", name=str(uuid.uuid4()))
+    test = xe.TestRef(code="ecd-rapportage", version="1", title="Rapporteren", application="ecd")
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    statements = [
+        BUILDER.attempt_launched(xe.AttemptRef(uuid.uuid4(), slug, test, learner, start + timedelta(seconds=n)))
+        for n in range(count)
+    ]
+    with database.begin() as session:
+        org = session.scalar(select(m.Organisation).where(m.Organisation.slug == slug))
+        if org is None:
+            org = m.Organisation(slug=slug, name=slug)
+            session.add(org)
+            session.flush()
+        events.enqueue(session, org.id, statements)
+        return org.id, [s["id"] for s in statements]
+
+
+def pool(timeout=(1, 1)):
+    clients = {}
+
+    def client_for(target):
+        clients.setdefault(target, LRSClient(target.endpoint, target.username, target.password, timeout=timeout))
+        return clients[target]
+
+    return client_for
+
+
+def stored_ids(lrs) -> list[str]:
+    with LRSClient(lrs.endpoint, USERNAME, PASSWORD, timeout=(2, 30)) as client:
+        return [s["id"] for s in client.fetch_statements(params={"limit": "500"})]
+
+
+def statuses(database) -> dict[str, int]:
+    with database.begin() as session:
+        rows = session.execute(select(m.OutboxItem.status, func.count()).group_by(m.OutboxItem.status))
+        return {status.value: count for status, count in rows}
+
+
+def target(lrs) -> outbox.LrsTarget:
+    return outbox.LrsTarget(lrs.endpoint, USERNAME, PASSWORD)
+
+
+def test_a_thousand_statements_wait_while_the_lrs_is_frozen_then_arrive_once(committed_database, own_lrs):
+    own_lrs.pause()
+    try:
+        _, ids = produce(committed_database, 1000)
+        report = outbox.forward(committed_database, target(own_lrs), pool())
+        assert report.delivered == 0 and report.deferred == 100  # the first batch timed out; the rest wait
+        assert statuses(committed_database) == {"pending": 1000}
+    finally:
+        own_lrs.resume()
+    report = outbox.forward(committed_database, target(own_lrs), pool(), clock=lambda: datetime.now(UTC) + LATER)
+    assert report.delivered == 1000
+    assert statuses(committed_database) == {"delivered": 1000}
+    arrived = stored_ids(own_lrs)
+    assert len(arrived) == 1000 and set(arrived) == set(ids)
+
+
+def test_a_slow_lrs_hits_the_timeout_and_is_retried(committed_database, own_lrs):
+    _, ids = produce(committed_database, 5)
+    own_lrs.pause()
+    try:
+        report = outbox.forward(committed_database, target(own_lrs), pool(timeout=(1, 0.5)))
+    finally:
+        own_lrs.resume()
+    assert report.deferred == 5
+    with committed_database.begin() as session:
+        rows = session.scalars(select(m.OutboxItem)).all()
+        assert {r.attempts for r in rows} == {1}
+        assert all("LRS did not answer POST within" in r.last_error for r in rows)
+        assert all(r.next_attempt_at > datetime.now(UTC) for r in rows)
+    assert outbox.forward(committed_database, target(own_lrs), pool()).delivered == 0  # backoff not over yet
+    report = outbox.forward(committed_database, target(own_lrs), pool(), clock=lambda: datetime.now(UTC) + LATER)
+    assert report.delivered == 5
+    assert sorted(stored_ids(own_lrs)) == sorted(ids)
+
+
+def test_a_poisoned_statement_is_isolated_while_the_rest_of_its_batch_lands(committed_database, lrs):
+    org_id, ids = produce(committed_database, 9)
+    void_a = BUILDER.voided(ids[0], datetime.now(UTC))
+    poison = BUILDER.voided(void_a["id"], datetime.now(UTC))  # valid xAPI shape; an LRS refuses voiding a voider
+    with committed_database.begin() as session:
+        events.enqueue(session, org_id, [void_a, poison])
+    report = outbox.forward(committed_database, target(lrs), pool(timeout=(2, 10)))
+    assert (report.delivered, report.rejected) == (10, 1)
+    with committed_database.begin() as session:
+        [dead] = outbox.dead_letters(session)
+        assert dead.dedupe_key == poison["id"]
+        assert "void" in dead.last_error.lower()
+
+
+def test_without_an_lrs_statements_wait_visibly_and_go_once_one_is_configured(committed_database, lrs):
+    org_id, ids = produce(committed_database, 3)
+    assert outbox.forward(committed_database, None, pool()).batches == 0
+    with committed_database.begin() as session:
+        assert outbox.outbox_counts(session) == {("zorg-a", "pending"): 3}
+        session.get(m.Organisation, org_id).lrs_endpoint = lrs.endpoint
+    assert outbox.forward(committed_database, None, pool(timeout=(2, 10))).delivered == 3
+
+
+def _forwarder(database_url: str, lrs, instance: Path, batch_size: int = 100) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DIGITOETS_ENV": "testing",
+        "DIGITOETS_DATABASE_URL": database_url,
+        "DIGITOETS_INSTANCE_PATH": str(instance),
+        "DIGITOETS_LRS_ENDPOINT": lrs.endpoint,
+        "DIGITOETS_LRS_USERNAME": USERNAME,
+        "DIGITOETS_LRS_PASSWORD": PASSWORD,
+        "DIGITOETS_LRS_TIMEOUT": "30",
+    }
+    command = [sys.executable, "-c", "from service.cli import main; main()", "xapi", "forward", "--batch-size", str(batch_size)]
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _connected_to(port: int, timeout: float = 30) -> bool:
+    """True once some process holds an established TCP connection to ``port`` on loopback."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["ss", "-Htn", "state", "established", f"( dport = :{port} )"],
+                             capture_output=True, text=True, check=False).stdout
+        if out.strip():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_forwarder_killed_mid_batch_loses_and_doubles_nothing(committed_database, database_url, own_lrs, tmp_path):
+    _, ids = produce(committed_database, 250)
+    own_lrs.pause()  # the forwarder's POST will hang inside the batch it claimed
+    worker = _forwarder(database_url, own_lrs, tmp_path)
+    try:
+        assert _connected_to(own_lrs.port), "the forwarder never reached the LRS"
+        time.sleep(0.3)  # let the request body reach the LRS's socket
+        worker.send_signal(signal.SIGKILL)
+        worker.communicate(timeout=10)  # reaps it and closes its pipes
+    finally:
+        own_lrs.resume()  # the LRS now stores the batch the killed forwarder never recorded
+    assert statuses(committed_database) == {"pending": 250}
+    rerun = _forwarder(database_url, own_lrs, tmp_path)
+    out, err = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, err
+    assert "delivered 250" in out
+    assert statuses(committed_database) == {"delivered": 250}
+    arrived = stored_ids(own_lrs)
+    assert len(arrived) == 250 and set(arrived) == set(ids)
+
+
+@pytest.mark.postgres
+def test_two_forwarders_at_once_never_send_a_row_twice(committed_database, database_url, lrs, tmp_path):
+    _, ids = produce(committed_database, 1000, slug="zorg-twee")
+    workers = [_forwarder(database_url, lrs, tmp_path / str(n), batch_size=25) for n in range(2)]
+    outputs = [w.communicate(timeout=120) for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], [err for _, err in outputs]
+    delivered = [int(out.split("delivered ")[1].split(",")[0]) for out, _ in outputs]
+    assert sum(delivered) == 1000, delivered  # a row sent by both would be counted twice
+    assert all(count > 0 for count in delivered), "both forwarders should have taken work"
+    assert statuses(committed_database) == {"delivered": 1000}
