@@ -1,10 +1,13 @@
-"""Deliver xAPI statements from the outbox to each organisation's LRS: once, in order, never lost.
+"""Deliver xAPI statements from the outbox to each organisation's LRS: never lost, never doubled.
 
-A batch is claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL), sent while the
-rows stay locked, and marked in the same transaction. So several forwarders never send the
-same row twice at the same time, and a forwarder killed mid-batch leaves its rows pending:
-the next one resends them, and the deterministic statement ids make that harmless (the LRS
-answers 200 for the same content, or 409, which the client settles by comparing).
+A batch is *leased* in one short statement (``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE
+SKIP LOCKED) RETURNING``): its rows get a ``next_attempt_at`` in the future, so no other
+forwarder takes them, and no transaction stays open while the LRS is called. After the
+call the rows are marked delivered, dead or deferred. A forwarder killed mid-batch leaves
+its rows pending; when the lease runs out they are sent again, which the deterministic
+statement ids make harmless (the LRS answers 200 for the same content, or 409, which the
+client settles by comparing). Two batches per organisation are in flight at once, so the
+database work of one overlaps the LRS's work on the other.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service import models as m
@@ -28,6 +32,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_BATCH = 100
 #: never retry sooner than this after a failure, whatever the jitter drew
 MIN_RETRY_SECONDS = 5.0
+#: how long a leased batch is hidden from other forwarders; longer than any send can take
+LEASE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -76,63 +82,82 @@ def organisations_with_due_statements(session: Session, now: datetime, has_defau
     return list(session.scalars(query.order_by(m.Organisation.id)))
 
 
-def claim_batch(session: Session, organisation_id: int, now: datetime, limit: int) -> list[m.OutboxItem]:
-    """Lock up to ``limit`` due rows of one organisation, oldest first, skipping rows others hold."""
-    query = (
-        select(m.OutboxItem)
+@dataclass(frozen=True)
+class Leased:
+    """A leased outbox row: just what sending and marking need."""
+
+    id: int
+    dedupe_key: str
+    payload: dict
+    attempts: int
+    organisation_id: int
+
+
+def claim_batch(session: Session, organisation_id: int, now: datetime, limit: int,
+                lease_seconds: float = LEASE_SECONDS) -> list[Leased]:
+    """Lease up to ``limit`` due rows of one organisation, oldest first, skipping rows others hold."""
+    due = (
+        select(m.OutboxItem.id)
         .where(m.OutboxItem.organisation_id == organisation_id, *_due(now))
         .order_by(m.OutboxItem.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
+        due = due.with_for_update(skip_locked=True)
+    leased = session.execute(
+        update(m.OutboxItem)
+        .where(m.OutboxItem.id.in_(due.scalar_subquery()))
+        .values(next_attempt_at=now + timedelta(seconds=lease_seconds))
+        .returning(m.OutboxItem.id, m.OutboxItem.dedupe_key, m.OutboxItem.payload, m.OutboxItem.attempts,
+                   m.OutboxItem.organisation_id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted((Leased(*row) for row in leased), key=lambda r: r.id)
 
 
-def deliver(session: Session, rows: list[m.OutboxItem], client: LRSClient, now: datetime,
+def _retry_at(now: datetime, attempts: int, retry_after: float | None, rng) -> datetime:
+    delay = backoff_delay(attempts, retry_after=retry_after, rng=rng)
+    return now + timedelta(seconds=max(MIN_RETRY_SECONDS, delay))
+
+
+def deliver(database: Database, rows: list[Leased], client: LRSClient, clock: Callable[[], datetime] = utcnow,
             rng: random.Random | None = None) -> ForwardReport:
-    """Send ``rows`` as one batch and record what became of each; flushes, never commits."""
+    """Send leased ``rows`` as one batch, then record what became of each (own transaction)."""
+    rng = rng or random
     report = ForwardReport(batches=1)
     try:
         result = client.post_batch([row.payload for row in rows])
-    except LRSUnavailableError as exc:
-        for row in rows:
-            row.attempts += 1
-            row.last_error = str(exc)[:1000]
-            delay = backoff_delay(row.attempts, retry_after=exc.retry_after, rng=rng or random)
-            row.next_attempt_at = now + timedelta(seconds=max(MIN_RETRY_SECONDS, delay))
+    except LRSError as exc:
+        # Unavailable (timeout, 429, 5xx) or refused as a whole (401/403: the set-up, not the
+        # statements): keep every row and try again after a backoff.
+        retry_after = exc.retry_after if isinstance(exc, LRSUnavailableError) else None
+        now = clock()
+        with database.begin() as session:
+            session.execute(update(m.OutboxItem), [
+                {"id": r.id, "attempts": r.attempts + 1, "last_error": str(exc)[:1000],
+                 "next_attempt_at": _retry_at(now, r.attempts + 1, retry_after, rng)}
+                for r in rows
+            ])
         report.deferred = len(rows)
-        logger.warning("LRS unavailable for organisation %s; %d statements wait", rows[0].organisation_id, len(rows))
-        session.flush()
+        level = logging.WARNING if isinstance(exc, LRSUnavailableError) else logging.ERROR
+        logger.log(level, "LRS did not take %d statements of organisation %s: %s", len(rows), rows[0].organisation_id, exc)
         return report
-    except LRSError as exc:  # 401/403 and the like: the statements are fine, the set-up is not
-        for row in rows:
-            row.attempts += 1
-            row.last_error = str(exc)[:1000]
-            delay = backoff_delay(row.attempts, rng=rng or random)
-            row.next_attempt_at = now + timedelta(seconds=max(MIN_RETRY_SECONDS, delay))
-        report.deferred = len(rows)
-        logger.error("LRS refused the request for organisation %s: %s", rows[0].organisation_id, exc)
-        session.flush()
-        return report
-    by_id = {row.dedupe_key: row for row in rows}
-    for statement_id in result.delivered:
-        row = by_id[statement_id]
-        row.status, row.delivered_at, row.last_error = m.OutboxStatus.DELIVERED, now, None
-        row.attempts += 1
-    for statement_id, reason in result.rejected.items():
-        row = by_id[statement_id]
-        row.status, row.last_error = m.OutboxStatus.DEAD, reason[:1000]
-        row.attempts += 1
-        logger.error("LRS rejected statement %s (outbox row %s): %s", statement_id, row.id, reason[:200])
-    for statement_id in result.conflicts:
-        row = by_id[statement_id]
-        row.status = m.OutboxStatus.CONFLICT
-        row.last_error = "the LRS holds a different statement with this id"
-        row.attempts += 1
-        logger.error("ALERT: LRS holds a different statement with id %s (outbox row %s)", statement_id, row.id)
+    by_key = {row.dedupe_key: row for row in rows}
+    now = clock()
+    changes = [{"id": by_key[k].id, "status": m.OutboxStatus.DELIVERED, "delivered_at": now, "last_error": None,
+                "attempts": by_key[k].attempts + 1} for k in result.delivered]
+    for key, reason in result.rejected.items():
+        changes.append({"id": by_key[key].id, "status": m.OutboxStatus.DEAD, "last_error": reason[:1000],
+                        "attempts": by_key[key].attempts + 1})
+        logger.error("LRS rejected statement %s (outbox row %s): %s", key, by_key[key].id, reason[:200])
+    for key in result.conflicts:
+        changes.append({"id": by_key[key].id, "status": m.OutboxStatus.CONFLICT,
+                        "last_error": "the LRS holds a different statement with this id",
+                        "attempts": by_key[key].attempts + 1})
+        logger.error("ALERT: LRS holds a different statement with id %s (outbox row %s)", key, by_key[key].id)
+    with database.begin() as session:
+        session.execute(update(m.OutboxItem), changes)
     report.delivered, report.rejected, report.conflicts = len(result.delivered), len(result.rejected), len(result.conflicts)
-    session.flush()
     return report
 
 
@@ -143,34 +168,51 @@ def forward(
     batch_size: int = DEFAULT_BATCH,
     clock: Callable[[], datetime] = utcnow,
     should_stop: Callable[[], bool] = lambda: False,
+    in_flight: int = 2,
 ) -> ForwardReport:
     """Send every due statement, batch by batch, until none is due or ``should_stop()``.
 
-    Each batch is its own transaction, so a stop or a crash loses at most the batch in
-    flight, which stays pending and is sent again.
+    Up to ``in_flight`` batches per organisation are sent at once (1 in tests whose database
+    is a single rolled-back connection). A stop waits for the batches already sent.
     """
     report = ForwardReport()
-    while not should_stop():
-        progressed = False
+    with ThreadPoolExecutor(max_workers=max(1, in_flight), thread_name_prefix="xapi-forward") as pool:
+        while not should_stop():
+            with database.begin() as session:
+                organisations = organisations_with_due_statements(session, clock(), default is not None)
+            round_report = ForwardReport()
+            for organisation in organisations:
+                target = target_for(organisation, default)
+                if target is not None:
+                    round_report.add(_forward_organisation(database, organisation.id, client_for(target), pool,
+                                                           batch_size, clock, should_stop, in_flight))
+            report.add(round_report)
+            if round_report.delivered + round_report.rejected + round_report.conflicts == 0:
+                break
+    return report
+
+
+def _forward_organisation(database, organisation_id, client, pool, batch_size, clock, should_stop, in_flight):
+    report = ForwardReport()
+    pending: list[Future] = []
+    down = False
+    while not should_stop() and not down:
         with database.begin() as session:
-            organisations = organisations_with_due_statements(session, clock(), default is not None)
-        for organisation in organisations:
-            target = target_for(organisation, default)
-            if target is None:
-                continue
-            client = client_for(target)
-            while not should_stop():
-                with database.begin() as session:
-                    rows = claim_batch(session, organisation.id, clock(), batch_size)
-                    if not rows:
-                        break
-                    batch = deliver(session, rows, client, clock())
-                report.add(batch)
-                progressed = progressed or batch.delivered + batch.rejected + batch.conflicts > 0
-                if batch.deferred:
-                    break  # this LRS is down: leave its rows for their backoff time
-        if not progressed:
+            rows = claim_batch(session, organisation_id, clock(), batch_size)
+        if not rows:
             break
+        if in_flight <= 1:
+            batch = deliver(database, rows, client, clock)
+            report.add(batch)
+            down = batch.deferred > 0
+            continue
+        pending.append(pool.submit(deliver, database, rows, client, clock))
+        while len(pending) >= in_flight or (pending and pending[0].done()):
+            batch = pending.pop(0).result()
+            report.add(batch)
+            down = down or batch.deferred > 0  # this LRS is down: claim no more for now
+    for future in pending:
+        report.add(future.result())
     return report
 
 

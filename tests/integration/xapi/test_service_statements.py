@@ -35,7 +35,9 @@ def test_a_whole_attempt_and_a_help_request_reach_the_lrs(database, make_person,
     assert learninglocker_problems(statements) == []
     target = outbox.LrsTarget(lrs.endpoint, USERNAME, PASSWORD)
     clients = {}
-    report = outbox.forward(database, target, lambda t: clients.setdefault(t, LRSClient(t.endpoint, t.username, t.password)))
+    # in_flight=1: the test database is one connection that is rolled back afterwards
+    report = outbox.forward(database, target, lambda t: clients.setdefault(t, LRSClient(t.endpoint, t.username, t.password)),
+                            in_flight=1)
     assert report.delivered == len(statements) and report.rejected == 0
     with LRSClient(lrs.endpoint, USERNAME, PASSWORD) as client:
         for statement in statements:
