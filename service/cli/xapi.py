@@ -7,8 +7,11 @@ import time
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
+from service import models as m
 from service.cli.common import current_database, current_settings, now
+from service.operations import ingest as ingest_ops
 from service.operations import outbox
 from xapi.client import LRSClient
 
@@ -112,3 +115,22 @@ def retry(ids: tuple[int, ...], retry_all: bool) -> None:
     with current_database().begin() as session:
         count = outbox.retry_dead_letters(session, None if retry_all else list(ids), now())
     click.echo(f"{count} statement(s) will be sent again.")
+
+
+@xapi_cli.command("ingest")
+def ingest() -> None:
+    """Read statements from each organisation's LRS since the last run; e-learning becomes hours."""
+    settings = current_settings()
+    with current_database().begin() as session:
+        organisations = list(session.scalars(select(m.Organisation).order_by(m.Organisation.id)))
+    for organisation in organisations:
+        target = outbox.target_for(organisation, default_target())
+        if target is None:
+            continue
+        with LRSClient(target.endpoint, target.username, target.password, timeout=(3.05, settings.lrs_timeout)) as client:
+            report = ingest_ops.ingest(current_database(), organisation.id, client, settings.base_url)
+        click.echo(
+            f"{organisation.slug}: read {report.read}, added {report.added} learning activities, "
+            f"{report.already_known} already known, {report.unknown_person} of unknown people, "
+            f"{report.ours} of our own"
+        )
