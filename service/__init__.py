@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database.configure(base_url=settings.base_url)
     app.extensions[EXTENSION] = database
 
-    from service.web import dev, employee, errors, health, i18n, security, templating
+    from service.web import admin, dev, employee, errors, health, i18n, security, templating
 
     errors.init_app(app)
     i18n.init_app(app)
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     templating.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(employee.bp)
+    app.register_blueprint(admin.bp)
     if settings.dev_login:
         app.register_blueprint(dev.bp)
 

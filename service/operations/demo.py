@@ -32,6 +32,7 @@ DEMO_PEOPLE = (
     DemoPerson("demo-joost", "Joost Bakker", "zuid", "mbo-verpleegkundige"),
     DemoPerson("demo-coach", "Fatma Yilmaz (digicoach)", "noord", "verzorgende-ig", (m.ToolRole.EMPLOYEE, m.ToolRole.COACH)),
     DemoPerson("demo-hr", "Peter Smit (HR)", "zuid", "teamleider", (m.ToolRole.EMPLOYEE, m.ToolRole.HR)),
+    DemoPerson("demo-admin", "Sanne Visser (beheerder)", "zuid", "teamleider", (m.ToolRole.EMPLOYEE, m.ToolRole.ORG_ADMIN)),
 )
 
 

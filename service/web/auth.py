@@ -42,3 +42,26 @@ def login_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def role_required(*roles: m.ToolRole):
+    """Only people holding one of ``roles`` may use the view; others get a 403 page."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            from flask import abort
+
+            from service.web import current_db
+
+            if PERSON_KEY not in session:
+                return redirect(url_for("employee.home"))
+            with current_db().begin() as db_session:
+                person = signed_in_person(db_session)
+                if person is None or not any(person.has_role(role) for role in roles):
+                    abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -48,10 +48,25 @@ def privacy_lines(org: m.Organisation) -> list[str]:
     return lines
 
 
+def person_roles() -> set[str]:
+    """The tool roles of whoever is signed in (empty when nobody is)."""
+    from flask import session
+
+    from service.web import current_db
+    from service.web.auth import PERSON_KEY, signed_in_person
+
+    if PERSON_KEY not in session:
+        return set()
+    with current_db().begin() as db_session:
+        person = signed_in_person(db_session)
+        return {r.role.value for r in person.roles} if person else set()
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {
+            "person_roles": person_roles(),
             "current_locale": str(get_locale() or "nl"),
             "level_names": level_names(),
             "self_rating_labels": self_rating_labels(),
