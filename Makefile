@@ -31,14 +31,14 @@ system-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 migrate: install
-	$(BIN)/digitoets db upgrade
+	DIGITOETS_ENV=development $(BIN)/digitoets db upgrade
 
 content: migrate
-	$(BIN)/digitoets content load
-	$(BIN)/digitoets demo seed
+	DIGITOETS_ENV=development $(BIN)/digitoets content load
+	DIGITOETS_ENV=development $(BIN)/digitoets demo seed
 
 run: install npm content
-	DIGITOETS_ENV=development $(BIN)/digitoets run --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) deploy/run-dev.sh
 
 test: install npm system-packages
 	$(BIN)/pytest
