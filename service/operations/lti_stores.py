@@ -1,0 +1,96 @@
+"""The lti package's storage Protocols over our tables, so any worker can finish any launch.
+
+Each call runs in its own short transaction: launch state must be visible to the next
+request at once, whatever the caller's transaction does.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lti.registration import Registration
+from service import models as m
+from service.db import Database, utcnow
+
+
+def to_registration(row: m.LtiRegistration) -> Registration:
+    return Registration(
+        id=row.id,
+        tenant_id=row.organisation_id,
+        issuer=row.issuer,
+        client_id=row.client_id,
+        auth_login_url=row.auth_login_url,
+        auth_token_url=row.auth_token_url,
+        auth_audience=row.auth_audience,
+        key_set_url=row.key_set_url,
+        key_set=row.key_set,
+        deployment_ids=frozenset(d.deployment_id for d in row.deployments),
+        active=row.status is m.RegistrationStatus.ACTIVE,
+    )
+
+
+class DbRegistrationStore:
+    """``lti.registration.RegistrationStore`` over ``lti_registrations`` and ``lti_deployments``."""
+
+    def __init__(self, database: Database):
+        self.database = database
+
+    def find(self, issuer: str, client_id: str | None) -> Registration | None:
+        with self.database.begin() as session:
+            query = select(m.LtiRegistration).where(m.LtiRegistration.issuer == issuer)
+            if client_id is not None:
+                query = query.where(m.LtiRegistration.client_id == client_id)
+            rows = session.scalars(query.limit(2)).all()
+            return to_registration(rows[0]) if len(rows) == 1 else None
+
+
+class DbLaunchStateStore:
+    """``lti.registration.LaunchStateStore`` over ``lti_launch_states``."""
+
+    def __init__(self, database: Database):
+        self.database = database
+
+    def get(self, key: str) -> str | None:
+        with self.database.begin() as session:
+            row = session.get(m.LtiLaunchState, key)
+            return row.value if row is not None and row.expires_at > utcnow() else None
+
+    def set(self, key: str, value: str, ttl_seconds: int) -> None:
+        expires = utcnow() + timedelta(seconds=ttl_seconds)
+        with self.database.begin() as session:
+            row = session.get(m.LtiLaunchState, key)
+            if row is None:
+                session.add(m.LtiLaunchState(key=key, value=value, expires_at=expires))
+            else:
+                row.value, row.expires_at = value, expires
+
+    def delete(self, key: str) -> None:
+        with self.database.begin() as session:
+            session.execute(delete(m.LtiLaunchState).where(m.LtiLaunchState.key == key))
+
+    def add_once(self, key: str, ttl_seconds: int) -> bool:
+        """Atomic across workers: the primary key refuses a second INSERT of a live key."""
+        now = utcnow()
+        expires = now + timedelta(seconds=ttl_seconds)
+        try:
+            with self.database.begin() as session:
+                session.add(m.LtiLaunchState(key=key, value="1", expires_at=expires))
+            return True
+        except IntegrityError:
+            pass
+        with self.database.begin() as session:  # the key exists: take it over only if it expired
+            taken = session.execute(
+                update(m.LtiLaunchState)
+                .where(m.LtiLaunchState.key == key, m.LtiLaunchState.expires_at <= now)
+                .values(value="1", expires_at=expires)
+                .execution_options(synchronize_session=False)
+            )
+            return taken.rowcount == 1
+
+    def purge_expired(self) -> int:
+        """Housekeeping: remove expired entries; returns how many."""
+        with self.database.begin() as session:
+            return session.execute(delete(m.LtiLaunchState).where(m.LtiLaunchState.expires_at <= utcnow())).rowcount
