@@ -60,15 +60,27 @@ def _sync(obj, values: dict, summary: LoadSummary, kind: str, code: str, is_new:
         summary.note("updated", kind, code)
 
 
-def _by_code(session: Session, cls) -> dict:
-    return {row.code: row for row in session.scalars(select(cls))}
+def _upsert(session: Session, summary: LoadSummary, cls, kind: str, entries, values, deactivate: bool = True) -> dict:
+    """Create or update one row per content entry, matched by code; returns code -> row.
 
-
-def _deactivate_missing(rows: dict, keep: set[str], summary: LoadSummary, kind: str) -> None:
-    for code, row in rows.items():
-        if code not in keep and row.active:
-            row.active = False
-            summary.note("deactivated", kind, code)
+    ``values(entry, position)`` gives the columns to set. Rows whose code is no longer in the
+    files are marked inactive (kept: old attempts and results still point at them).
+    """
+    rows = {row.code: row for row in session.scalars(select(cls))}
+    for position, entry in enumerate(entries):
+        row = rows.get(entry.code)
+        is_new = row is None
+        if is_new:
+            row = rows[entry.code] = cls(code=entry.code)
+            session.add(row)
+        _sync(row, values(entry, position), summary, kind, entry.code, is_new)
+    if deactivate:
+        keep = {entry.code for entry in entries}
+        for code, row in rows.items():
+            if code not in keep and row.active:
+                row.active = False
+                summary.note("deactivated", kind, code)
+    return rows
 
 
 def load_content(session: Session, bundle: model.ContentBundle) -> LoadSummary:
@@ -91,49 +103,37 @@ def load_content(session: Session, bundle: model.ContentBundle) -> LoadSummary:
 
 
 def _load_catalogue(session, bundle, summary):
-    themes = _by_code(session, m.Theme)
-    skills = _by_code(session, m.Skill)
-    for t_pos, theme in enumerate(bundle.themes):
-        row = themes.get(theme.code)
-        is_new = row is None
-        if is_new:
-            row = themes[theme.code] = m.Theme(code=theme.code)
-            session.add(row)
-        _sync(row, {"name": theme.name, "description": theme.description, "position": t_pos}, summary, "theme", theme.code, is_new)
-        for s_pos, skill in enumerate(theme.skills):
-            s_row = skills.get(skill.code)
-            s_new = s_row is None
-            if s_new:
-                s_row = skills[skill.code] = m.Skill(code=skill.code)
-                session.add(s_row)
-            values = {
-                "theme": row, "name": skill.name, "description": skill.description,
-                "device": skill.device, "position": s_pos, "active": True,
-            }
-            _sync(s_row, values, summary, "skill", skill.code, s_new)
-            current = {d.level: d for d in s_row.levels}
-            for level in skill.levels:
-                if level.level not in current:
-                    s_row.levels.append(m.SkillLevelDescriptor(level=level.level, descriptor=level.descriptor))
-                    if not s_new:
-                        summary.note("updated", "skill", skill.code)
-                elif current[level.level].descriptor != level.descriptor:
-                    current[level.level].descriptor = level.descriptor
-                    summary.note("updated", "skill", skill.code)
-    _deactivate_missing(skills, set(bundle.skills), summary, "skill")
+    themes = _upsert(session, summary, m.Theme, "theme", bundle.themes,
+                     lambda t, pos: {"name": t.name, "description": t.description, "position": pos}, deactivate=False)
+    entries = [(skill, position) for theme in bundle.themes for position, skill in enumerate(theme.skills)]
+    positions = {skill.code: position for skill, position in entries}
+    skills = _upsert(
+        session, summary, m.Skill, "skill", [skill for skill, _ in entries],
+        lambda sk, _pos: {"theme": themes[sk.theme], "name": sk.name, "description": sk.description,
+                          "device": sk.device, "position": positions[sk.code], "active": True},
+    )
+    for skill, _ in entries:
+        row = skills[skill.code]
+        current = {d.level: d for d in row.levels}
+        for level in skill.levels:
+            if level.level not in current:
+                row.levels.append(m.SkillLevelDescriptor(level=level.level, descriptor=level.descriptor))
+            elif current[level.level].descriptor != level.descriptor:
+                current[level.level].descriptor = level.descriptor
+            else:
+                continue
+            if skill.code not in summary.created.get("skill", []):
+                summary.note("updated", "skill", skill.code)
     return themes, skills
 
 
 def _load_profiles(session, bundle, themes, skills, summary):
-    profiles = _by_code(session, m.FunctionProfile)
+    profiles = _upsert(
+        session, summary, m.FunctionProfile, "function_profile", bundle.profiles,
+        lambda p, _pos: {"name": p.name, "description": p.description, "hr_codes": list(p.hr_codes), "active": True},
+    )
     for profile in bundle.profiles:
-        row = profiles.get(profile.code)
-        is_new = row is None
-        if is_new:
-            row = profiles[profile.code] = m.FunctionProfile(code=profile.code)
-            session.add(row)
-        values = {"name": profile.name, "description": profile.description, "hr_codes": list(profile.hr_codes), "active": True}
-        _sync(row, values, summary, "function_profile", profile.code, is_new)
+        row = profiles[profile.code]
         wanted = [
             (skills[r.skill] if r.skill else None, themes[r.theme] if r.theme else None, r.min_level, r.mandatory, r.recertify_months)
             for r in profile.requirements
@@ -144,22 +144,18 @@ def _load_profiles(session, bundle, themes, skills, summary):
                 m.Requirement(skill=s, theme=t, min_level=lvl, mandatory=mand, recertify_months=rec, position=pos)
                 for pos, (s, t, lvl, mand, rec) in enumerate(wanted)
             ]
-            if not is_new:
+            if profile.code not in summary.created.get("function_profile", []):
                 summary.note("updated", "function_profile", profile.code)
-    _deactivate_missing(profiles, {p.code for p in bundle.profiles}, summary, "function_profile")
     return profiles
 
 
 def _load_tests(session, bundle, skills, profiles, summary):
-    tests = _by_code(session, m.DigiTest)
+    tests = _upsert(
+        session, summary, m.DigiTest, "test", bundle.tests,
+        lambda t, _pos: {"application": t.application, "function_level": t.function_level, "active": True},
+    )
     for test in bundle.tests:
-        row = tests.get(test.code)
-        is_new = row is None
-        if is_new:
-            row = tests[test.code] = m.DigiTest(code=test.code)
-            session.add(row)
-        _sync(row, {"application": test.application, "function_level": test.function_level, "active": True},
-              summary, "test", test.code, is_new)
+        row = tests[test.code]
         digest = test.content_hash()
         current = row.current_version
         if current is not None and current.content_hash == digest:
@@ -180,69 +176,46 @@ def _load_tests(session, bundle, skills, profiles, summary):
             )
         row.versions.append(version)
         summary.new_test_versions.append(f"{test.code} v{number}")
-    _deactivate_missing(tests, {t.code for t in bundle.tests}, summary, "test")
 
 
 def _load_resources(session, bundle, skills, summary):
-    rows = _by_code(session, m.LearningResource)
-    for pos, res in enumerate(bundle.resources):
-        row = rows.get(res.code)
-        is_new = row is None
-        if is_new:
-            row = rows[res.code] = m.LearningResource(code=res.code)
-            session.add(row)
-        values = {
-            "skill": skills[res.skill], "kind": res.kind.value, "title": res.title, "text": res.text,
-            "url": res.url, "levels": list(res.levels), "position": pos, "active": True,
-        }
-        _sync(row, values, summary, "resource", res.code, is_new)
-    _deactivate_missing(rows, {r.code for r in bundle.resources}, summary, "resource")
+    _upsert(
+        session, summary, m.LearningResource, "resource", bundle.resources,
+        lambda r, pos: {"skill": skills[r.skill], "kind": r.kind.value, "title": r.title, "text": r.text,
+                        "url": r.url, "levels": list(r.levels), "position": pos, "active": True},
+    )
 
 
 def _load_help_rules(session, bundle, summary):
-    rows = _by_code(session, m.HelpRule)
-    for rule in bundle.help_rules:
-        row = rows.get(rule.code)
-        is_new = row is None
-        if is_new:
-            row = rows[rule.code] = m.HelpRule(code=rule.code)
-            session.add(row)
-        values = {
-            "trigger": rule.trigger.value, "description": rule.description, "level": rule.level,
-            "themes": list(rule.themes), "priority": rule.priority, "active": True,
-        }
-        _sync(row, values, summary, "help_rule", rule.code, is_new)
-    _deactivate_missing(rows, {r.code for r in bundle.help_rules}, summary, "help_rule")
+    _upsert(
+        session, summary, m.HelpRule, "help_rule", bundle.help_rules,
+        lambda r, _pos: {"trigger": r.trigger.value, "description": r.description, "level": r.level,
+                         "themes": list(r.themes), "priority": r.priority, "active": True},
+    )
 
 
 def _load_registries(session, bundle, summary):
-    rows = _by_code(session, m.AccreditationRegistry)
-    for reg in bundle.registries:
-        row = rows.get(reg.code)
-        is_new = row is None
-        if is_new:
-            row = rows[reg.code] = m.AccreditationRegistry(code=reg.code)
-            session.add(row)
-        values = {
-            "name": reg.name, "pe_online_org_id": reg.pe_online_org_id, "number_label": reg.number_label,
-            "number_pattern": reg.number_pattern, "professions": list(reg.professions), "active": True,
-        }
-        _sync(row, values, summary, "registry", reg.code, is_new)
-        rules = {r.code: r for r in row.rules}
-        for rule in reg.rules:
-            r_row = rules.get(rule.code)
-            r_new = r_row is None
-            if r_new:
-                r_row = m.EarningRule(code=rule.code)
-                row.rules.append(r_row)
-            r_values = {
+    registries = _upsert(
+        session, summary, m.AccreditationRegistry, "registry", bundle.registries,
+        lambda r, _pos: {"name": r.name, "pe_online_org_id": r.pe_online_org_id, "number_label": r.number_label,
+                         "number_pattern": r.number_pattern, "professions": list(r.professions), "active": True},
+    )
+    for registry in bundle.registries:
+        row = registries[registry.code]
+        existing = {rule.code: rule for rule in row.rules}
+        for rule in registry.rules:
+            rule_row = existing.get(rule.code)
+            is_new = rule_row is None
+            if is_new:
+                rule_row = m.EarningRule(code=rule.code)
+                row.rules.append(rule_row)
+            values = {
                 "activity_kinds": [k.value for k in rule.activity_kinds], "min_hours": rule.min_hours,
                 "points": rule.points, "certificate": rule.certificate, "period_months": rule.period_months,
                 "active": True,
             }
-            _sync(r_row, r_values, summary, "earning_rule", f"{reg.code}/{rule.code}", r_new)
-        for code, r_row in rules.items():
-            if code not in {r.code for r in reg.rules} and r_row.active:
-                r_row.active = False
-                summary.note("deactivated", "earning_rule", f"{reg.code}/{code}")
-    _deactivate_missing(rows, {r.code for r in bundle.registries}, summary, "registry")
+            _sync(rule_row, values, summary, "earning_rule", f"{registry.code}/{rule.code}", is_new)
+        for code, rule_row in existing.items():
+            if code not in {r.code for r in registry.rules} and rule_row.active:
+                rule_row.active = False
+                summary.note("deactivated", "earning_rule", f"{registry.code}/{code}")
