@@ -21,13 +21,21 @@ Typical use::
         login = oidc_login(LtiRequest(form), tool_conf, store, "digitoets.test")
         post = lms.authorize(login.url)                  # {"id_token": ..., "state": ...}
         bad = lms.authorize(login.url, tamper="no_kid")  # a certification case
+
+For a browser (Chromium) test, ``browser_launch_url(tool_login_url, iframe=True)`` gives a
+course page that frames the launch; ``/deep-linking-return`` verifies and keeps the links a
+deep linking response carries (``deep_linking_items``).
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import hmac
 import html
 import itertools
+import json
 import threading
 import time
 import uuid
@@ -44,13 +52,15 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from jwcrypto.jwk import JWK
 from lti1p3platform.exceptions import LineItemNotFoundException, LtiServiceException
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
+from lti1p3platform.membership import Context
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
 from lti1p3platform.oidc_login import OIDCLoginAbstract
 from lti1p3platform.registration import Registration as PlatformRegistration
 from lti1p3platform.request import Request as PlatformRequest
 from lti1p3platform.response import Response, generate_next_link
 from lti1p3platform.score import UpdateScoreStatus
-from lti1p3platform.service_connector import AssignmentsGradesService, NamesRoleProvisioningService
+from lti1p3platform.service_connector import (AssignmentsGradesService,
+                                              NamesRoleProvisioningService, authenticate)
 from werkzeug.serving import make_server
 
 from lti.registration import Registration
@@ -63,7 +73,9 @@ INSTITUTION_ADMIN = LIS + "institution/person#Administrator"
 SYSTEM_ADMIN = LIS + "system/person#Administrator"
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 SERVICES = "/mod/lti/services.php"
-Tamper = Callable[[dict, dict, "TestPlatform"], tuple[dict, dict, str]]
+#: (claims, headers, platform) -> (claims, headers, private key PEM); key None: headers["token"]
+#: is the finished id_token.
+Tamper = Callable[[dict, dict, "TestPlatform"], tuple[dict, dict, str | None]]
 
 
 def new_private_key() -> str:
@@ -180,6 +192,8 @@ class _MessageLaunch(LTIAdvantageMessageLaunchAbstract):
         key = registration.get_platform_private_key()
         if self.tamper:
             claims, headers, key = self.tamper(claims, headers, self.platform)
+            if key is None:
+                return {"state": state, "id_token": headers["token"]}
         return {"state": state,
                 "id_token": jwt.encode(claims, _loaded(key), algorithm="RS256", headers=headers)}
 
@@ -255,7 +269,6 @@ class _Nrps(NamesRoleProvisioningService):
         return {"content": members[start:start + limit], "has_next": start + limit < len(members)}
 
     def get_context_by_id(self):
-        from lti1p3platform.membership import Context
         return Context(id=self.context_id, label=self.context_id, title=self.context_id)
 
 
@@ -309,11 +322,23 @@ def _bad_signature(claims: dict, headers: dict, platform: "TestPlatform"):
     return claims, headers, platform.stranger_key  # the real kid, the wrong key
 
 
+def _hs256_with_public_key(claims: dict, headers: dict, platform: "TestPlatform"):
+    # The classic algorithm confusion: HMAC keyed with the platform's public key. Returned as
+    # a ready token (key None): PyJWT itself refuses to produce it.
+    segments = [base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=")
+                for part in ({"alg": "HS256", "typ": "JWT", "kid": headers.get("kid")}, claims)]
+    signing_input = b".".join(segments)
+    mac = hmac.new(_public_pem(platform.private_key).encode(), signing_input, hashlib.sha256)
+    token = signing_input + b"." + base64.urlsafe_b64encode(mac.digest()).rstrip(b"=")
+    return claims, {"token": token.decode()}, None
+
+
 #: The certification's invalid tokens (and a few more), by name.
 BROKEN: dict[str, Tamper] = {
     "no_kid": _no_kid,
     "unknown_kid": _unknown_kid,
     "bad_signature": _bad_signature,
+    "hs256_with_public_key": _hs256_with_public_key,
     "wrong_version": _with(version="1.2.0"),
     "no_version": _without("version"),
     "no_message_type": _without("message_type"),
@@ -373,6 +398,8 @@ class TestPlatform:
         self.nrps_requests: list[str] = []
         self.registration_tokens: set[str] = set()
         self.dynamic_registrations: list[dict[str, Any]] = []
+        self.start_pages: dict[str, tuple[str, dict[str, str]]] = {}
+        self.deep_linking_items: list[dict[str, Any]] = []
         self.openid_issuer: str | None = None  # override to test the issuer check
         self._cursors: dict[str, int] = {}
         self._tamper: Tamper | None = None
@@ -387,7 +414,8 @@ class TestPlatform:
     def start(self) -> "TestPlatform":
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -475,6 +503,18 @@ class TestPlatform:
             params["lti_storage_target"] = storage_target
         return params
 
+    def browser_launch_url(self, tool_login_url: str, *, iframe: bool = False,
+                           **initiation: Any) -> str:
+        """A page URL for a browser: it POSTs the login initiation to ``tool_login_url``.
+
+        With ``iframe=True`` the page is a course page that frames the launch (a cross-site
+        iframe when the tool runs on another host name, e.g. ``localhost`` vs ``127.0.0.1``).
+        Keyword arguments go to ``login_initiation``.
+        """
+        page = uuid.uuid4().hex
+        self.start_pages[page] = (tool_login_url, self.login_initiation(**initiation))
+        return f"{self.base_url}/{'course' if iframe else 'start'}/{page}"
+
     def authorize(self, auth_request: str | Mapping[str, str], *,
                   tamper: str | Tamper | None = None) -> dict[str, str]:
         """Send the tool's auth request to ``/auth`` over HTTP; return the form to post back.
@@ -547,6 +587,10 @@ class TestPlatform:
         app.add_url_rule("/jwks", view_func=lambda: flask.jsonify(self.platform_jwks()))
         app.add_url_rule("/.well-known/openid-configuration", view_func=self._openid_configuration)
         app.add_url_rule("/register", view_func=self._register, methods=["POST"])
+        app.add_url_rule("/start/<page>", view_func=self._start)
+        app.add_url_rule("/course/<page>", view_func=self._course)
+        app.add_url_rule("/deep-linking-return", view_func=self._deep_linking_return,
+                         methods=["POST"])
         app.add_url_rule(f"{SERVICES}/<context_id>/lineitems", view_func=self._lineitems,
                          methods=["GET", "POST"])
         app.add_url_rule(f"{SERVICES}/<context_id>/lineitems/<int:number>/lineitem",
@@ -600,6 +644,27 @@ class TestPlatform:
         elif spec.message_type != "LtiResourceLinkRequest":
             launch.set_extra_claims({CLAIM + "message_type": spec.message_type})
         return launch.lti_launch()
+
+    def _start(self, page: str):
+        if page not in self.start_pages:
+            return "unknown page", 404
+        url, form = self.start_pages[page]
+        fields = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}"/>'
+                         for k, v in form.items())
+        return (f'<form id="f" method="post" action="{html.escape(url)}">{fields}</form>'
+                '<script>document.getElementById("f").submit()</script>')
+
+    def _course(self, page: str):
+        return (f'<h1>Zorg digitaal</h1><iframe name="lti" title="Digitoets" width="900" '
+                f'height="700" src="{html.escape(self.base_url)}/start/{html.escape(page)}"></iframe>')
+
+    def _deep_linking_return(self):
+        try:
+            items = self.receive_deep_linking_response(flask.request.form.get("JWT", ""))
+        except Exception as exc:  # lti1p3platform raises several kinds for a bad response
+            return f"deep linking response refused: {type(exc).__name__}", 400
+        self.deep_linking_items.extend(items)
+        return f"<p>{len(items)} link(s) added</p>"
 
     def _token(self):
         self.token_requests += 1
@@ -722,7 +787,6 @@ class TestPlatform:
 
 def _authenticated(service: Any, page: Callable[[], Response]) -> Callable[[], Response]:
     """Wrap ``page`` in lti1p3platform's bearer token check for ``service``'s scopes."""
-    from lti1p3platform.service_connector import authenticate
     return lambda: authenticate(allow_methods=["GET"],
                                 accept="application/vnd.ims.lti-nrps.v2.membershipcontainer+json")(
         lambda svc: page())(service)

@@ -1,0 +1,157 @@
+"""The launch checks pylti1p3 does not make, each refusing with its own reason code.
+
+``before_pylti`` checks run on the unverified token (they can only refuse, never accept);
+``ClaimChecks`` runs after pylti1p3 verified the signature and the message, before anything
+is stored. Messages carry ids and reasons only, never claims with personal data.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any, Collection, Mapping
+
+from lti._pylti import client_id_of
+from lti.claims import (CLAIM_AGS, CLAIM_CONTEXT, CLAIM_CUSTOM, CLAIM_DL_SETTINGS,
+                        CLAIM_MESSAGE_TYPE, CLAIM_NRPS, CLAIM_RESOURCE_LINK, CLAIM_ROLES,
+                        CLAIM_TARGET_LINK_URI)
+from lti.errors import LaunchError
+from lti.registration import LaunchStateStore, Registration
+from lti.request import CookieJar, host_allowed
+from lti.tool_conf import ToolConf
+
+_OBJECT_CLAIMS = (CLAIM_CONTEXT, CLAIM_RESOURCE_LINK, CLAIM_CUSTOM, CLAIM_AGS, CLAIM_NRPS,
+                  CLAIM_DL_SETTINGS)
+
+
+def peek(id_token: str) -> dict[str, Any]:
+    """Decode the body without verifying it, only to choose checks and reason codes."""
+    parts = id_token.split(".")
+    if len(parts) != 3:
+        raise LaunchError("not_a_jwt", "id_token is not a compact JWS")
+    try:
+        header, body = (json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+                        for p in parts[:2])
+    except (ValueError, TypeError) as exc:
+        raise LaunchError("not_a_jwt", "id_token cannot be decoded") from exc
+    if not isinstance(body, dict) or not isinstance(header, dict):
+        raise LaunchError("not_a_jwt", "id_token is not a JSON object")
+    return body
+
+
+def login_state(state: str, stored: Any) -> dict[str, Any]:
+    """Return the parameters our login stored under ``state``, or refuse."""
+    # pylti1p3 states are "state-<uuid4>"; anything else could name another stored key.
+    if not state.startswith("state-") or len(state) > 64 or not isinstance(stored, dict) \
+            or not {"nonce", "issuer", "client_id"} <= stored.keys():
+        raise LaunchError("unknown_state", "state unknown, expired or never issued")
+    return stored
+
+
+def check_browser(cookie: str | None, browser_state: str | None, state: str,
+                  cookies: CookieJar) -> None:
+    """The state must come back in its cookie, or be proven through platform storage."""
+    if cookie is not None:
+        if not hmac.compare_digest(cookie, state):
+            raise LaunchError("state_mismatch", "the state cookie holds another state")
+        return
+    if browser_state is None:
+        raise LaunchError("state_cookie_missing", "no state cookie and no platform storage proof")
+    if not hmac.compare_digest(browser_state, state):
+        raise LaunchError("state_mismatch", "platform storage holds another state")
+    cookies.prove(state, state)
+
+
+def check_audience(body: Mapping[str, Any], login: Mapping[str, Any],
+                   tool_conf: ToolConf) -> Registration:
+    """``iss``, ``aud`` and ``azp`` must be those of the login; its registration must be active."""
+    iss, aud, azp = body.get("iss"), body.get("aud"), body.get("azp")
+    expected = login["client_id"]
+    if not iss:
+        raise LaunchError("missing_iss", "id_token without iss")
+    if iss != login["issuer"]:
+        raise LaunchError("wrong_iss", "iss is not the issuer of the login")
+    if not aud:
+        raise LaunchError("missing_aud", "id_token without aud")
+    audiences = aud if isinstance(aud, list) else [aud]
+    if expected not in audiences:
+        raise LaunchError("wrong_aud", "aud does not contain our client id")
+    if len(audiences) > 1 and not azp:
+        raise LaunchError("missing_azp", "several audiences and no azp")
+    if azp is not None and azp != expected:
+        raise LaunchError("wrong_azp", "azp is not our client id")
+    if client_id_of(aud, azp) != expected:
+        raise LaunchError("wrong_aud", "our client id is not the first audience")
+    registration = tool_conf.registration(iss, expected)
+    if registration is None:
+        raise LaunchError("unknown_registration", f"no registration for {iss} [{expected}]")
+    if not registration.active:
+        raise LaunchError("registration_pending", f"registration {registration.id} is not active")
+    if not registration.key_set and not registration.key_set_url:
+        raise LaunchError("registration_incomplete", f"registration {registration.id} has no key set")
+    return registration
+
+
+def check_times(claims: Mapping[str, Any], now: float, max_age: int, leeway: int) -> None:
+    """``iat`` and ``exp`` are numbers; not from the future, not expired, not too old."""
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if not isinstance(iat, (int, float)) or isinstance(iat, bool):
+        raise LaunchError("bad_iat", "iat is not a number")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        raise LaunchError("missing_exp", "exp is not a number")
+    if iat > now + leeway:
+        raise LaunchError("bad_iat", "iat is in the future")
+    if exp <= now - leeway:
+        raise LaunchError("expired", "the id_token has expired")
+    if exp < iat:
+        raise LaunchError("bad_exp", "exp is before iat")
+    if now - iat > max_age:
+        raise LaunchError("token_too_old", f"iat is more than {max_age} s ago")
+
+
+def check_shapes(claims: Mapping[str, Any]) -> None:
+    """Claims we read have the JSON types the specification gives them."""
+    if not isinstance(claims.get("sub"), str):
+        raise LaunchError("bad_sub", "sub is not a string")
+    roles = claims.get(CLAIM_ROLES)
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        raise LaunchError("bad_roles", "roles is not a list of strings")
+    for name in _OBJECT_CLAIMS:
+        if name in claims and not isinstance(claims[name], (dict, type(None))):
+            raise LaunchError("bad_claim", f"{name.rsplit('/', 1)[-1]} is not an object")
+    settings = claims.get(CLAIM_DL_SETTINGS)
+    if settings and not isinstance(settings.get("deep_link_return_url"), str):
+        raise LaunchError("missing_deep_link_return_url", "deep linking without a return URL")
+
+
+@dataclass
+class ClaimChecks:
+    """Checks after signature and message validation; the nonce is spent last."""
+
+    login: Mapping[str, Any]
+    store: LaunchStateStore
+    hosts: frozenset[str]
+    now: float
+    max_age: int
+    leeway: int
+    message_types: Collection[str]
+
+    def __call__(self, claims: dict[str, Any]) -> None:
+        check_times(claims, self.now, self.max_age, self.leeway)
+        check_shapes(claims)
+        if claims.get(CLAIM_MESSAGE_TYPE) not in self.message_types:
+            raise LaunchError("unsupported_message_type", f"{claims.get(CLAIM_MESSAGE_TYPE)}")
+        if not hmac.compare_digest(str(claims.get("nonce")), str(self.login["nonce"])):
+            raise LaunchError("nonce_mismatch", "the nonce is not the one of this state")
+        target = claims.get(CLAIM_TARGET_LINK_URI)
+        if not target:
+            raise LaunchError("missing_target_link_uri", "no target_link_uri claim")
+        if not host_allowed(target, self.hosts):
+            raise LaunchError("target_link_uri_foreign", f"target_link_uri {target} is not ours")
+        # Spent only now, so a refused token does not burn the nonce of a good one. Tokens
+        # older than max_age are refused anyway, so the mark need not outlive that.
+        ttl = self.max_age + 2 * self.leeway + 60
+        if not self.store.add_once(f"lti1p3-nonce-used-{claims['nonce']}", ttl):
+            raise LaunchError("nonce_reused", "this id_token was already used")

@@ -1,0 +1,207 @@
+"""OIDC login initiation and launch validation: pylti1p3's checks plus the ones it lacks.
+
+Flow for the service::
+
+    login = oidc_login(LtiRequest(...), tool_conf, store, allowed_hosts)   # POST/GET /lti/login
+    # set login.cookies on the response, then redirect the browser to login.url
+    context = validate_launch(LtiRequest(...), tool_conf, store, allowed_hosts)  # POST /lti/launch
+
+Both raise ``LaunchError(reason_code, ...)`` for every refusal; no pylti1p3 exception escapes.
+The OIDC state is bound to the browser by the state cookie, or, where third-party cookies are
+blocked, by LTI platform storage (``browser_state``). Everything else lives in the
+``LaunchStateStore``, so any worker can finish any launch and no Flask session is used.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Collection, Mapping
+from urllib.parse import parse_qsl
+
+import requests
+from pylti1p3.exception import LtiException, OIDCException
+
+from lti._pylti import ToolMessageLaunch, ToolOIDCLogin, reason_for
+from lti.checks import ClaimChecks, check_audience, check_browser, login_state, peek
+from lti.claims import LaunchContext, launch_context, tool_roles  # noqa: F401 - public API
+from lti.errors import LaunchError
+from lti.registration import LaunchStateStore
+from lti.request import Cookie, CookieJar, RequestLike, TimeoutSession, host_allowed, normalise_hosts
+from lti.storage import DEFAULT_LAUNCH_TTL, DEFAULT_LOGIN_TTL, StateStoreStorage, StoreSessionService
+from lti.tool_conf import ToolConf
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_AGE = 300
+DEFAULT_LEEWAY = 5
+MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
+_META = "lti1p3-meta-"
+
+
+@dataclass(frozen=True)
+class LoginRedirect:
+    """Where to send the browser after a login initiation.
+
+    Attributes:
+        url: The platform's authorization endpoint with the auth request as query string.
+        params: The same auth request, for a form POST instead of a redirect.
+        state: The OIDC state (put it in platform storage when ``storage_target`` is set).
+        cookies: Cookies to set on the response (the state cookie).
+        storage_target: ``lti_storage_target`` of the login: the platform offers storage.
+        registration_id: For logging.
+    """
+
+    url: str
+    params: Mapping[str, str]
+    state: str
+    cookies: tuple[Cookie, ...]
+    storage_target: str | None
+    registration_id: int
+
+
+def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStore,
+               allowed_hosts: Collection[str] | str, *, redirect_uri: str | None = None,
+               login_ttl: int = DEFAULT_LOGIN_TTL) -> LoginRedirect:
+    """Answer a third-party login initiation (iss, login_hint, target_link_uri, ...).
+
+    Args:
+        request: The initiation request (GET query or POST form).
+        allowed_hosts: Our host names (``host`` or ``host:port``); ``target_link_uri`` must be on one.
+        redirect_uri: Our registered launch URL; defaults to ``target_link_uri``.
+        login_ttl: Seconds the state and nonce wait for the launch.
+
+    Raises:
+        LaunchError: ``missing_iss``, ``missing_login_hint``, ``missing_target_link_uri``,
+            ``target_link_uri_foreign``, ``unknown_registration``, ``registration_pending``,
+            ``unknown_deployment``.
+    """
+    hosts = normalise_hosts(allowed_hosts)
+    param = request.get_param
+    iss, client_id, target = param("iss"), param("client_id") or None, param("target_link_uri")
+    for name, value in (("iss", iss), ("login_hint", param("login_hint")),
+                        ("target_link_uri", target)):
+        if not value:
+            raise LaunchError(f"missing_{name}", f"login initiation without {name}")
+    if not host_allowed(target, hosts) or (redirect_uri and not host_allowed(redirect_uri, hosts)):
+        raise LaunchError("target_link_uri_foreign", f"target_link_uri {target} is not ours")
+    registration = tool_conf.registration(iss, client_id)
+    if registration is None:
+        raise LaunchError("unknown_registration", f"no registration for {iss} [{client_id}]")
+    if not registration.active:
+        raise LaunchError("registration_pending", f"registration {registration.id} is not active")
+    deployment_id = param("lti_deployment_id")
+    if deployment_id and deployment_id not in registration.deployment_ids:
+        raise LaunchError("unknown_deployment", f"registration {registration.id} has no "
+                                                f"deployment {deployment_id}")
+    storage_target = param("lti_storage_target") or None
+    session = StoreSessionService(StateStoreStorage(store), login_ttl=login_ttl)
+    cookies = CookieJar(request)
+    login = ToolOIDCLogin(request, tool_conf, session, cookies)
+    login.pass_params_to_launch({
+        "issuer": iss, "client_id": registration.client_id, "registration_id": registration.id,
+        "target_link_uri": target, "storage_target": storage_target})
+    try:
+        url = login.get_redirect_object(redirect_uri or target).get_redirect_url()
+    except (OIDCException, LtiException) as exc:
+        raise reason_for(exc) from exc
+    # pylti1p3 appends "?" even when the endpoint already has a query string.
+    query = url[len(registration.auth_login_url) + 1:]
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    joiner = "&" if "?" in registration.auth_login_url else "?"
+    logger.info("LTI login for registration %s", registration.id)
+    return LoginRedirect(url=registration.auth_login_url + joiner + query, params=params,
+                         state=params["state"], cookies=tuple(cookies.to_set),
+                         storage_target=storage_target, registration_id=registration.id)
+
+
+def validate_launch(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStore,
+                    allowed_hosts: Collection[str] | str, *, now: datetime | None = None,
+                    max_age_seconds: int = DEFAULT_MAX_AGE, leeway_seconds: int = DEFAULT_LEEWAY,
+                    browser_state: str | None = None, launch_ttl: int = DEFAULT_LAUNCH_TTL,
+                    message_types: Collection[str] = MESSAGE_TYPES,
+                    requests_session: requests.Session | None = None) -> LaunchContext:
+    """Validate a launch (the form POST of ``id_token`` and ``state``) and store it.
+
+    On top of pylti1p3 (state, JWT format, nonce issued, registration, signature with the
+    platform's key by ``kid``, deployment, message claims) this checks: the state belongs to a
+    login we started, in this browser; ``iss``/``aud`` are the login's and, when ``aud`` is a
+    list, ``azp`` names us; the registration is active; ``exp`` and ``iat`` are present, the
+    token is at most ``max_age_seconds`` old and not from the future; the nonce is the one of
+    this state and is used once; ``target_link_uri`` is on our host.
+
+    Args:
+        request: The launch POST.
+        allowed_hosts: Our host names; ``target_link_uri`` must be on one.
+        now: The current time (tests); the signature library also checks ``exp`` against the
+            real clock.
+        max_age_seconds: Oldest accepted ``iat`` (Moodle's tokens live 60 s).
+        leeway_seconds: Clock skew allowed for ``iat`` in the future and ``exp``.
+        browser_state: The state as read back from LTI platform storage by our launch page,
+            when the state cookie was blocked. Only pass a value that page obtained.
+        launch_ttl: Seconds the launch stays retrievable with ``find_launch``.
+        message_types: Message types we accept.
+
+    Returns:
+        The launch as a ``LaunchContext``.
+
+    Raises:
+        LaunchError: With a reason code for each refusal (see ``lti.errors``).
+    """
+    param = request.get_param
+    id_token, state = param("id_token"), param("state")
+    if not id_token:
+        raise LaunchError("missing_id_token", "launch without id_token")
+    if not state:
+        raise LaunchError("missing_state", "launch without state")
+    body = peek(id_token)
+    storage = StateStoreStorage(store, default_ttl=launch_ttl)
+    session = StoreSessionService(storage, launch_ttl=launch_ttl)
+    login = login_state(state, session.get_state_params(state) if state.startswith("state-")
+                        else None)
+    cookies = CookieJar(request)
+    check_browser(cookies.get_cookie(state), browser_state, state, cookies)
+    registration = check_audience(body, login, tool_conf)
+    checks = ClaimChecks(login=login, store=store, hosts=normalise_hosts(allowed_hosts),
+                         now=(now or datetime.now(timezone.utc)).timestamp(),
+                         max_age=max_age_seconds, leeway=leeway_seconds,
+                         message_types=frozenset(message_types))
+    try:  # pylti1p3 can raise from the constructor too (missing session cookie)
+        launch = ToolMessageLaunch(
+            request, tool_conf, session_service=session, cookie_service=cookies,
+            requests_session=requests_session or TimeoutSession(), state_store=store,
+            storage=storage, leeway=leeway_seconds, extra_checks=checks,
+            key_set_pinned=bool(registration.key_set))
+        launch.set_launch_data_lifetime(launch_ttl)
+        launch.validate()
+    except (LtiException, OIDCException) as exc:
+        raise reason_for(exc, body) from exc
+    except (AttributeError, TypeError, KeyError) as exc:
+        # pylti1p3 assumes well-formed claims (e.g. resource_link.get on a string).
+        logger.warning("Malformed id_token for registration %s: %s", registration.id,
+                       type(exc).__name__)
+        raise LaunchError("malformed_token",
+                          f"pylti1p3 failed on the claims: {type(exc).__name__}") from exc
+    meta = {"client_id": registration.client_id, "registration_id": registration.id,
+            "tenant_id": registration.tenant_id, "storage_target": login.get("storage_target")}
+    storage.set_value(_META + launch.get_launch_id(), meta, exp=launch_ttl)
+    context = launch_context(launch.get_launch_data(), launch_id=launch.get_launch_id(), **meta)
+    logger.info("LTI launch %s (%s) for registration %s, deployment %s", context.launch_id,
+                context.message_type, registration.id, context.deployment_id)
+    return context
+
+
+def find_launch(store: LaunchStateStore, launch_id: str) -> LaunchContext | None:
+    """Return a stored launch by id (any worker), or ``None`` when unknown or expired.
+
+    Use it for steps after the launch request, e.g. the deep linking response after a teacher
+    picked a test. The launch id is a secret bearer: keep it in the user's session, not in URLs.
+    """
+    if not launch_id.startswith("lti1p3-launch-"):
+        return None
+    storage = StateStoreStorage(store)
+    body, meta = storage.get_value(launch_id), storage.get_value(_META + launch_id)
+    if not body or not meta:
+        return None
+    return launch_context(body, launch_id=launch_id, **meta)
