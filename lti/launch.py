@@ -205,3 +205,19 @@ def find_launch(store: LaunchStateStore, launch_id: str) -> LaunchContext | None
     if not body or not meta:
         return None
     return launch_context(body, launch_id=launch_id, **meta)
+
+
+def pending_login(store: LaunchStateStore, state: str) -> dict[str, object] | None:
+    """What our login stored for ``state`` (issuer, registration, storage target), or ``None``.
+
+    The launch page uses it when the state cookie was blocked: with a ``storage_target`` it
+    can read the state back from the platform's storage and post the launch again.
+    """
+    if not state or not state.startswith("state-"):
+        return None
+    session = StoreSessionService(StateStoreStorage(store))
+    try:
+        stored = login_state(state, session.get_state_params(state))
+    except LaunchError:
+        return None
+    return {key: stored.get(key) for key in ("issuer", "client_id", "registration_id", "storage_target")}

@@ -29,8 +29,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         TESTING=settings.env == "testing",
         DIGITOETS_SETTINGS=settings,
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
+        # Inside an LMS iframe the session cookie is a third-party cookie: on https it must be
+        # SameSite=None; Secure; Partitioned (CHIPS) or Chrome and Safari drop it.
+        SESSION_COOKIE_SAMESITE="None" if settings.base_url.startswith("https://") else "Lax",
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        SESSION_COOKIE_PARTITIONED=settings.base_url.startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,  # a test may take a while; the token lives as long as the session
     )
     logging.getLogger("service").setLevel(settings.log_level)
@@ -38,7 +41,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database.configure(base_url=settings.base_url)
     app.extensions[EXTENSION] = database
 
-    from service.web import admin, dev, employee, errors, health, i18n, security, templating
+    from service.lti_tool import LtiTool
+    from service.web import admin, dev, employee, errors, health, i18n, lti, security, templating
+
+    app.extensions["digitoets.lti"] = LtiTool.build(settings, database)
 
     errors.init_app(app)
     i18n.init_app(app)
@@ -47,6 +53,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.register_blueprint(health.bp)
     app.register_blueprint(employee.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(lti.bp)
     if settings.dev_login:
         app.register_blueprint(dev.bp)
 

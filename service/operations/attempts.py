@@ -20,11 +20,12 @@ from mappings import scoring
 from mappings.errors import InvalidAnswerError
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
-from service.operations import domain, events, help_requests
+from service.i18n_markers import N_
+from service.operations import domain, events, grades, help_requests
 from service.operations.people import current_assignment
 
-CLOSED_MESSAGE = "Deze toets is al ingeleverd. Je antwoorden kun je niet meer veranderen."
-TIME_UP_MESSAGE = "De tijd voor deze toets is om. Je antwoorden tot nu toe zijn bewaard."
+CLOSED_MESSAGE = N_("Deze toets is al ingeleverd. Je antwoorden kun je niet meer veranderen.")
+TIME_UP_MESSAGE = N_("De tijd voor deze toets is om. Je antwoorden tot nu toe zijn bewaard.")
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,10 @@ def get_attempt(session: Session, person: m.Person, registration: uuid.UUID | st
     try:
         key = registration if isinstance(registration, uuid.UUID) else uuid.UUID(str(registration))
     except ValueError:
-        raise NotFoundError("Deze toetspoging bestaat niet.") from None
+        raise NotFoundError(N_("Deze toetspoging bestaat niet.")) from None
     attempt = session.scalar(select(m.Attempt).where(m.Attempt.registration == key, m.Attempt.person_id == person.id))
     if attempt is None:
-        raise NotFoundError("Deze toetspoging bestaat niet.")
+        raise NotFoundError(N_("Deze toetspoging bestaat niet."))
     return attempt
 
 
@@ -129,7 +130,7 @@ def item_by_code(attempt: m.Attempt, code: str) -> m.Item:
     for item in attempt.test_version.items:
         if item.code == code:
             return item
-    raise InvalidInputError("Deze vraag hoort niet bij deze toets.", {"item": [f"onbekende vraag: {code}"]})
+    raise InvalidInputError(N_("Deze vraag hoort niet bij deze toets."), {"item": [f"onbekende vraag: {code}"]})
 
 
 def answers_of(attempt: m.Attempt) -> dict[str, object]:
@@ -151,7 +152,7 @@ def save_answer(session: Session, attempt: m.Attempt, item_code: str, value: obj
     try:
         score = scoring.score_item(domain.domain_item(item), value)
     except InvalidAnswerError as exc:
-        raise InvalidInputError("Dit antwoord past niet bij de vraag.", {item_code: [exc.reason]}) from exc
+        raise InvalidInputError(N_("Dit antwoord past niet bij de vraag."), {item_code: [exc.reason]}) from exc
     response = next((r for r in attempt.responses if r.item_id == item.id), None)
     if response is None:
         response = m.Response(item=item, answer={"value": value}, answered_at=now, score=score)
@@ -228,6 +229,7 @@ def score_attempt(
         _update_current_level(session, attempt.person_id, observation)
     session.flush()
     events.attempt_scored(session, attempt, result)
+    grades.queue_score(session, attempt)
     if attempt.organisation.help_request_mode is m.HelpRequestMode.AUTOMATIC:
         help_requests.create_automatic_requests(session, attempt, now)
     return True

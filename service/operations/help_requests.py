@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from mappings import requirements as req
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
+from service.i18n_markers import N_
 from service.operations import domain, events
 
 OPEN_STATUSES = (m.HelpRequestStatus.NEW, m.HelpRequestStatus.CLAIMED, m.HelpRequestStatus.PLANNED)
@@ -46,17 +47,17 @@ def request_help(
         InvalidInputError: when the skill was not below the level in this attempt, or no consent.
     """
     if attempt.status not in (m.AttemptStatus.SCORED, m.AttemptStatus.EXPIRED):
-        raise ConflictError("Je kunt hulp vragen als je toets klaar is.")
+        raise ConflictError(N_("Je kunt hulp vragen als je toets klaar is."))
     if not consent_text:
-        raise InvalidInputError("Geef eerst toestemming.", {"consent": ["Zet een vinkje om toestemming te geven."]})
+        raise InvalidInputError(N_("Geef eerst toestemming."), {"consent": ["Zet een vinkje om toestemming te geven."]})
     observation = next((o for o in attempt.observations if o.skill.code == skill_code), None)
     if observation is None:
-        raise InvalidInputError("Deze vaardigheid zat niet in deze toets.", {"skill": [f"onbekend: {skill_code}"]})
+        raise InvalidInputError(N_("Deze vaardigheid zat niet in deze toets."), {"skill": [f"onbekend: {skill_code}"]})
     below = observation.required_level is not None and observation.level < observation.required_level
     low_without_requirement = observation.required_level is None and observation.level <= 1
     if not (below or low_without_requirement):
         raise InvalidInputError(
-            "Voor deze vaardigheid heb je het niveau al gehaald.", {"skill": ["niveau gehaald"]}
+            N_("Voor deze vaardigheid heb je het niveau al gehaald."), {"skill": ["niveau gehaald"]}
         )
     existing = open_request(session, person, observation.skill)
     if existing is not None:
@@ -105,9 +106,9 @@ def cancel_help_request(session: Session, person: m.Person, request_id: int, now
     """The employee withdraws a request that a coach has not resolved yet."""
     request = session.get(m.HelpRequest, request_id)
     if request is None or request.person_id != person.id:
-        raise NotFoundError("Deze hulpvraag bestaat niet.")
+        raise NotFoundError(N_("Deze hulpvraag bestaat niet."))
     if request.status not in OPEN_STATUSES:
-        raise ConflictError("Deze hulpvraag is al afgerond.")
+        raise ConflictError(N_("Deze hulpvraag is al afgerond."))
     request.status = m.HelpRequestStatus.CANCELLED
     request.resolved_at = now
     session.flush()

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from service import models as m
 from service.errors import InvalidInputError
+from service.i18n_markers import N_
 
 PRIVACY_FIELDS = (
     "result_visibility", "min_group_size", "help_request_mode", "retention_months",
@@ -24,7 +25,7 @@ def update_settings(session: Session, organisation: m.Organisation, values: dict
             setattr(organisation, name, values[name])
     endpoint = (values.get("lrs_endpoint") or "").strip() or None
     if endpoint and not endpoint.startswith(("http://", "https://")):
-        raise InvalidInputError("Het LRS-adres moet met http:// of https:// beginnen.", {"lrs_endpoint": ["geen URL"]})
+        raise InvalidInputError(N_("Het LRS-adres moet met http:// of https:// beginnen."), {"lrs_endpoint": ["geen URL"]})
     organisation.lrs_endpoint = endpoint
     organisation.lrs_username = (values.get("lrs_username") or "").strip() or None
     if values.get("lrs_password"):

@@ -65,9 +65,9 @@ def target_for(organisation: m.Organisation, default: LrsTarget | None) -> LrsTa
     return default
 
 
-def _due(now: datetime):
+def _due(now: datetime, kind: m.OutboxKind = m.OutboxKind.XAPI):
     return (
-        m.OutboxItem.kind == m.OutboxKind.XAPI,
+        m.OutboxItem.kind == kind,
         m.OutboxItem.status == m.OutboxStatus.PENDING,
         m.OutboxItem.next_attempt_at <= now,
     )
@@ -93,12 +93,12 @@ class Leased:
     organisation_id: int
 
 
-def claim_batch(session: Session, organisation_id: int, now: datetime, limit: int,
-                lease_seconds: float = LEASE_SECONDS) -> list[Leased]:
-    """Lease up to ``limit`` due rows of one organisation, oldest first, skipping rows others hold."""
+def claim_batch(session: Session, organisation_id: int | None, now: datetime, limit: int,
+                lease_seconds: float = LEASE_SECONDS, kind: m.OutboxKind = m.OutboxKind.XAPI) -> list[Leased]:
+    """Lease up to ``limit`` due rows (of one organisation), oldest first, skipping rows others hold."""
     due = (
         select(m.OutboxItem.id)
-        .where(m.OutboxItem.organisation_id == organisation_id, *_due(now))
+        .where(*_due(now, kind), *([m.OutboxItem.organisation_id == organisation_id] if organisation_id else []))
         .order_by(m.OutboxItem.id)
         .limit(limit)
     )
@@ -115,7 +115,7 @@ def claim_batch(session: Session, organisation_id: int, now: datetime, limit: in
     return sorted((Leased(*row) for row in leased), key=lambda r: r.id)
 
 
-def _retry_at(now: datetime, attempts: int, retry_after: float | None, rng) -> datetime:
+def retry_at(now: datetime, attempts: int, retry_after: float | None, rng) -> datetime:
     delay = backoff_delay(attempts, retry_after=retry_after, rng=rng)
     return now + timedelta(seconds=max(MIN_RETRY_SECONDS, delay))
 
@@ -135,7 +135,7 @@ def deliver(database: Database, rows: list[Leased], client: LRSClient, clock: Ca
         with database.begin() as session:
             session.execute(update(m.OutboxItem), [
                 {"id": r.id, "attempts": r.attempts + 1, "last_error": str(exc)[:1000],
-                 "next_attempt_at": _retry_at(now, r.attempts + 1, retry_after, rng)}
+                 "next_attempt_at": retry_at(now, r.attempts + 1, retry_after, rng)}
                 for r in rows
             ])
         report.deferred = len(rows)

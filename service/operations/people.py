@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from service import models as m
 from service.errors import ConflictError, NotFoundError
+from service.i18n_markers import N_
 
 
 def find_or_create_person(
@@ -78,7 +79,7 @@ def assign_function(
     if current is not None and current.function_profile_id == profile.id:
         return current
     if source is m.AssignmentSource.SELF_CHOSEN and current is not None:
-        raise ConflictError("Je functie is al bekend. Klopt die niet? Vraag je leidinggevende of HR om die aan te passen.")
+        raise ConflictError(N_("Je functie is al bekend. Klopt die niet? Vraag je leidinggevende of HR om die aan te passen."))
     if current is not None:
         current.valid_until = now
     assignment = m.FunctionAssignment(profile=profile, source=source, valid_from=now)

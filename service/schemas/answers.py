@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from service.errors import InvalidInputError
+from service.i18n_markers import N_
 from service.operations.attempts import PresentedItem
 
 
@@ -34,7 +35,7 @@ def form_answer(item: PresentedItem, form: MultiDict) -> object | None:
         try:
             return int(raw)
         except ValueError:
-            raise InvalidInputError("Kies een van de vier antwoorden.", {"answer": [f"geen keuze: {raw!r}"]}) from None
+            raise InvalidInputError(N_("Kies een van de vier antwoorden."), {"answer": [f"geen keuze: {raw!r}"]}) from None
     return raw
 
 
@@ -46,7 +47,7 @@ def _ordering(item: PresentedItem, form: MultiDict) -> list[str] | None:
         positions = [int(value) for value in raw]
     except ValueError:
         raise InvalidInputError(
-            "Geef elke stap een nummer.", {"answer": ["elke stap heeft een nummer nodig"]}
+            N_("Geef elke stap een nummer."), {"answer": ["elke stap heeft een nummer nodig"]}
         ) from None
     if sorted(positions) != list(range(1, len(item.steps) + 1)):
         raise InvalidInputError(

@@ -12,6 +12,7 @@ from service.operations import attempts, help_requests, people, results
 from service.schemas.answers import SaveAnswerArgs, form_answer
 from service.web import current_db
 from service.web.auth import login_required, now, signed_in_person
+from service.web.i18n import error_message
 
 bp = Blueprint("employee", __name__)
 
@@ -65,20 +66,40 @@ def choose_function():
                 people.assign_function(session, person, profile, m.AssignmentSource.SELF_CHOSEN, now())
                 return redirect(target)
             except ServiceError as exc:
-                error = str(exc) if code else _("Kies je functie uit de lijst.")
+                error = error_message(exc) if code else _("Kies je functie uit de lijst.")
         current = people.current_assignment(person, now())
         status = 422 if error else 200
         return render_template("function.html", profiles=profiles, current=current, error=error, target=target), status
 
 
-@bp.post("/toetsen/<code>/start")
+@bp.get("/toets/<code>")
 @login_required
-def start(code: str):
+def test_intro(code: str):
+    """What a launch from a course placement opens: this one digi-toets, ready to start."""
     with current_db().begin() as session:
         person = _person(session)
         if people.current_assignment(person, now()) is None:
-            return redirect(url_for("employee.choose_function", next=url_for("employee.tests")))
-        attempt, _created = attempts.start_attempt(session, person, code, now())
+            return redirect(url_for("employee.choose_function", next=url_for("employee.test_intro", code=code)))
+        test = attempts.get_test(session, code)
+        latest = session.scalar(
+            select(m.Attempt).join(m.TestVersion)
+            .where(m.Attempt.person_id == person.id, m.TestVersion.digi_test_id == test.id)
+            .order_by(m.Attempt.started_at.desc())
+        )
+        return render_template("test_intro.html", test=test, latest=latest)
+
+
+@bp.post("/toetsen/<code>/start")
+@login_required
+def start(code: str):
+    from flask import session as cookie
+
+    with current_db().begin() as session:
+        person = _person(session)
+        if people.current_assignment(person, now()) is None:
+            return redirect(url_for("employee.choose_function", next=url_for("employee.test_intro", code=code)))
+        link_id = (cookie.get("lti_links") or {}).get(code)  # launched from a course placement: grade it there
+        attempt, _created = attempts.start_attempt(session, person, code, now(), resource_link_id=link_id)
         return redirect(url_for("employee.resume", registration=attempt.registration))
 
 
@@ -130,7 +151,7 @@ def answer(registration: str, number: int):
     with current_db().begin() as session:
         attempt = attempts.get_attempt(session, _person(session), registration)
         if attempt.is_finished:
-            flash(attempts.CLOSED_MESSAGE)
+            flash(_(attempts.CLOSED_MESSAGE))
             return redirect(url_for("employee.result", registration=registration))
         items = attempt.test_version.items
         if not 1 <= number <= len(items):
@@ -141,9 +162,9 @@ def answer(registration: str, number: int):
             if value is not None:
                 attempts.save_answer(session, attempt, shown.code, value, now())
         except InvalidInputError as exc:
-            return _question_page(attempt, number, error=str(exc), status=422)
+            return _question_page(attempt, number, error=error_message(exc), status=422)
         except ConflictError as exc:
-            flash(str(exc))
+            flash(error_message(exc))
             return redirect(url_for("employee.review", registration=registration))
     go = request.form.get("go", "next")
     if go == "previous" and number > 1:

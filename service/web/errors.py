@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from service.errors import InvalidInputError, ServiceError
+from service.web.i18n import error_message
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InvalidInputError)
     def _invalid(exc: InvalidInputError):
-        return error_response(422, str(exc), exc.errors)
+        return error_response(422, error_message(exc), exc.errors)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
@@ -54,7 +55,7 @@ def init_app(app: Flask) -> None:
     def _service(exc: ServiceError):
         if exc.status >= 500:
             logger.exception("Service error on %s", request.path)
-        return error_response(exc.status, str(exc))
+        return error_response(exc.status, error_message(exc))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -1,10 +1,14 @@
 """Dutch by default, English available. Texts are written in Dutch (B1) in the templates and
-code, wrapped in ``_()``; ``service/translations/en`` holds the English catalogue."""
+code, wrapped in ``_()``; ``service/translations/en`` holds the English catalogue.
+
+The messages of the service's errors are Dutch texts marked with ``N_`` where they are raised
+(``service.i18n_markers``); ``error_message`` translates them where the web layer shows them.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 
 LOCALES = ("nl", "en")
 LANG_KEY = "lang"
@@ -22,3 +26,13 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     Babel(app, locale_selector=select_locale, default_domain="messages")
+
+
+def error_message(exc: Exception) -> str:
+    """The message of ``exc`` in the reader's language.
+
+    The Dutch text is the msgid; a text that is not in the catalogue (a formatted one, say)
+    comes back as it is.
+    """
+    message = str(exc)
+    return gettext(message) if message else message  # gettext("") would give the catalogue header

@@ -1,0 +1,52 @@
+"""The LTI tool of this deployment, built once in ``create_app``: keys, ToolConf, stores, clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from lti.keys import KeyFolder, ensure_key
+from lti.registration import Registration
+from lti.service_client import TokenCache
+from lti.services import AgsClient, NrpsClient
+from lti.tool_conf import ToolConf
+from service.config import Settings
+from service.db import Database
+from service.operations.lti_stores import DbLaunchStateStore, DbRegistrationStore
+
+
+@dataclass
+class LtiTool:
+    """What every LTI view, job and command needs, made once per process."""
+
+    keys: KeyFolder
+    tool_conf: ToolConf
+    store: DbLaunchStateStore
+    allowed_hosts: frozenset[str]
+    base_url: str
+    timeout: float = 10.0
+    token_cache: TokenCache = field(default_factory=TokenCache)
+
+    @classmethod
+    def build(cls, settings: Settings, database: Database) -> LtiTool:
+        folder = settings.resolved_lti_key_path
+        if settings.env != "production":
+            ensure_key(folder)  # production keys are made (and rotated) with `digitoets lti rotate-keys`
+        keys = KeyFolder(folder)
+        return cls(
+            keys=keys,
+            tool_conf=ToolConf(DbRegistrationStore(database), keys),
+            store=DbLaunchStateStore(database),
+            allowed_hosts=frozenset({urlsplit(settings.base_url).netloc}),
+            base_url=settings.base_url.rstrip("/"),
+            timeout=settings.lrs_timeout,
+        )
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def ags(self, registration: Registration) -> AgsClient:
+        return AgsClient(registration, self.keys, timeout=self.timeout, token_cache=self.token_cache)
+
+    def nrps(self, registration: Registration) -> NrpsClient:
+        return NrpsClient(registration, self.keys, timeout=self.timeout, token_cache=self.token_cache)

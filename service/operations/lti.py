@@ -1,0 +1,191 @@
+"""What a validated LTI launch means for our data, and the LMS registrations themselves."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti.claims import LaunchContext, tool_roles
+from lti.dynamic_registration import PlatformRegistration
+from service import models as m
+from service.errors import ConflictError, InvalidInputError, NotFoundError
+from service.operations.people import assign_function, find_or_create_person, grant_role
+
+logger = logging.getLogger(__name__)
+
+#: custom parameter that binds a placement to a digi-toets (set by deep linking or by hand)
+TEST_PARAMETER = "digitoets_test"
+
+
+@dataclass(frozen=True)
+class LaunchOutcome:
+    person_id: int
+    test_code: str | None
+    deep_linking: bool
+    roles: frozenset[str]
+    resource_link_id: int | None
+
+
+def _registration(session: Session, ctx: LaunchContext) -> m.LtiRegistration:
+    row = session.get(m.LtiRegistration, ctx.registration_id)
+    if row is None:  # validate_launch found it a moment ago: it was deleted since
+        raise NotFoundError("Deze leeromgeving is niet (meer) gekoppeld.")
+    return row
+
+
+def profile_for_code(session: Session, organisation: m.Organisation, code: str) -> m.FunctionProfile | None:
+    """The function profile an HR or LMS function code stands for in this organisation."""
+    mapped = session.scalar(
+        select(m.FunctionProfile)
+        .join(m.OrganisationFunctionCode, m.OrganisationFunctionCode.function_profile_id == m.FunctionProfile.id)
+        .where(m.OrganisationFunctionCode.organisation_id == organisation.id, m.OrganisationFunctionCode.hr_code == code)
+    )
+    if mapped is not None:
+        return mapped
+    for profile in session.scalars(select(m.FunctionProfile).where(m.FunctionProfile.active)):
+        if code == profile.code or code in profile.hr_codes:
+            return profile
+    return None
+
+
+def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> LaunchOutcome:
+    """Store who launched, from which course and placement, with their roles and function."""
+    registration = _registration(session, ctx)
+    organisation = registration.organisation
+    person = find_or_create_person(session, organisation, ctx.issuer, ctx.sub, now, name=ctx.name, email=ctx.email)
+    if ctx.locale:
+        person.locale = ctx.locale[:2].lower()
+    roles = tool_roles(ctx, ctx.custom.get(registration.role_parameter))
+    for role in roles:
+        grant_role(session, person, m.ToolRole(role), granted_by="lti")
+    function_code = (ctx.custom.get(registration.function_parameter) or "").strip()
+    if function_code and not function_code.startswith("$"):  # "$..." is an unsubstituted variable
+        profile = profile_for_code(session, organisation, function_code)
+        if profile is not None:
+            assign_function(session, person, profile, m.AssignmentSource.LTI, now)
+        else:
+            logger.warning("Launch %s: function code not mapped in organisation %s", ctx.launch_id, organisation.id)
+    link_id = None
+    test_code = (ctx.custom.get(TEST_PARAMETER) or "").strip() or None
+    if ctx.context is not None:
+        course = _upsert_context(session, registration, ctx)
+        if ctx.resource_link is not None:
+            link = _upsert_link(session, course, ctx, test_code)
+            link_id = link.id
+            if test_code is None and link.digi_test_id is not None:
+                test_code = session.get(m.DigiTest, link.digi_test_id).code
+    session.flush()
+    return LaunchOutcome(person.id, test_code, ctx.message_type == "LtiDeepLinkingRequest", roles, link_id)
+
+
+def _upsert_context(session: Session, registration: m.LtiRegistration, ctx: LaunchContext) -> m.LtiContext:
+    course = session.scalar(
+        select(m.LtiContext).where(m.LtiContext.registration_id == registration.id, m.LtiContext.context_id == ctx.context.id)
+    )
+    if course is None:
+        course = m.LtiContext(registration=registration, context_id=ctx.context.id, deployment_id=ctx.deployment_id)
+        session.add(course)
+    course.title = ctx.context.title or course.title
+    course.deployment_id = ctx.deployment_id
+    if ctx.nrps_memberships_url:
+        course.memberships_url = ctx.nrps_memberships_url
+    if ctx.ags is not None:
+        course.lineitems_url = ctx.ags.lineitems or course.lineitems_url
+        course.ags_scopes = list(ctx.ags.scopes)
+    session.flush()
+    return course
+
+
+def _upsert_link(session: Session, course: m.LtiContext, ctx: LaunchContext, test_code: str | None) -> m.LtiResourceLink:
+    link = session.scalar(
+        select(m.LtiResourceLink).where(
+            m.LtiResourceLink.context_id == course.id, m.LtiResourceLink.resource_link_id == ctx.resource_link.id
+        )
+    )
+    if link is None:
+        link = m.LtiResourceLink(context_id=course.id, resource_link_id=ctx.resource_link.id)
+        session.add(link)
+    if test_code:
+        test = session.scalar(select(m.DigiTest).where(m.DigiTest.code == test_code))
+        link.digi_test_id = test.id if test else link.digi_test_id
+    if ctx.ags is not None and ctx.ags.lineitem:
+        link.lineitem_url = ctx.ags.lineitem
+    session.flush()
+    return link
+
+
+# --- registrations -------------------------------------------------------------------------
+
+
+def register_platform(
+    session: Session,
+    organisation: m.Organisation,
+    *,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str | None = None,
+    deployment_ids: list[str] | tuple[str, ...] = (),
+    auth_audience: str | None = None,
+    name: str = "",
+    status: m.RegistrationStatus = m.RegistrationStatus.ACTIVE,
+) -> m.LtiRegistration:
+    """Register an LMS for an organisation (admin page, CLI or dynamic registration).
+
+    Raises:
+        ConflictError: when this issuer and client id are registered already.
+        InvalidInputError: when a URL is not http(s) or no key set URL is given.
+    """
+    for field, url in (("issuer", issuer), ("auth_login_url", auth_login_url), ("auth_token_url", auth_token_url),
+                       ("key_set_url", key_set_url)):
+        if not url or not url.startswith(("https://", "http://")):
+            raise InvalidInputError(f"{field} moet een volledig adres zijn (https://...).", {field: ["geen URL"]})
+    existing = session.scalar(
+        select(m.LtiRegistration).where(m.LtiRegistration.issuer == issuer, m.LtiRegistration.client_id == client_id)
+    )
+    if existing is not None:
+        raise ConflictError(f"Deze leeromgeving is al gekoppeld ({issuer}, client {client_id}).")
+    registration = m.LtiRegistration(
+        organisation=organisation, name=name or issuer, issuer=issuer, client_id=client_id,
+        auth_login_url=auth_login_url, auth_token_url=auth_token_url, auth_audience=auth_audience,
+        key_set_url=key_set_url, status=status,
+        deployments=[m.LtiDeployment(deployment_id=d) for d in dict.fromkeys(deployment_ids) if d],
+    )
+    session.add(registration)
+    session.flush()
+    return registration
+
+
+def register_dynamic(session: Session, organisation: m.Organisation, platform: PlatformRegistration) -> m.LtiRegistration:
+    """Store what an LMS sent through dynamic registration: pending until an admin activates it."""
+    return register_platform(
+        session, organisation, issuer=platform.issuer, client_id=platform.client_id,
+        auth_login_url=platform.auth_login_url, auth_token_url=platform.auth_token_url,
+        key_set_url=platform.key_set_url, auth_audience=platform.auth_audience,
+        deployment_ids=[platform.deployment_id] if platform.deployment_id else [],
+        name=platform.product_family_code or platform.issuer, status=m.RegistrationStatus.PENDING,
+    )
+
+
+def set_registration_status(session: Session, organisation: m.Organisation, registration_id: int,
+                            status: m.RegistrationStatus) -> m.LtiRegistration:
+    """Activate or disable one of the organisation's own registrations."""
+    registration = session.get(m.LtiRegistration, registration_id)
+    if registration is None or registration.organisation_id != organisation.id:
+        raise NotFoundError("Deze koppeling bestaat niet.")
+    registration.status = status
+    session.flush()
+    return registration
+
+
+def registrations(session: Session, organisation: m.Organisation) -> list[m.LtiRegistration]:
+    return list(
+        session.scalars(
+            select(m.LtiRegistration).where(m.LtiRegistration.organisation_id == organisation.id).order_by(m.LtiRegistration.id)
+        )
+    )

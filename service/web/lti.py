@@ -1,0 +1,229 @@
+"""LTI 1.3 endpoints: login, launch, key set, deep linking, dynamic registration, cookie check.
+
+Launch state lives in the database (``lti_launch_states``), so any worker finishes any launch.
+A refused launch shows a short Dutch page; the log gets the reason code and ids, never names.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lti.deep_linking import LineItemSpec, ResourceLinkItem, deep_linking_response
+from lti.dynamic_registration import ToolDescription, register
+from lti.errors import LaunchError, LtiError
+from lti.launch import find_launch, oidc_login, pending_login, validate_launch
+from lti.request import LtiRequest
+from service import models as m
+from service.errors import ForbiddenError, NotFoundError
+from service.lti_tool import LtiTool
+from service.operations import grades
+from service.operations import lti as lti_ops
+from service.web import current_db
+from service.web.auth import PERSON_KEY, now, sign_in
+from service.web.security import csrf
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+logger = logging.getLogger(__name__)
+
+LAUNCH_KEY = "lti_launch_id"
+LINKS_KEY = "lti_links"  # test code -> our resource link id, for the gradebook
+CONTINUE_TTL = 300
+
+
+def tool() -> LtiTool:
+    return current_app.extensions["digitoets.lti"]
+
+
+def _lti_request() -> LtiRequest:
+    return LtiRequest(request.values.to_dict(), request.cookies.to_dict(), request.is_secure)
+
+
+def _refused(exc: LaunchError, step: str):
+    logger.warning("LTI %s refused: %s (issuer %s, client %s, deployment %s)", step, exc.reason_code,
+                   request.values.get("iss", "-"), request.values.get("client_id", "-"),
+                   request.values.get("lti_deployment_id", "-"))
+    return render_template("lti/refused.html", reason=exc.reason_code), 400
+
+
+def _cookie_options() -> dict:
+    """Cookies that survive an LMS iframe: SameSite=None; Secure; Partitioned on https."""
+    secure = tool().base_url.startswith("https://")
+    return {"secure": secure, "httponly": True, "samesite": "None" if secure else "Lax", "partitioned": secure}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login():
+    """Third-party login initiation: answer with the OIDC auth request to the platform."""
+    try:
+        redirect_to = oidc_login(_lti_request(), tool().tool_conf, tool().store, tool().allowed_hosts,
+                                 redirect_uri=tool().url(url_for("lti.launch")))
+    except LaunchError as exc:
+        return _refused(exc, "login")
+    if redirect_to.storage_target:  # the platform offers storage: keep the state there too
+        response = current_app.make_response(render_template(
+            "lti/storage_login.html", target=redirect_to.storage_target, state=redirect_to.state, url=redirect_to.url,
+            platform_origin=_origin(redirect_to.url)))
+    else:
+        response = redirect(redirect_to.url)
+    for cookie in redirect_to.cookies:
+        response.set_cookie(cookie.name, cookie.value, max_age=cookie.max_age, **_cookie_options())
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _platform_origin(registration_id) -> str:
+    with current_db().begin() as db_session:
+        registration = db_session.get(m.LtiRegistration, registration_id) if registration_id else None
+        return _origin(registration.auth_login_url) if registration else ""
+
+
+@bp.post("/launch")
+@csrf.exempt
+def launch():
+    """The platform posts the signed id_token here; store the launch and open what it asks."""
+    browser_state = request.form.get("browser_state") or None
+    try:
+        context = validate_launch(_lti_request(), tool().tool_conf, tool().store, tool().allowed_hosts,
+                                  browser_state=browser_state)
+    except LaunchError as exc:
+        pending = pending_login(tool().store, request.form.get("state", ""))
+        if exc.reason_code == "state_cookie_missing" and pending and pending.get("storage_target"):
+            # the cookie was blocked, but the platform keeps the state for us: read it back
+            return render_template("lti/storage_launch.html", form=request.form, target=pending["storage_target"],
+                                   platform_origin=_platform_origin(pending.get("registration_id")))
+        return _refused(exc, "launch")
+    with current_db().begin() as db_session:
+        outcome = lti_ops.record_launch(db_session, context, now())
+        person = db_session.get(m.Person, outcome.person_id)
+        sign_in(person)
+    session[LAUNCH_KEY] = context.launch_id
+    if outcome.test_code and outcome.resource_link_id:
+        session[LINKS_KEY] = {outcome.test_code: outcome.resource_link_id}
+    if context.locale and context.locale[:2].lower() in ("nl", "en"):
+        session["lang"] = context.locale[:2].lower()
+    if outcome.deep_linking:
+        target = url_for("lti.deep_linking")
+    elif outcome.test_code:
+        target = url_for("employee.test_intro", code=outcome.test_code)
+    else:
+        target = url_for("employee.tests")
+    token = secrets.token_urlsafe(24)
+    tool().store.set(f"continue:{token}", json.dumps({"person": outcome.person_id, "next": target,
+                                                      "launch": context.launch_id}), CONTINUE_TTL)
+    return redirect(url_for("lti.check", t=token))
+
+
+@bp.get("/check")
+def check():
+    """Did our cookie survive the LMS frame? If not, offer the same launch in a new window."""
+    token = request.args.get("t", "")
+    raw = tool().store.get(f"continue:{token}") if token else None
+    if PERSON_KEY in session and raw:
+        tool().store.delete(f"continue:{token}")
+        return redirect(json.loads(raw)["next"])
+    if raw is None:
+        raise NotFoundError(_("Deze link is verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))
+    return render_template("lti/cookies_blocked.html", continue_url=url_for("lti.continue_launch", token=token))
+
+
+@bp.get("/doorgaan/<token>")
+def continue_launch(token: str):
+    """The new-window path: a one-time link that signs the person in outside the frame."""
+    raw = tool().store.get(f"continue:{token}")
+    if raw is None or not tool().store.add_once(f"continue-used:{token}", CONTINUE_TTL):
+        raise NotFoundError(_("Deze link is al gebruikt of verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))
+    tool().store.delete(f"continue:{token}")
+    data = json.loads(raw)
+    with current_db().begin() as db_session:
+        sign_in(db_session.get(m.Person, data["person"]))
+    session[LAUNCH_KEY] = data["launch"]
+    return redirect(data["next"])
+
+
+@bp.get("/jwks")
+def jwks():
+    """Our public key set (current and recently retired keys)."""
+    response = jsonify(tool().keys.jwks())
+    response.cache_control.max_age = 300
+    return response
+
+
+def _deep_linking_launch():
+    launch_id = session.get(LAUNCH_KEY)
+    context = find_launch(tool().store, launch_id) if launch_id else None
+    if context is None or context.deep_linking is None:
+        raise NotFoundError(_("Er is geen keuze voor toetsen open. Begin opnieuw vanuit je cursus."))
+    with current_db().begin() as db_session:
+        person = db_session.get(m.Person, session.get(PERSON_KEY))
+        if person is None or not (person.has_role(m.ToolRole.COURSE_ADMIN) or person.has_role(m.ToolRole.ORG_ADMIN)):
+            raise ForbiddenError(_("Alleen docenten en beheerders kunnen toetsen in een cursus zetten."))
+    return context
+
+
+@bp.route("/deep-linking", methods=["GET", "POST"])
+def deep_linking():
+    """A teacher picks one or more digi-toetsen; the LMS gets resource links with a gradebook column."""
+    context = _deep_linking_launch()
+    with current_db().begin() as db_session:
+        tests = list(db_session.scalars(select(m.DigiTest).where(m.DigiTest.active).order_by(m.DigiTest.application)))
+        chosen = [t for t in tests if t.code in request.form.getlist("test")] if request.method == "POST" else []
+        if request.method == "GET" or not chosen:
+            error = _("Kies minstens één toets.") if request.method == "POST" else None
+            return render_template("lti/deep_linking.html", tests=tests, multiple=context.deep_linking.accept_multiple,
+                                   error=error), (422 if error else 200)
+        if not context.deep_linking.accept_multiple:
+            chosen = chosen[:1]
+        items = [
+            ResourceLinkItem(
+                title=t.current_version.title,
+                url=tool().url(url_for("lti.launch")),
+                text=t.current_version.description,
+                custom={lti_ops.TEST_PARAMETER: t.code},
+                line_item=LineItemSpec(score_maximum=grades.SCORE_MAXIMUM, label=t.current_version.title,
+                                       resource_id=t.code, tag=grades.tag_for(t.code)),
+            )
+            for t in chosen
+        ]
+    answer = deep_linking_response(context, tool().keys.current(), items)
+    return render_template("lti/auto_post.html", action=answer.return_url, fields=answer.form_fields,
+                           title=_("Terug naar je leeromgeving"))
+
+
+@bp.get("/register")
+def dynamic_registration():
+    """LTI Dynamic Registration: an LMS admin pastes our URL; the result waits for our admin."""
+    config_url = request.args.get("openid_configuration")
+    slug = request.args.get("org", "")
+    with current_db().begin() as db_session:
+        organisation = db_session.scalar(select(m.Organisation).where(m.Organisation.slug == slug))
+        if organisation is None or not config_url:
+            raise NotFoundError(_("Gebruik de registratie-link van je organisatie (met ?org=...)."))
+        description = ToolDescription(
+            client_name="Digitoets",
+            deep_linking_uri=tool().url(url_for("lti.launch")),
+            initiate_login_uri=tool().url(url_for("lti.login")),
+            redirect_uris=(tool().url(url_for("lti.launch")),),
+            jwks_uri=tool().url(url_for("lti.jwks")),
+            target_link_uri=tool().url(url_for("lti.launch")),
+            custom_parameters={"digitoets_function": "$Person.extension.function"},
+        )
+        try:
+            platform = register(config_url, request.args.get("registration_token"), description)
+        except LtiError as exc:
+            logger.warning("Dynamic registration for organisation %s failed: %s", organisation.id, type(exc).__name__)
+            return render_template("lti/registered.html", ok=False, organisation=organisation), 400
+        registration = lti_ops.register_dynamic(db_session, organisation, platform)
+        logger.info("Dynamic registration %s (pending) for organisation %s", registration.id, organisation.id)
+        return render_template("lti/registered.html", ok=True, organisation=organisation)
