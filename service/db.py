@@ -78,7 +78,10 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            connection.exec_driver_sql("BEGIN")
+            # IMMEDIATE takes the write lock at the start and waits (busy timeout) for it. A
+            # deferred BEGIN that reads first and writes later fails at once with "database is
+            # locked" when another writer committed in between (an autosave racing a form post).
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -144,6 +144,10 @@ def save_answer(session: Session, attempt: m.Attempt, item_code: str, value: obj
         ConflictError: when the attempt is closed or its time is up.
         InvalidInputError: when the item is not in the attempt or the answer does not fit it.
     """
+    # One writer per attempt at a time: an autosave and a button press for the same answer
+    # (or a submit) would otherwise both insert, and the unique (attempt, item) key refuses one.
+    session.execute(select(m.Attempt.id).where(m.Attempt.id == attempt.id).with_for_update())
+    session.refresh(attempt)
     if attempt.is_finished:
         raise ConflictError(CLOSED_MESSAGE)
     if _time_is_up(attempt, now):

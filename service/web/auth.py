@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from service import models as m
 
 PERSON_KEY = "person_id"
+ROLES_KEY = "roles"
 
 
 def now() -> datetime:
@@ -24,6 +25,8 @@ def sign_in(person: m.Person) -> None:
     if lang:
         session["lang"] = lang
     session[PERSON_KEY] = person.id
+    # For the menu only; every protected view checks the roles in the database again.
+    session[ROLES_KEY] = sorted(r.role.value for r in person.roles)
     session.permanent = True
 
 

@@ -233,13 +233,13 @@ def ask_help(registration: str):
         consent = _("Ik geef toestemming dat een digicoach mijn resultaat voor deze vaardigheid ziet en contact met mij opneemt.")
         if request.form.get("consent") != "yes":
             flash(_("Zet een vinkje bij toestemming. Dan kan een digicoach je helpen."), "error")
-            return redirect(url_for("employee.result", registration=registration, _anchor="hulp"))
+            return redirect(url_for("employee.result", registration=registration, _anchor=f"skill-{request.form.get('skill', '')}"))
         _request, created = help_requests.request_help(
             session, person, attempt, request.form.get("skill", ""), consent, now(), request.form.get("message")
         )
         flash(_("Je hulpvraag is verstuurd. Een digicoach neemt contact met je op.") if created
               else _("Je had hier al om hulp gevraagd. Een digicoach neemt contact met je op."))
-    return redirect(url_for("employee.result", registration=registration, _anchor="hulp"))
+    return redirect(url_for("employee.result", registration=registration, _anchor=f"skill-{request.form.get('skill', '')}"))
 
 
 @bp.get("/mijn-overzicht")

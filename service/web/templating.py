@@ -49,17 +49,12 @@ def privacy_lines(org: m.Organisation) -> list[str]:
 
 
 def person_roles() -> set[str]:
-    """The tool roles of whoever is signed in (empty when nobody is)."""
+    """The tool roles of whoever is signed in, as kept at sign-in (menu only, no database)."""
     from flask import session
 
-    from service.web import current_db
-    from service.web.auth import PERSON_KEY, signed_in_person
+    from service.web.auth import ROLES_KEY
 
-    if PERSON_KEY not in session:
-        return set()
-    with current_db().begin() as db_session:
-        person = signed_in_person(db_session)
-        return {r.role.value for r in person.roles} if person else set()
+    return set(session.get(ROLES_KEY, ()))
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,66 @@
+"""axe-core finds no WCAG 2.1 A/AA violations on the pages an employee sees."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+
+from service.operations.demo import DEMO_PEOPLE
+from tests.e2e.conftest import AXE_JS
+from tests.e2e.person import axe_violations, describe, sign_in, visit_every_page
+
+pytestmark = pytest.mark.browser
+
+
+class Findings:
+    """Violations per page; the assertion prints them all (id, impact, targets, summary)."""
+
+    def __init__(self, page):
+        self.page = page
+        self.found: dict[str, list[dict]] = {}
+        self.checked: list[str] = []
+
+    def __call__(self, name: str) -> None:
+        self.checked.append(name)
+        violations = axe_violations(self.page)
+        if violations:
+            self.found[name] = violations
+
+    def assert_none(self) -> None:
+        assert not self.found, "axe-core found WCAG 2.1 A/AA violations:\n" + describe(self.found)
+
+
+def test_the_csp_refuses_inline_scripts_so_axe_is_injected_with_bypass_csp(page):
+    page.goto("/")
+    with pytest.raises(PlaywrightError, match="Content Security Policy"):
+        page.add_script_tag(path=str(AXE_JS))
+    assert page.evaluate("typeof window.axe") == "undefined"
+
+
+def test_start_and_login_pages_have_no_violations(axe_page):
+    check = Findings(axe_page)
+    axe_page.goto("/")
+    check("start page /")
+    axe_page.goto("/dev/login")
+    check("dev login /dev/login")
+    check.assert_none()
+
+
+def test_function_choice_page_has_no_violations(axe_page):
+    eva = next(p for p in DEMO_PEOPLE if p.function is None)
+    sign_in(axe_page, eva.name)
+    assert re.search(r"/functie\?next=", axe_page.url), axe_page.url  # no function yet: choose first
+    check = Findings(axe_page)
+    check("function choice /functie")
+    check.assert_none()
+
+
+def test_every_page_of_a_whole_attempt_has_no_violations(axe_page):
+    check = Findings(axe_page)
+    visit_every_page(axe_page, check)
+    assert [name.split(" (")[1] for name in check.checked if name.startswith("question")] == [
+        "single)", "ordering)", "multiple)", "self_rating)"
+    ]
+    check.assert_none()
