@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from service import models as m
-from service.operations import organisations, outbox
+from service.operations import lti as lti_ops
+from service.operations import organisations, outbox, people
 from service.web import current_db
 from service.web.auth import now, role_required, signed_in_person
-from service.web.forms import OrganisationSettingsForm
+from service.web.forms import FunctionCodeForm, OrganisationSettingsForm, RegistrationForm
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
@@ -57,3 +60,72 @@ def xapi_retry():
         count = outbox.retry_dead_letters(session, ids, now())
     flash(_("%(n)s berichten worden opnieuw verstuurd.", n=count))
     return redirect(url_for("admin.xapi_status"))
+
+
+@bp.route("/lti", methods=["GET", "POST"])
+@role_required(m.ToolRole.ORG_ADMIN)
+def lti_registrations():
+    """The organisation's LMS registrations, the tool's own URLs, and a form to add one."""
+    from service.web.lti import tool
+
+    form = RegistrationForm()
+    with current_db().begin() as session:
+        org = signed_in_person(session).organisation
+        if form.validate_on_submit():
+            values = {k: (v or "").strip() or None for k, v in form.data.items() if k not in ("csrf_token", "deployment_id")}
+            lti_ops.register_platform(session, org, deployment_ids=[form.deployment_id.data.strip()], **values)
+            flash(_("De leeromgeving is gekoppeld."))
+            return redirect(url_for("admin.lti_registrations"))
+        urls = {
+            "login": tool().url(url_for("lti.login")), "launch": tool().url(url_for("lti.launch")),
+            "jwks": tool().url(url_for("lti.jwks")),
+            "register": tool().url(url_for("lti.dynamic_registration", org=org.slug)),
+        }
+        rows = lti_ops.registrations(session, org)
+        return render_template("admin/lti.html", registrations=rows, form=form, urls=urls), (422 if form.errors else 200)
+
+
+@bp.post("/lti/<int:registration_id>/<action>")
+@role_required(m.ToolRole.ORG_ADMIN)
+def lti_status(registration_id: int, action: str):
+    statuses = {"aanzetten": m.RegistrationStatus.ACTIVE, "uitzetten": m.RegistrationStatus.DISABLED}
+    if action not in statuses:
+        abort(404)
+    with current_db().begin() as session:
+        org = signed_in_person(session).organisation
+        lti_ops.set_registration_status(session, org, registration_id, statuses[action])
+    flash(_("De koppeling staat aan.") if action == "aanzetten" else _("De koppeling staat uit."))
+    return redirect(url_for("admin.lti_registrations"))
+
+
+@bp.route("/functies", methods=["GET", "POST"])
+@role_required(m.ToolRole.ORG_ADMIN)
+def function_codes():
+    """Map the organisation's own function codes (HR, LMS custom parameter) to function profiles."""
+    form = FunctionCodeForm()
+    with current_db().begin() as session:
+        org = signed_in_person(session).organisation
+        profiles = people.active_profiles(session)
+        form.profile.choices = [SelectChoice(p.code, p.name) for p in profiles]
+        if form.validate_on_submit():
+            organisations.add_function_code(session, org, form.hr_code.data, people.get_profile(session, form.profile.data))
+            flash(_("De functiecode is opgeslagen."))
+            return redirect(url_for("admin.function_codes"))
+        codes = organisations.function_codes(session, org)
+        return render_template("admin/functions.html", form=form, codes=codes), (422 if form.errors else 200)
+
+
+@bp.route("/rollen", methods=["GET", "POST"])
+@role_required(m.ToolRole.ORG_ADMIN)
+def roles():
+    """Hand out the HR, digicoach and accreditation roles."""
+    with current_db().begin() as session:
+        admin = signed_in_person(session)
+        org = admin.organisation
+        if request.method == "POST":
+            chosen = {m.ToolRole(r) for r in request.form.getlist("role") if r in {g.value for g in organisations.GRANTABLE}}
+            organisations.set_granted_roles(session, org, int(request.form.get("person", 0)), chosen, f"person:{admin.id}")
+            flash(_("De rollen zijn opgeslagen."))
+            return redirect(url_for("admin.roles"))
+        members = list(session.scalars(select(m.Person).where(m.Person.organisation_id == org.id).order_by(m.Person.id)))
+        return render_template("admin/roles.html", people=members, grantable=organisations.GRANTABLE)

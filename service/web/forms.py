@@ -43,3 +43,21 @@ class OrganisationSettingsForm(FlaskForm):
     )
     lrs_username = StringField(_l("Gebruikersnaam voor het LRS"), validators=[Optional()])
     lrs_password = PasswordField(_l("Wachtwoord voor het LRS (leeg laten: niet veranderen)"), validators=[Optional()])
+
+
+class RegistrationForm(FlaskForm):
+    """An LMS registered by hand (when it does not support dynamic registration)."""
+
+    name = StringField(_l("Naam (bijvoorbeeld Moodle Zorgacademie)"), validators=[Optional()])
+    issuer = StringField(_l("Issuer (platform-ID)"), validators=[InputRequired(_l("Vul de issuer in.")), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))])
+    client_id = StringField(_l("Client-ID"), validators=[InputRequired(_l("Vul de client-ID in."))])
+    deployment_id = StringField(_l("Deployment-ID"), validators=[InputRequired(_l("Vul de deployment-ID in."))])
+    auth_login_url = StringField(_l("Authenticatie-URL (OIDC)"), validators=[InputRequired(_l("Vul de authenticatie-URL in.")), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))])
+    auth_token_url = StringField(_l("Token-URL"), validators=[InputRequired(_l("Vul de token-URL in.")), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))])
+    key_set_url = StringField(_l("Sleutelset-URL (JWKS) van het platform"), validators=[InputRequired(_l("Vul de sleutelset-URL in.")), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))])
+    auth_audience = StringField(_l("Token-audience (alleen als die afwijkt van de token-URL)"), validators=[Optional()])
+
+
+class FunctionCodeForm(FlaskForm):
+    hr_code = StringField(_l("Functiecode uit HR of de leeromgeving"), validators=[InputRequired(_l("Vul een functiecode in."))])
+    profile = SelectField(_l("Functieprofiel"))
