@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export DIGITOETS_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install npm system-packages migrate content clean
+.PHONY: run test install npm system-packages migrate content clean translations
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,27 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed
+# The English catalogue: texts are written in Dutch (the msgids); service/translations/en holds
+# the English. The .mo is compiled here, never committed, so `make run` and `make test` always
+# serve the .po as it is now.
+MESSAGES := service/translations
+PO := $(MESSAGES)/en/LC_MESSAGES/messages.po
+MO := $(MESSAGES)/en/LC_MESSAGES/messages.mo
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k N_
+
+$(MO): $(PO) $(BIN)/.installed
+	$(BIN)/pybabel compile --statistics -l en -i $(PO) -o $@
+
+install: $(BIN)/.installed $(MO)
+
+# After adding or changing a text: extract every _()/_l()/N_() text into the .pot, merge it into
+# the English .po (new texts come in empty, never guessed), then translate and `make install`.
+translations: $(BIN)/.installed
+	@mkdir -p $(MESSAGES)
+	$(BIN)/pybabel --quiet extract -F babel.cfg $(BABEL_KEYWORDS) --sort-by-file --add-location=file \
+	  --project=Digitoets -o $(MESSAGES)/messages.pot .
+	$(BIN)/pybabel update -i $(MESSAGES)/messages.pot -d $(MESSAGES) -l en --init-missing \
+	  --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
