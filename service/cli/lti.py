@@ -1,0 +1,89 @@
+"""`digitoets lti`: register LMSs, rotate keys, and the background jobs (scores, rosters)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from lti.keys import rotate
+from service import models as m
+from service.cli.common import current_database, current_settings
+from service.errors import ServiceError
+from service.operations import grades, roster
+from service.operations import lti as lti_ops
+
+lti_cli = AppGroup("lti", help="LTI 1.3: LMS registrations, keys, gradebook scores and rosters.")
+
+
+def _tool():
+    return current_app.extensions["digitoets.lti"]
+
+
+def _organisation(session, slug: str) -> m.Organisation:
+    org = session.scalar(select(m.Organisation).where(m.Organisation.slug == slug))
+    if org is None:
+        raise click.UsageError(f"no organisation with slug {slug!r} (create it with `digitoets org create`)")
+    return org
+
+
+@lti_cli.command("register")
+@click.option("--org", "slug", required=True, help="Organisation slug.")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--deployment-id", "deployment_ids", multiple=True, required=True)
+@click.option("--auth-login-url", required=True, help="The platform's OIDC authentication URL.")
+@click.option("--auth-token-url", required=True)
+@click.option("--key-set-url", required=True, help="The platform's JWKS URL.")
+@click.option("--auth-audience", default=None, help="Token audience, when it differs from the token URL.")
+@click.option("--name", default="")
+def register_command(slug, issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url,
+                     auth_audience, name) -> None:
+    """Register an LMS (issuer + client id) for an organisation; it is active at once."""
+    try:
+        with current_database().begin() as session:
+            registration = lti_ops.register_platform(
+                session, _organisation(session, slug), issuer=issuer, client_id=client_id,
+                auth_login_url=auth_login_url, auth_token_url=auth_token_url, key_set_url=key_set_url,
+                deployment_ids=deployment_ids, auth_audience=auth_audience, name=name,
+            )
+            click.echo(f"Registration {registration.id} for {slug}: {issuer} (client {client_id}).")
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    base = current_settings().base_url.rstrip("/")
+    click.echo(f"Tool URLs for the LMS: login {base}/lti/login, launch {base}/lti/launch, keys {base}/lti/jwks")
+
+
+@lti_cli.command("activate")
+@click.argument("registration_id", type=int)
+def activate(registration_id: int) -> None:
+    """Activate a pending (dynamically registered) or disabled registration."""
+    with current_database().begin() as session:
+        registration = session.get(m.LtiRegistration, registration_id)
+        if registration is None:
+            raise click.ClickException(f"no registration {registration_id}")
+        registration.status = m.RegistrationStatus.ACTIVE
+    click.echo(f"Registration {registration_id} is active.")
+
+
+@lti_cli.command("rotate-keys")
+def rotate_keys() -> None:
+    """Make a new signing key; the old one stays in the key set until it expires."""
+    key = rotate(current_settings().resolved_lti_key_path)
+    click.echo(f"New signing key {key.kid}; the previous key is still published until it expires.")
+
+
+@lti_cli.command("send-scores")
+def send_scores() -> None:
+    """Send waiting scores to the LMS gradebooks (AGS)."""
+    report = grades.send_scores(current_database(), _tool().ags)
+    click.echo(f"scores delivered {report.delivered}, not gradable {report.rejected}, waiting {report.deferred}")
+
+
+@lti_cli.command("sync-roster")
+def sync_roster() -> None:
+    """Read the members of every known course (NRPS), so HR sees who has not tested yet."""
+    report = roster.sync_roster(current_database(), _tool().nrps)
+    click.echo(f"courses {report.courses}, members {report.members}, new people {report.new_people}, "
+               f"failed {report.failed_courses}")
