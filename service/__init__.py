@@ -56,6 +56,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.register_blueprint(lti.bp)
     if settings.dev_login:
         app.register_blueprint(dev.bp)
+    if settings.dev_login and settings.env != "production":
+        from service.web import demo_lms  # the demo LMS at /dev/lms (needs the dev dependency lti1p3platform)
+
+        demo_lms.init_app(app)
 
     from service import cli
 

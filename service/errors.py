@@ -4,9 +4,19 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """Base of every error the service raises on purpose."""
+    """Base of every error the service raises on purpose.
+
+    The message is a Dutch text, marked with ``N_`` for the catalogue; values for its
+    ``%(name)s`` placeholders come as keywords, so the web layer can translate the text
+    first and fill in the values after (``service.web.i18n.error_message``).
+    """
 
     status = 500
+
+    def __init__(self, message: str = "", **values):
+        self.template = message
+        self.values = values
+        super().__init__(message % values if values else message)
 
 
 class ConfigurationError(ServiceError):
@@ -30,8 +40,8 @@ class InvalidInputError(ServiceError):
 
     status = 422
 
-    def __init__(self, message: str, errors: dict | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, errors: dict | None = None, **values):
+        super().__init__(message, **values)
         self.errors = errors or {}
 
 

@@ -44,7 +44,7 @@ class PresentedItem:
 def get_test(session: Session, code: str) -> m.DigiTest:
     test = session.scalar(select(m.DigiTest).where(m.DigiTest.code == code, m.DigiTest.active))
     if test is None or test.current_version is None:
-        raise NotFoundError(f"Deze toets bestaat niet (meer): {code}")
+        raise NotFoundError(N_("Deze toets bestaat niet (meer): %(code)s"), code=code)
     return test
 
 

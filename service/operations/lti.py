@@ -13,6 +13,7 @@ from lti.claims import LaunchContext, tool_roles
 from lti.dynamic_registration import PlatformRegistration
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
+from service.i18n_markers import N_
 from service.operations.people import assign_function, find_or_create_person, grant_role
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class LaunchOutcome:
 def _registration(session: Session, ctx: LaunchContext) -> m.LtiRegistration:
     row = session.get(m.LtiRegistration, ctx.registration_id)
     if row is None:  # validate_launch found it a moment ago: it was deleted since
-        raise NotFoundError("Deze leeromgeving is niet (meer) gekoppeld.")
+        raise NotFoundError(N_("Deze leeromgeving is niet (meer) gekoppeld."))
     return row
 
 
@@ -144,12 +145,14 @@ def register_platform(
     for field, url in (("issuer", issuer), ("auth_login_url", auth_login_url), ("auth_token_url", auth_token_url),
                        ("key_set_url", key_set_url)):
         if not url or not url.startswith(("https://", "http://")):
-            raise InvalidInputError(f"{field} moet een volledig adres zijn (https://...).", {field: ["geen URL"]})
+            raise InvalidInputError(N_("%(field)s moet een volledig adres zijn (https://...)."), {field: ["geen URL"]},
+                                    field=field)
     existing = session.scalar(
         select(m.LtiRegistration).where(m.LtiRegistration.issuer == issuer, m.LtiRegistration.client_id == client_id)
     )
     if existing is not None:
-        raise ConflictError(f"Deze leeromgeving is al gekoppeld ({issuer}, client {client_id}).")
+        raise ConflictError(N_("Deze leeromgeving is al gekoppeld (%(issuer)s, client %(client_id)s)."),
+                            issuer=issuer, client_id=client_id)
     registration = m.LtiRegistration(
         organisation=organisation, name=name or issuer, issuer=issuer, client_id=client_id,
         auth_login_url=auth_login_url, auth_token_url=auth_token_url, auth_audience=auth_audience,
@@ -177,7 +180,7 @@ def set_registration_status(session: Session, organisation: m.Organisation, regi
     """Activate or disable one of the organisation's own registrations."""
     registration = session.get(m.LtiRegistration, registration_id)
     if registration is None or registration.organisation_id != organisation.id:
-        raise NotFoundError("Deze koppeling bestaat niet.")
+        raise NotFoundError(N_("Deze koppeling bestaat niet."))
     registration.status = status
     session.flush()
     return registration

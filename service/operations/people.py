@@ -60,7 +60,7 @@ def get_profile(session: Session, code: str) -> m.FunctionProfile:
     """Raises NotFoundError when no active function profile has this code."""
     profile = session.scalar(select(m.FunctionProfile).where(m.FunctionProfile.code == code, m.FunctionProfile.active))
     if profile is None:
-        raise NotFoundError(f"Deze functie kennen we niet: {code}")
+        raise NotFoundError(N_("Deze functie kennen we niet: %(code)s"), code=code)
     return profile
 
 

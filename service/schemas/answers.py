@@ -51,8 +51,9 @@ def _ordering(item: PresentedItem, form: MultiDict) -> list[str] | None:
         ) from None
     if sorted(positions) != list(range(1, len(item.steps) + 1)):
         raise InvalidInputError(
-            "Geef elke stap een ander nummer, van 1 tot en met {n}.".format(n=len(item.steps)),
+            N_("Geef elke stap een ander nummer, van 1 tot en met %(n)s."),
             {"answer": ["nummers moeten verschillen"]},
+            n=len(item.steps),
         )
     ordered = sorted(zip(positions, item.steps, strict=True))
     return [step for _, step in ordered]

@@ -34,5 +34,9 @@ def error_message(exc: Exception) -> str:
     The Dutch text is the msgid; a text that is not in the catalogue (a formatted one, say)
     comes back as it is.
     """
+    from service.errors import ServiceError
+
+    if isinstance(exc, ServiceError) and exc.values:
+        return gettext(exc.template) % exc.values
     message = str(exc)
     return gettext(message) if message else message  # gettext("") would give the catalogue header

@@ -94,18 +94,7 @@ def test_translations_add_no_html():
 # out (service.web.i18n.error_message). That only works for a literal text marked with N_, so
 # pybabel puts it in the catalogue and the lookup finds it.
 USER_FACING_ERRORS = {"NotFoundError", "ConflictError", "InvalidInputError", "ForbiddenError"}
-NOT_YET_TRANSLATABLE = {
-    # Formatted: the shown text is never the msgid. See the report on the English catalogue for
-    # the proposal (a %(name)s text marked with N_ plus the values on the error).
-    ("service/operations/attempts.py", "Deze toets bestaat niet (meer): {code}"),
-    ("service/operations/people.py", "Deze functie kennen we niet: {code}"),
-    ("service/schemas/answers.py", "Geef elke stap een ander nummer, van 1 tot en met {n}."),
-    ("service/operations/lti.py", "{field} moet een volledig adres zijn (https://...)."),
-    ("service/operations/lti.py", "Deze leeromgeving is al gekoppeld ({issuer}, client {client_id})."),
-    # Literal but not yet marked with N_ (LTI work in progress): wrap in N_ and drop from here.
-    ("service/operations/lti.py", "Deze leeromgeving is niet (meer) gekoppeld."),
-    ("service/operations/lti.py", "Deze koppeling bestaat niet."),
-}
+NOT_YET_TRANSLATABLE: set[tuple[str, str]] = set()  # every user-facing error text is translatable now
 
 
 def _text_of(node: ast.expr) -> str:
