@@ -87,3 +87,10 @@ def sync_roster() -> None:
     report = roster.sync_roster(current_database(), _tool().nrps)
     click.echo(f"courses {report.courses}, members {report.members}, new people {report.new_people}, "
                f"failed {report.failed_courses}")
+
+
+@lti_cli.command("purge")
+def purge() -> None:
+    """Remove expired launch state (it holds id_token bodies with names for up to 6 hours)."""
+    removed = _tool().store.purge_expired()
+    click.echo(f"removed {removed} expired launch state entries")
