@@ -134,7 +134,7 @@ def test_without_an_lrs_statements_wait_visibly_and_go_once_one_is_configured(co
     assert outbox.forward(committed_database, None, pool(timeout=(2, 10))).delivered == 3
 
 
-def _forwarder(database_url: str, lrs, instance: Path, batch_size: int = 100) -> subprocess.Popen:
+def _forwarder(database_url: str, lrs, instance: Path, batch_size: int = 100, *extra: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DIGITOETS_ENV": "testing",
@@ -145,7 +145,8 @@ def _forwarder(database_url: str, lrs, instance: Path, batch_size: int = 100) ->
         "DIGITOETS_LRS_PASSWORD": PASSWORD,
         "DIGITOETS_LRS_TIMEOUT": "30",
     }
-    command = [sys.executable, "-c", "from service.cli import main; main()", "xapi", "forward", "--batch-size", str(batch_size)]
+    command = [sys.executable, "-c", "from service.cli import main; main()", "xapi", "forward", "--batch-size",
+               str(batch_size), *extra]
     return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -192,3 +193,16 @@ def test_two_forwarders_at_once_never_send_a_row_twice(committed_database, datab
     assert sum(delivered) == 1000, delivered  # a row sent by both would be counted twice
     assert all(count > 0 for count in delivered), "both forwarders should have taken work"
     assert statuses(committed_database) == {"delivered": 1000}
+
+
+def test_the_worker_stops_cleanly_on_sigterm(committed_database, database_url, lrs, tmp_path):
+    produce(committed_database, 20)
+    looping = _forwarder(database_url, lrs, tmp_path, 100, "--loop", "--interval", "1")
+    deadline = time.monotonic() + 30
+    while statuses(committed_database).get("delivered", 0) < 20 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    looping.send_signal(signal.SIGTERM)
+    out, err = looping.communicate(timeout=15)
+    assert looping.returncode == 0, err
+    assert "delivered 20" in out
+    assert statuses(committed_database) == {"delivered": 20}
