@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -288,10 +288,11 @@ if PlatformRegistration is not None:
         show_steps = False
 
         def render_launch_form(self, launch_data: dict[str, Any], **kwargs: Any) -> str:
-            claims = jwt.decode(launch_data["id_token"], options={"verify_signature": False}) if self.show_steps else None
+            token = launch_data["id_token"]
+            claims = jwt.decode(token, options={"verify_signature": False}) if self.show_steps else None
             return render_template(
                 "demo_lms/auto_post.html", action=launch_data["launch_url"], auto=not self.show_steps,
-                fields={"id_token": launch_data["id_token"], "state": launch_data["state"]},
+                fields={"id_token": token, "state": launch_data["state"]}, header=jwt.get_unverified_header(token),
                 claims=json.dumps(claims, indent=2, ensure_ascii=False) if claims else None)
 
 
@@ -395,13 +396,18 @@ def course():
         titles = {t.code: t.current_version.title for t in tests}
     names = {p.sub: p.name for p in PEOPLE}
     scores = [dict(s, name=names.get(s["user"], s["user"]), title=titles.get(s["test"], s["test"]),
-                   received_at=datetime.fromisoformat(s["received"])) for s in lms.scores()]
+                   received_at=datetime.fromisoformat(s["received"]).astimezone()) for s in lms.scores()]
     return render_template(
         "demo_lms/course.html", people=PEOPLE, person=person, placements=placements, steps=steps,
         organisation_name=organisation_name, scores=scores,
         add_form=login_form(lms, person, ADD_TEST, steps=steps) if INSTRUCTOR in person.roles else None,
         admin_form=login_form(lms, person, ADMIN, steps=steps) if INSTITUTION_ADMIN in person.roles else None,
         other_host=request.host_url.rstrip("/") != lms.base_url, base_url=lms.base_url)
+
+
+@bp.get("/")
+def course_slash():
+    return redirect(url_for(".course", **request.args))
 
 
 # --- the OIDC authorization endpoint: sign the id_token -------------------------------------------
@@ -438,7 +444,7 @@ def auth():
     return _launch(lms, person, spec)
 
 
-def _launch(lms: DemoPlatform, person: LmsPerson, spec: dict[str, Any]) -> str:
+def _launch(lms: DemoPlatform, person: LmsPerson, spec: dict[str, Any]):
     launch = _MessageLaunch(_Request(request), lms.conf())
     launch.show_steps = bool(spec.get("s"))
     launch.set_id_token_expiration(ID_TOKEN_LIFETIME)
