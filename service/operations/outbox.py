@@ -6,8 +6,9 @@ forwarder takes them, and no transaction stays open while the LRS is called. Aft
 call the rows are marked delivered, dead or deferred. A forwarder killed mid-batch leaves
 its rows pending; when the lease runs out they are sent again, which the deterministic
 statement ids make harmless (the LRS answers 200 for the same content, or 409, which the
-client settles by comparing). Two batches per organisation are in flight at once, so the
-database work of one overlaps the LRS's work on the other.
+client settles by comparing). Up to three batches per organisation are in flight at once, so
+the database work of one overlaps the LRS's work on the others (measured: two in flight
+gained little over one, three reached about 90% of a bare bulk POST; see tests/bench).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Text, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service import models as m
@@ -88,7 +89,7 @@ class Leased:
 
     id: int
     dedupe_key: str
-    payload: dict
+    payload: dict | str  # xAPI: the statement's JSON text, sent as stored; other kinds: parsed
     attempts: int
     organisation_id: int
 
@@ -104,11 +105,13 @@ def claim_batch(session: Session, organisation_id: int | None, now: datetime, li
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    # xAPI statements go out as the JSON text they were stored as: no parse and re-serialise
+    payload = cast(m.OutboxItem.payload, Text) if kind is m.OutboxKind.XAPI else m.OutboxItem.payload
     leased = session.execute(
         update(m.OutboxItem)
         .where(m.OutboxItem.id.in_(due.scalar_subquery()))
         .values(next_attempt_at=now + timedelta(seconds=lease_seconds))
-        .returning(m.OutboxItem.id, m.OutboxItem.dedupe_key, m.OutboxItem.payload, m.OutboxItem.attempts,
+        .returning(m.OutboxItem.id, m.OutboxItem.dedupe_key, payload, m.OutboxItem.attempts,
                    m.OutboxItem.organisation_id)
         .execution_options(synchronize_session=False)
     )
@@ -126,7 +129,7 @@ def deliver(database: Database, rows: list[Leased], client: LRSClient, clock: Ca
     rng = rng or random
     report = ForwardReport(batches=1)
     try:
-        result = client.post_batch([row.payload for row in rows])
+        result = client.post_serialized([(row.dedupe_key, row.payload) for row in rows])
     except LRSError as exc:
         # Unavailable (timeout, 429, 5xx) or refused as a whole (401/403: the set-up, not the
         # statements): keep every row and try again after a backoff.
@@ -168,7 +171,7 @@ def forward(
     batch_size: int = DEFAULT_BATCH,
     clock: Callable[[], datetime] = utcnow,
     should_stop: Callable[[], bool] = lambda: False,
-    in_flight: int = 2,
+    in_flight: int = 3,
 ) -> ForwardReport:
     """Send every due statement, batch by batch, until none is due or ``should_stop()``.
 

@@ -81,7 +81,7 @@ def test_a_thousand_statements_wait_while_the_lrs_is_frozen_then_arrive_once(com
     try:
         _, ids = produce(committed_database, 1000)
         report = outbox.forward(committed_database, target(own_lrs), pool())
-        assert report.delivered == 0 and report.deferred in (100, 200)  # the batches in flight timed out
+        assert report.delivered == 0 and report.deferred in (100, 200, 300)  # the batches in flight timed out
         assert statuses(committed_database) == {"pending": 1000}
     finally:
         own_lrs.resume()
