@@ -11,30 +11,28 @@ from sqlalchemy.engine import Engine
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(url: str, engine: Engine | None = None) -> Config:
-    """An Alembic config for ``url``; with ``engine`` the migration reuses its connection."""
+def alembic_config(url: str) -> Config:
+    """An Alembic config for ``url`` with our migrations folder."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    config.attributes["engine"] = engine
     return config
 
 
-def upgrade(url: str, revision: str = "head", engine: Engine | None = None) -> None:
+def _run(step, url: str, revision: str, engine: Engine | None) -> None:
+    """Run an Alembic command, on ``engine``'s connection in one transaction when given."""
     config = alembic_config(url)
-    if engine is not None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
-    else:
-        command.upgrade(config, revision)
+    if engine is None:
+        step(config, revision)
+        return
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+
+def upgrade(url: str, revision: str = "head", engine: Engine | None = None) -> None:
+    _run(command.upgrade, url, revision, engine)
 
 
 def downgrade(url: str, revision: str, engine: Engine | None = None) -> None:
-    config = alembic_config(url)
-    if engine is not None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
-    else:
-        command.downgrade(config, revision)
+    _run(command.downgrade, url, revision, engine)
