@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export DIGITOETS_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install npm system-packages migrate content clean translations
+.PHONY: run test lint install npm system-packages migrate content clean translations
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,10 @@ content: migrate
 run: install npm content
 	HOST=$(HOST) PORT=$(PORT) deploy/run-dev.sh
 
-test: install npm system-packages
+lint: install
+	$(BIN)/ruff check .
+
+test: install npm system-packages lint
 	$(BIN)/pytest
 
 clean:

@@ -275,7 +275,7 @@ def _score_ordering(item: Item, answer: Any) -> float:
     positions = _step_positions(item, answer)
     if steps == 1:
         return 1.0
-    right = sum(1 for first, second in zip(positions, positions[1:]) if first < second)
+    right = sum(1 for first, second in zip(positions, positions[1:], strict=False) if first < second)
     return right / (steps - 1)
 
 

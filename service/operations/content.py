@@ -135,7 +135,8 @@ def _load_profiles(session, bundle, themes, skills, summary):
     for profile in bundle.profiles:
         row = profiles[profile.code]
         wanted = [
-            (skills[r.skill] if r.skill else None, themes[r.theme] if r.theme else None, r.min_level, r.mandatory, r.recertify_months)
+            (skills[r.skill] if r.skill else None, themes[r.theme] if r.theme else None,
+             r.min_level, r.mandatory, r.recertify_months)
             for r in profile.requirements
         ]
         existing = [(r.skill, r.theme, r.min_level, r.mandatory, r.recertify_months) for r in row.requirements]

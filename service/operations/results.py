@@ -13,7 +13,7 @@ from mappings import model
 from mappings import requirements as req
 from service import models as m
 from service.operations import domain
-from service.operations.attempts import answers_of, required_levels
+from service.operations.attempts import required_levels
 from service.operations.help_requests import OPEN_STATUSES
 from service.operations.people import current_assignment
 
@@ -168,7 +168,3 @@ def person_overview(session: Session, person: m.Person, now: datetime) -> Overvi
         )
     )
     return Overview(profile=profile, attempts=attempts, skills=lines, history=dict(history), help_requests=open_requests)
-
-
-def answers_for_resume(attempt: m.Attempt) -> dict[str, object]:
-    return answers_of(attempt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import session as browser_session  # the signed cookie; `session` below is the database's
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from service.operations import attempts, help_requests, people, results
 from service.schemas.answers import SaveAnswerArgs, form_answer
 from service.web import current_db
 from service.web.auth import login_required, now, signed_in_person
-from service.web.i18n import error_message
+from service.web.i18n import LANG_KEY, LOCALES, error_message
 
 bp = Blueprint("employee", __name__)
 
@@ -92,13 +93,11 @@ def test_intro(code: str):
 @bp.post("/toetsen/<code>/start")
 @login_required
 def start(code: str):
-    from flask import session as cookie
-
     with current_db().begin() as session:
         person = _person(session)
         if people.current_assignment(person, now()) is None:
             return redirect(url_for("employee.choose_function", next=url_for("employee.test_intro", code=code)))
-        link_id = (cookie.get("lti_links") or {}).get(code)  # launched from a course placement: grade it there
+        link_id = (browser_session.get("lti_links") or {}).get(code)  # launched from a course placement: grade it there
         attempt, _created = attempts.start_attempt(session, person, code, now(), resource_link_id=link_id)
         return redirect(url_for("employee.resume", registration=attempt.registration))
 
@@ -224,6 +223,11 @@ def result(registration: str):
         return render_template("result.html", result=outcome, organisation=person.organisation)
 
 
+def _skill_anchor() -> str:
+    """Back to the skill's card, where the confirmation (or the consent error) is."""
+    return f"skill-{request.form.get('skill', '')}"
+
+
 @bp.post("/poging/<registration>/hulp")
 @login_required
 def ask_help(registration: str):
@@ -233,13 +237,13 @@ def ask_help(registration: str):
         consent = _("Ik geef toestemming dat een digicoach mijn resultaat voor deze vaardigheid ziet en contact met mij opneemt.")
         if request.form.get("consent") != "yes":
             flash(_("Zet een vinkje bij toestemming. Dan kan een digicoach je helpen."), "error")
-            return redirect(url_for("employee.result", registration=registration, _anchor=f"skill-{request.form.get('skill', '')}"))
+            return redirect(url_for("employee.result", registration=registration, _anchor=_skill_anchor()))
         _request, created = help_requests.request_help(
             session, person, attempt, request.form.get("skill", ""), consent, now(), request.form.get("message")
         )
         flash(_("Je hulpvraag is verstuurd. Een digicoach neemt contact met je op.") if created
               else _("Je had hier al om hulp gevraagd. Een digicoach neemt contact met je op."))
-    return redirect(url_for("employee.result", registration=registration, _anchor=f"skill-{request.form.get('skill', '')}"))
+    return redirect(url_for("employee.result", registration=registration, _anchor=_skill_anchor()))
 
 
 @bp.get("/mijn-overzicht")
@@ -262,11 +266,7 @@ def withdraw_help(request_id: int):
 
 @bp.get("/taal/<code>")
 def language(code: str):
-    from flask import session as cookie
-
-    from service.web.i18n import LANG_KEY, LOCALES
-
     if code in LOCALES:
-        cookie[LANG_KEY] = code
+        browser_session[LANG_KEY] = code
     target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("employee.home")
     return redirect(target)

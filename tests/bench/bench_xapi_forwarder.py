@@ -64,7 +64,10 @@ def forwarder(endpoint: str, batch: list[dict], url: str) -> float:
     clients: dict = {}
     target = outbox.LrsTarget(endpoint, USERNAME, PASSWORD)
     began = time.perf_counter()
-    report = outbox.forward(database, target, lambda t: clients.setdefault(t, LRSClient(t.endpoint, t.username, t.password, timeout=(3, 60))))
+    def client_for(t):
+        return clients.setdefault(t, LRSClient(t.endpoint, t.username, t.password, timeout=(3, 60)))
+
+    report = outbox.forward(database, target, client_for)
     elapsed = time.perf_counter() - began
     for client in clients.values():
         client.close()

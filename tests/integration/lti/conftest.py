@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from service import create_app
 from service import models as m
 from service.config import Settings
 from service.operations import lti as lti_ops

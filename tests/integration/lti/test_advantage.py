@@ -10,7 +10,7 @@ from sqlalchemy import select
 from service import models as m
 from service.operations import attempts, grades, roster
 from tests.integration.lti.conftest import follow, launch
-from tests.support.platform import INSTRUCTOR, LEARNER, User
+from tests.support.platform import INSTRUCTOR, LEARNER
 
 PERFECT = {"ecd-01": "a", "ecd-02": ["a", "b"], "ecd-03": ["Open het ECD", "Zoek de cliënt", "Schrijf de rapportage"],
            "ecd-04": 3, "ecd-05": "a"}  # ecd-05 wrong: 4 of 5 right

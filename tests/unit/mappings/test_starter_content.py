@@ -109,4 +109,4 @@ def test_employee_texts_use_short_sentences(bundle):
     sentences = [s for text in texts for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
     words = [len(s.split()) for s in sentences]
     assert sum(words) / len(words) <= 12
-    assert max(words) <= 25, max(zip(words, sentences))
+    assert max(words) <= 25, max(zip(words, sentences, strict=True))
