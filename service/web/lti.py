@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from lti.deep_linking import LineItemSpec, ResourceLinkItem, deep_linking_response
 from lti.dynamic_registration import ToolDescription, register
+from lti.checks import peek
 from lti.errors import LaunchError, LtiError
 from lti.launch import find_launch, oidc_login, pending_login, validate_launch
 from lti.request import LtiRequest
@@ -46,9 +47,18 @@ def _lti_request() -> LtiRequest:
 
 
 def _refused(exc: LaunchError, step: str):
+    """A short Dutch page; the log gets the reason and the platform's ids, never names or e-mail."""
+    issuer, client, deployment = (request.values.get(k, "-") for k in ("iss", "client_id", "lti_deployment_id"))
+    if request.form.get("id_token"):
+        try:  # unverified, for the log only: which platform and deployment sent it
+            claims = peek(request.form["id_token"])
+            aud = claims.get("aud")
+            issuer, client = claims.get("iss", "-"), aud[0] if isinstance(aud, list) and aud else aud or "-"
+            deployment = claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id", "-")
+        except LaunchError:
+            pass
     logger.warning("LTI %s refused: %s (issuer %s, client %s, deployment %s)", step, exc.reason_code,
-                   request.values.get("iss", "-"), request.values.get("client_id", "-"),
-                   request.values.get("lti_deployment_id", "-"))
+                   issuer, client, deployment)
     return render_template("lti/refused.html", reason=exc.reason_code), 400
 
 

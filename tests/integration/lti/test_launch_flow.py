@@ -112,3 +112,14 @@ def test_jwks_publishes_the_tool_key(client, tool):
     keys = client.get("/lti/jwks").get_json()["keys"]
     assert [k["kid"] for k in keys] == [tool.keys.current().kid]
     assert all("d" not in k for k in keys)  # public parts only
+
+
+def test_a_refused_launch_is_logged_with_ids_and_no_personal_data(client, lms, registered, caplog):
+    caplog.set_level("INFO")
+    result = launch(client, lms, tamper="expired", custom=ECD)
+    assert result.response.status_code == 400
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refused and "expired" in refused[0]
+    assert lms.issuer in refused[0] and lms.client_id in refused[0] and lms.deployment_id in refused[0]
+    everything = " ".join(r.getMessage() for r in caplog.records)
+    assert "Anna" not in everything and "anna@zorg.example" not in everything
