@@ -113,6 +113,8 @@ class Overview:
     skills: list[SkillLine]
     history: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
     help_requests: list[m.HelpRequest] = field(default_factory=list)
+    #: tests that would measure the skills not tested yet (or tested too long ago)
+    tests_to_take: list[m.DigiTest] = field(default_factory=list)
 
     @property
     def met(self) -> int:
@@ -120,7 +122,8 @@ class Overview:
 
     @property
     def plan(self) -> list[SkillLine]:
-        return [s for s in self.skills if s.status in ("not_met", "not_tested", "expired") and s.resources]
+        """Tips and links for what was tested below the level; untested skills get a test instead."""
+        return [s for s in self.skills if s.status == "not_met" and s.resources]
 
 
 def person_overview(session: Session, person: m.Person, now: datetime) -> Overview:
@@ -167,4 +170,18 @@ def person_overview(session: Session, person: m.Person, now: datetime) -> Overvi
             select(m.HelpRequest).where(m.HelpRequest.person_id == person.id).order_by(m.HelpRequest.created_at.desc())
         )
     )
-    return Overview(profile=profile, attempts=attempts, skills=lines, history=dict(history), help_requests=open_requests)
+    unknown = {s.code for s in lines if s.status in ("not_tested", "expired")}
+    return Overview(profile=profile, attempts=attempts, skills=lines, history=dict(history), help_requests=open_requests,
+                    tests_to_take=_tests_covering(session, unknown))
+
+
+def _tests_covering(session: Session, skill_codes: set[str]) -> list[m.DigiTest]:
+    """Active tests whose current version asks about any of ``skill_codes``."""
+    if not skill_codes:
+        return []
+    tests = session.scalars(select(m.DigiTest).where(m.DigiTest.active).order_by(m.DigiTest.application))
+    return [
+        test for test in tests
+        if test.current_version is not None
+        and any(link.skill.code in skill_codes for item in test.current_version.items for link in item.skills)
+    ]

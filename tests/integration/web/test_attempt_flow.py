@@ -286,3 +286,11 @@ def test_not_signed_in_is_sent_to_the_start_page(client):
     response = client.get("/toetsen")
     assert response.location == "/"
     assert "Open Digitoets vanuit je leeromgeving" in client.get("/").get_data(as_text=True)
+
+
+def test_overview_before_any_test_suggests_the_tests_that_measure_the_function(browser, make_person):
+    browser.sign_in(make_person())
+    page = browser.get("/mijn-overzicht").get_data(as_text=True)
+    suggestions = page[page.index("Toetsen die je nog kunt maken"):page.index("Mijn hulpvragen")]
+    assert 'href="/toets/ecd-rapportage"' in suggestions
+    assert "Er staat nu niets in je ontwikkelplan." in page  # nothing tested below the level yet
