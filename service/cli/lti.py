@@ -38,8 +38,12 @@ def _organisation(session, slug: str) -> m.Organisation:
 @click.option("--key-set-url", required=True, help="The platform's JWKS URL.")
 @click.option("--auth-audience", default=None, help="Token audience, when it differs from the token URL.")
 @click.option("--name", default="")
+@click.option("--function-parameter", default="digitoets_function", show_default=True,
+              help="Custom parameter that carries the function code.")
+@click.option("--role-parameter", default="digitoets_roles", show_default=True,
+              help="Custom parameter that grants hr, coach or accreditation.")
 def register_command(slug, issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url,
-                     auth_audience, name) -> None:
+                     auth_audience, name, function_parameter, role_parameter) -> None:
     """Register an LMS (issuer + client id) for an organisation; it is active at once."""
     try:
         with current_database().begin() as session:
@@ -47,6 +51,7 @@ def register_command(slug, issuer, client_id, deployment_ids, auth_login_url, au
                 session, _organisation(session, slug), issuer=issuer, client_id=client_id,
                 auth_login_url=auth_login_url, auth_token_url=auth_token_url, key_set_url=key_set_url,
                 deployment_ids=deployment_ids, auth_audience=auth_audience, name=name,
+                function_parameter=function_parameter, role_parameter=role_parameter,
             )
             click.echo(f"Registration {registration.id} for {slug}: {issuer} (client {client_id}).")
     except ServiceError as exc:

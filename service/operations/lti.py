@@ -135,6 +135,8 @@ def register_platform(
     auth_audience: str | None = None,
     name: str = "",
     status: m.RegistrationStatus = m.RegistrationStatus.ACTIVE,
+    function_parameter: str = "digitoets_function",
+    role_parameter: str = "digitoets_roles",
 ) -> m.LtiRegistration:
     """Register an LMS for an organisation (admin page, CLI or dynamic registration).
 
@@ -156,7 +158,7 @@ def register_platform(
     registration = m.LtiRegistration(
         organisation=organisation, name=name or issuer, issuer=issuer, client_id=client_id,
         auth_login_url=auth_login_url, auth_token_url=auth_token_url, auth_audience=auth_audience,
-        key_set_url=key_set_url, status=status,
+        key_set_url=key_set_url, status=status, function_parameter=function_parameter, role_parameter=role_parameter,
         deployments=[m.LtiDeployment(deployment_id=d) for d in dict.fromkeys(deployment_ids) if d],
     )
     session.add(registration)

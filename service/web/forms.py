@@ -56,6 +56,10 @@ class RegistrationForm(FlaskForm):
     auth_token_url = StringField(_l("Token-URL"), validators=[InputRequired(_l("Vul de token-URL in.")), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))])
     key_set_url = StringField(_l("Sleutelset-URL (JWKS) van het platform"), validators=[InputRequired(_l("Vul de sleutelset-URL in.")), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))])
     auth_audience = StringField(_l("Token-audience (alleen als die afwijkt van de token-URL)"), validators=[Optional()])
+    function_parameter = StringField(_l("Custom parameter met de functiecode"), default="digitoets_function",
+                                     validators=[InputRequired(_l("Vul de naam van de parameter in."))])
+    role_parameter = StringField(_l("Custom parameter met extra rollen (hr, coach, accreditation)"), default="digitoets_roles",
+                                 validators=[InputRequired(_l("Vul de naam van de parameter in."))])
 
 
 class FunctionCodeForm(FlaskForm):

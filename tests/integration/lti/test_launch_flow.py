@@ -123,3 +123,15 @@ def test_a_refused_launch_is_logged_with_ids_and_no_personal_data(client, lms, r
     assert lms.issuer in refused[0] and lms.client_id in refused[0] and lms.deployment_id in refused[0]
     everything = " ".join(r.getMessage() for r in caplog.records)
     assert "Anna" not in everything and "anna@zorg.example" not in everything
+
+
+def test_the_role_and_function_parameters_are_configured_per_registration(client, lms, registered, database):
+    with database.begin() as session:
+        registration = session.scalars(select(m.LtiRegistration)).one()
+        registration.function_parameter, registration.role_parameter = "functiecode", "extra_rollen"
+    launch(client, lms, custom={"digitoets_test": "ecd-rapportage", "functiecode": "HELP",
+                                "extra_rollen": "coach, org_admin", "digitoets_function": "VIG"})
+    with database.begin() as session:
+        person = session.scalars(select(m.Person)).one()
+        assert {r.role for r in person.roles} == {m.ToolRole.EMPLOYEE, m.ToolRole.COACH}  # org_admin is never granted so
+        assert person.function_assignments[-1].profile.code == "helpende"

@@ -87,3 +87,37 @@ def test_an_unknown_choice_is_refused_in_dutch(browser, make_person, database):
     })
     assert response.status_code == 422
     assert "Ongeldige keuze." in response.get_data(as_text=True)  # WTForms' own Dutch catalogue
+
+
+def test_admin_registers_an_lms_and_switches_a_pending_one_on(browser, make_person, database):
+    browser.sign_in(make_admin(database, make_person))
+    page = browser.get("/beheer/lti").get_data(as_text=True)
+    assert "/lti/register?org=zorg-a" in page and "/lti/jwks" in page
+    response = browser.post("/beheer/lti", data={
+        "name": "Moodle Zorgacademie", "issuer": "https://moodle.zorg.example", "client_id": "abc123",
+        "deployment_id": "1", "auth_login_url": "https://moodle.zorg.example/mod/lti/auth.php",
+        "auth_token_url": "https://moodle.zorg.example/mod/lti/token.php",
+        "key_set_url": "https://moodle.zorg.example/mod/lti/certs.php",
+        "function_parameter": "digitoets_function", "role_parameter": "digitoets_roles",
+    })
+    assert response.status_code == 302
+    with database.begin() as session:
+        registration = session.scalars(select(m.LtiRegistration)).one()
+        assert registration.status is m.RegistrationStatus.ACTIVE and registration.client_id == "abc123"
+        assert [d.deployment_id for d in registration.deployments] == ["1"]
+        registration.status = m.RegistrationStatus.PENDING
+        registration_id = registration.id
+    browser.post(f"/beheer/lti/{registration_id}/aanzetten")
+    with database.begin() as session:
+        assert session.get(m.LtiRegistration, registration_id).status is m.RegistrationStatus.ACTIVE
+
+
+def test_admin_grants_the_coach_role(browser, make_person, database):
+    admin_id = make_admin(database, make_person)
+    employee_id = make_person("emp-9")
+    browser.sign_in(admin_id)
+    browser.get("/beheer/rollen")
+    browser.post("/beheer/rollen", data={"person": str(employee_id), "role": ["coach", "org_admin"]})
+    with database.begin() as session:
+        roles = {r.role for r in session.get(m.Person, employee_id).roles}
+        assert m.ToolRole.COACH in roles and m.ToolRole.ORG_ADMIN not in roles
