@@ -25,6 +25,13 @@ def _person(session) -> m.Person:
     return person
 
 
+def _choose_function_first(person: m.Person, then: str):
+    """A redirect to the one-time function choice when the person's function is unknown, else None."""
+    if people.current_assignment(person, now()) is None:
+        return redirect(url_for("employee.choose_function", next=then))
+    return None
+
+
 @bp.get("/")
 def home():
     with current_db().begin() as session:
@@ -38,9 +45,9 @@ def home():
 def tests():
     with current_db().begin() as session:
         person = _person(session)
+        if (choose := _choose_function_first(person, url_for("employee.tests"))) is not None:
+            return choose
         assignment = people.current_assignment(person, now())
-        if assignment is None:
-            return redirect(url_for("employee.choose_function", next=url_for("employee.tests")))
         rows = session.scalars(select(m.DigiTest).where(m.DigiTest.active).order_by(m.DigiTest.application)).all()
         mine = [t for t in rows if assignment.profile in t.current_version.profiles]
         other = [t for t in rows if t not in mine]
@@ -79,8 +86,8 @@ def test_intro(code: str):
     """What a launch from a course placement opens: this one digi-toets, ready to start."""
     with current_db().begin() as session:
         person = _person(session)
-        if people.current_assignment(person, now()) is None:
-            return redirect(url_for("employee.choose_function", next=url_for("employee.test_intro", code=code)))
+        if (choose := _choose_function_first(person, url_for("employee.test_intro", code=code))) is not None:
+            return choose
         test = attempts.get_test(session, code)
         latest = session.scalar(
             select(m.Attempt).join(m.TestVersion)
@@ -95,8 +102,8 @@ def test_intro(code: str):
 def start(code: str):
     with current_db().begin() as session:
         person = _person(session)
-        if people.current_assignment(person, now()) is None:
-            return redirect(url_for("employee.choose_function", next=url_for("employee.test_intro", code=code)))
+        if (choose := _choose_function_first(person, url_for("employee.test_intro", code=code))) is not None:
+            return choose
         link_id = (browser_session.get("lti_links") or {}).get(code)  # launched from a course placement: grade it there
         attempt, _created = attempts.start_attempt(session, person, code, now(), resource_link_id=link_id)
         return redirect(url_for("employee.resume", registration=attempt.registration))
