@@ -333,6 +333,20 @@ def _hs256_with_public_key(claims: dict, headers: dict, platform: "TestPlatform"
     return claims, {"token": token.decode()}, None
 
 
+#: The platform side of LTI Platform Storage (lti.put_data / lti.get_data), kept per page.
+PLATFORM_STORAGE_JS = """
+var store = {}; window.platformStorageLog = [];
+window.addEventListener("message", function (event) {
+  var data = event.data || {};
+  if (data.subject !== "lti.put_data" && data.subject !== "lti.get_data") { return; }
+  window.platformStorageLog.push(data.subject);
+  var answer = {subject: data.subject + ".response", message_id: data.message_id, key: data.key};
+  if (data.subject === "lti.put_data") { store[event.origin + "|" + data.key] = data.value; answer.value = data.value; }
+  else { answer.value = store[event.origin + "|" + data.key]; }
+  event.source.postMessage(answer, event.origin);
+});
+"""
+
 #: The certification's invalid tokens (and a few more), by name.
 BROKEN: dict[str, Tamper] = {
     "no_kid": _no_kid,
@@ -655,8 +669,12 @@ class TestPlatform:
                 '<script>document.getElementById("f").submit()</script>')
 
     def _course(self, page: str):
+        # The course page also offers LTI Platform Storage, as Brightspace, Blackboard and
+        # Canvas do: the framed tool may keep values here with postMessage (lti.put_data /
+        # lti.get_data) when the browser does not send its cookies inside the frame.
         return (f'<h1>Zorg digitaal</h1><iframe name="lti" title="Digitoets" width="900" '
-                f'height="700" src="{html.escape(self.base_url)}/start/{html.escape(page)}"></iframe>')
+                f'height="700" src="{html.escape(self.base_url)}/start/{html.escape(page)}"></iframe>'
+                f'<script>{PLATFORM_STORAGE_JS}</script>')
 
     def _deep_linking_return(self):
         try:
