@@ -22,6 +22,8 @@ from lti.registration import LaunchStateStore, Registration
 from lti.request import CookieJar, host_allowed
 from lti.tool_conf import ToolConf
 
+#: The specification's limit for ``sub`` and other ids (LTI 1.3 core, section 5.1.2).
+MAX_ID_LENGTH = 255
 _OBJECT_CLAIMS = (CLAIM_CONTEXT, CLAIM_RESOURCE_LINK, CLAIM_CUSTOM, CLAIM_AGS, CLAIM_NRPS,
                   CLAIM_DL_SETTINGS)
 
@@ -113,14 +115,21 @@ def check_times(claims: Mapping[str, Any], now: float, max_age: int, leeway: int
 
 def check_shapes(claims: Mapping[str, Any]) -> None:
     """Claims we read have the JSON types the specification gives them."""
-    if not isinstance(claims.get("sub"), str):
+    sub = claims.get("sub")
+    if not isinstance(sub, str):
         raise LaunchError("bad_sub", "sub is not a string")
+    if len(sub) > MAX_ID_LENGTH:  # LTI 1.3 section 5.1.2: at most 255 ASCII characters
+        raise LaunchError("bad_sub", f"sub is longer than {MAX_ID_LENGTH} characters")
     roles = claims.get(CLAIM_ROLES)
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise LaunchError("bad_roles", "roles is not a list of strings")
     for name in _OBJECT_CLAIMS:
         if name in claims and not isinstance(claims[name], (dict, type(None))):
             raise LaunchError("bad_claim", f"{name.rsplit('/', 1)[-1]} is not an object")
+    context = claims.get(CLAIM_CONTEXT)
+    if context is not None and context.get("id") in (None, ""):
+        # LTI 1.3 section 5.4.1: a context claim's id is required
+        raise LaunchError("missing_context_id", "context claim without id")
     settings = claims.get(CLAIM_DL_SETTINGS)
     if settings and not isinstance(settings.get("deep_link_return_url"), str):
         raise LaunchError("missing_deep_link_return_url", "deep linking without a return URL")

@@ -37,9 +37,10 @@ class LaunchError(LtiError):
           ``expired``, ``bad_exp``, ``token_too_old``, ``missing_claim``
         * nonce: ``missing_nonce``, ``unknown_nonce``, ``nonce_mismatch``, ``nonce_reused``
         * message: ``missing_version``, ``wrong_version``, ``missing_message_type``,
-          ``wrong_message_type``, ``unsupported_message_type``, ``missing_sub``, ``bad_sub``,
-          ``missing_roles``, ``bad_roles``, ``bad_claim``, ``missing_deployment_id``,
-          ``unknown_deployment``, ``missing_resource_link_id``,
+          ``wrong_message_type``, ``unsupported_message_type``, ``missing_sub``, ``bad_sub``
+          (not a string, or over 255 characters), ``missing_roles``, ``bad_roles``,
+          ``bad_claim``, ``missing_context_id`` (a context claim without id),
+          ``missing_deployment_id``, ``unknown_deployment``, ``missing_resource_link_id``,
           ``missing_deep_linking_settings``, ``missing_deep_link_return_url``,
           ``deep_linking_without_resource_links``, ``deep_linking_without_targets``
         * deep linking response: ``not_deep_linking``, ``too_many_items``

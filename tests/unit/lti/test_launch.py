@@ -69,7 +69,12 @@ def test_invalid_token_is_refused_with_its_reason(case, launch_request, tool_con
     ({"custom": ["digitoets_test"]}, "bad_claim"),
     ({"resource_link": "link-1"}, "malformed_token"),  # pylti1p3 calls .get on it
     ({"sub": 42}, "bad_sub"),
-], ids=["roles-string", "custom-list", "resource-link-string", "sub-number"])
+    ({"sub": "7" * 256}, "bad_sub"),  # the specification allows at most 255 characters
+    ({"context": {"title": "Zorg voor ouderen", "label": "ZVO"}}, "missing_context_id"),
+    ({"context": {"id": "", "title": "Zorg voor ouderen"}}, "missing_context_id"),
+    ({"context": {}}, "missing_context_id"),
+], ids=["roles-string", "custom-list", "resource-link-string", "sub-number", "sub-256-characters",
+        "context-without-id", "context-empty-id", "context-empty"])
 def test_malformed_claims_are_refused(claims, reason, launch_request, tool_conf, state_store):
     request = launch_request(tamper=_with(**claims))
     assert refused(lambda: validate_launch(request, tool_conf, state_store, TOOL_HOST)) == reason
@@ -150,6 +155,11 @@ def test_valid_variant_is_accepted(variant, launch_request, tool_conf, state_sto
         assert (context.context, context.ags, context.nrps_memberships_url) == (None, None, None)
     if "user" in variant:
         assert context.email == variant["user"].email and context.name == variant["user"].name
+
+
+def test_sub_of_255_characters_is_accepted(launch_request, tool_conf, state_store):
+    context = validate_launch(launch_request(tamper=_with(sub="7" * 255)), tool_conf, state_store, TOOL_HOST)
+    assert context.sub == "7" * 255
 
 
 def test_list_audience_with_our_azp_is_accepted(launch_request, tool_conf, state_store, lms):
