@@ -77,6 +77,8 @@ SELF_RATING_SCALE: tuple[tuple[str, str], ...] = (
 #: Base URL the profile file is written against; replaced by the configured base when rendered.
 PROFILE_PLACEHOLDER_BASE = "https://digitoets.example"
 PROFILE_VERSION = "1.0"
+#: JSON-LD context of xAPI Profiles, put on every component served on its own.
+PROFILE_CONTEXT = "https://w3id.org/xapi/profiles/context"
 
 #: Our activity types, minted as ``{base}/xapi/activity-types/<name>``. There is no "skill"
 #: type on purpose: a skill is carried as an ADL objective (the competency to reach), and one
@@ -250,3 +252,27 @@ def profile_document(base_url: str | None = None) -> dict[str, Any]:
     if base_url is None:
         return copy.deepcopy(document)
     return _rebase(document, Vocabulary(base_url).base_url)
+
+
+@lru_cache(maxsize=8)
+def _profile_index(base_url: str) -> dict[str, dict[str, Any]]:
+    document = profile_document(base_url)
+    index = {document["id"]: document}
+    index.update((version["id"], document) for version in document["versions"])
+    for key in ("concepts", "templates", "patterns"):
+        index.update((component["id"], component) for component in document[key])
+    return index
+
+
+def profile_definition(base_url: str, iri: str) -> dict[str, Any] | None:
+    """The JSON-LD that the IRI ``iri`` we mint resolves to, or ``None`` if it is not ours.
+
+    The profile IRI and each version IRI resolve to the whole profile; a concept, statement
+    template or pattern IRI resolves to its own definition, with the profiles ``@context``.
+    """
+    found = _profile_index(Vocabulary(base_url).base_url).get(iri)
+    if found is None:
+        return None
+    if "@context" in found:
+        return copy.deepcopy(found)
+    return {"@context": PROFILE_CONTEXT, **copy.deepcopy(found)}

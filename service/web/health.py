@@ -36,14 +36,3 @@ def healthz():
         outbox={"pending": pending},
     )
 
-
-@bp.get("/xapi/profile")
-def xapi_profile():
-    """Our xAPI Profile (JSON-LD), so the profile IRI in every statement resolves."""
-    from xapi.vocabulary import profile_document
-
-    from service.web import current_settings
-
-    response = jsonify(profile_document(current_settings().base_url))
-    response.mimetype = "application/ld+json"
-    return response
