@@ -210,8 +210,8 @@ class SkillResult:
     Attributes:
         skill_code: Code of the skill.
         skill_name: Name of the skill (Dutch).
-        demonstrated_level: Level shown, 0 (``kan ik nog niet``) to ``max_level``.
-        max_level: Highest level of the scale (3 for the four-point scale).
+        demonstrated_level: Level shown on the scale ``xapi.vocabulary.LEVELS``: 0 (not yet
+            level 1) to 4 (can explain it to others).
         required_level: Level the function profile requires, or ``None`` if none applies.
         scored_at: When the result was computed (aware datetime).
     """
@@ -220,7 +220,6 @@ class SkillResult:
     skill_name: str
     demonstrated_level: int
     scored_at: datetime
-    max_level: int = 3
     required_level: int | None = None
 
     def __post_init__(self):

@@ -19,7 +19,7 @@ from xapi import _tincan as t
 from xapi.errors import InvalidStatementError
 from xapi.events import (Actor, Answer, AttemptOutcome, AttemptRef, CertificateRef,
                          CoachingSessionRef, HelpRequestRef, SkillResult, TestRef)
-from xapi.vocabulary import (SELF_RATING_SCALE, TYPE_ASSESSMENT, TYPE_CERTIFICATE,
+from xapi.vocabulary import (LEVELS, SELF_RATING_SCALE, TYPE_ASSESSMENT, TYPE_CERTIFICATE,
                              TYPE_INTERACTION, TYPE_MEETING, TYPE_OBJECTIVE, VERB_ACCEPTED,
                              VERB_ANSWERED, VERB_ATTENDED, VERB_COMPLETED, VERB_EARNED,
                              VERB_FAILED, VERB_INITIALIZED, VERB_LAUNCHED, VERB_PASSED,
@@ -208,11 +208,13 @@ class StatementBuilder:
         if skill.required_level is not None:
             extensions[ext("required-level")] = skill.required_level
             success = skill.demonstrated_level >= skill.required_level
-        if not 0 <= skill.demonstrated_level <= skill.max_level:
-            raise InvalidStatementError("skill.demonstrated_level", f"{skill.demonstrated_level}"
-                                        f" is outside [0, {skill.max_level}]")
+        for name in ("demonstrated_level", "required_level"):
+            level = getattr(skill, name)
+            if level is not None and level not in LEVELS:
+                raise InvalidStatementError(f"skill.{name}", f"{level} is outside "
+                                            f"[{LEVELS[0]}, {LEVELS[-1]}]")
         result = tincan.Result(
-            score=self._score(skill.demonstrated_level, 0, skill.max_level, "skill.max_level"),
+            score=self._score(skill.demonstrated_level, LEVELS[0], LEVELS[-1], "skill"),
             success=success, extensions=tincan.Extensions(extensions),
         )
         obj = t.activity(self.vocab.skill(skill.skill_code), TYPE_OBJECTIVE, skill.skill_name)

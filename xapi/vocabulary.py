@@ -64,7 +64,13 @@ VERB_DISPLAY: dict[str, dict[str, str]] = {
     VERB_RESOLVED: {"nl": "loste op", "en": "resolved"},
 }
 
-#: The four answers of a self-rating item, lowest first; the index is the demonstrated level.
+#: The scale of demonstrated and required levels, the same as the content's: 0 is "not yet
+#: level 1", then 1 with help, 2 independently, 3 skilled (also when something goes differently
+#: than usual), 4 can explain it to others. The profile's level extensions define this range.
+LEVELS: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+#: The four answers of a self-rating item, lowest first. The level each one claims is the
+#: scoring's business (``mappings.scoring.SELF_RATING_LEVELS``), not its index here.
 SELF_RATING_SCALE: tuple[tuple[str, str], ...] = (
     ("nog-niet", "kan ik nog niet"),
     ("met-hulp", "met hulp"),

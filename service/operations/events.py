@@ -140,7 +140,7 @@ def attempt_scored(session: Session, attempt: m.Attempt, result) -> None:
                 ref,
                 xe.SkillResult(
                     skill_code=observation.skill.code, skill_name=observation.skill.name,
-                    demonstrated_level=observation.level, max_level=4,
+                    demonstrated_level=observation.level,
                     required_level=observation.required_level, scored_at=attempt.scored_at or finished,
                 ),
             )

@@ -193,8 +193,20 @@ def test_scored_is_about_the_skill_objective_with_levels(statements):
     result = statement["result"]
     assert result["extensions"] == {EXT + "demonstrated-level": 1, EXT + "required-level": 2}
     assert result["success"] is False
-    assert result["score"]["scaled"] == pytest.approx(1 / 3, abs=1e-4)
+    assert result["score"] == {"raw": 1, "min": 0, "max": 4, "scaled": 0.25}  # levels 0-4
     assert statement["context"]["extensions"][EXT + "skill-code"] == "ECD-RAP"
+
+
+@pytest.mark.parametrize("field, value", [("demonstrated_level", 5), ("demonstrated_level", -1),
+                                          ("required_level", 5)])
+def test_a_level_off_the_scale_is_refused(builder, field, value):
+    with pytest.raises(InvalidStatementError, match=f"skill.{field}"):
+        builder.skill_scored(make_attempt(), make_skill(**{field: value}))
+
+
+def test_the_top_level_scores_in_full(builder):
+    result = builder.skill_scored(make_attempt(), make_skill(demonstrated_level=4))["result"]
+    assert result["score"]["scaled"] == 1 and result["success"] is True
 
 
 def test_scored_without_requirement_has_no_success(builder):
