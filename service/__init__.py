@@ -35,6 +35,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         SESSION_COOKIE_PARTITIONED=settings.base_url.startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,  # a test may take a while; the token lives as long as the session
+        # No form or launch of ours comes near 1 MiB (an LTI id_token is a few kB); a larger body
+        # gets our 413 page before anything reads it.
+        MAX_CONTENT_LENGTH=1024 * 1024,
     )
     logging.getLogger("service").setLevel(settings.log_level)
     database = database or Database(settings.resolved_database_url)

@@ -1,7 +1,8 @@
 """The one place that maps exceptions to HTTP.
 
 JSON callers (the autosave script, APIs) get ``{"code", "status", "message", "errors"}``;
-people in a browser get a short Dutch page with a way back.
+people in a browser get a short page with a way back, in their language, for every status
+(``service.web.error_texts``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from service.errors import InvalidInputError, ServiceError
+from service.web.error_texts import status_texts
 from service.web.i18n import error_message
 
 logger = logging.getLogger(__name__)
@@ -28,13 +30,21 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def error_response(code: int, message: str, errors: dict | None = None):
+def error_response(code: int, message: str | None = None, errors: dict | None = None, *,
+                   title: str | None = None, headers: list[tuple[str, str]] | None = None):
+    """The error in the JSON shape of STYLE.md or as our page, in the reader's language.
+
+    ``title`` and ``message`` default to the texts of the status (``service.web.error_texts``).
+    """
+    default_title, default_message = status_texts(code)
+    message = message or default_message
     if wants_json():
         body = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
         if errors:
             body["errors"] = errors
-        return jsonify(body), code
-    return render_template("error.html", code=code, message=message, errors=errors or {}), code
+        return jsonify(body), code, headers or []
+    page = render_template("error.html", code=code, title=title or default_title, message=message, errors=errors or {})
+    return page, code, headers or []
 
 
 def init_app(app: Flask) -> None:
@@ -49,7 +59,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
         logger.info("CSRF check failed on %s: %s", request.path, exc.description)
-        return error_response(400, _("Deze pagina was verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens."))
+        return error_response(400, _("Deze pagina was verlopen. Ga terug, laad de pagina opnieuw en probeer het nog eens."),
+                              title=_("Pagina verlopen"))
 
     @app.errorhandler(ServiceError)
     def _service(exc: ServiceError):
@@ -59,14 +70,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        messages = {
-            401: _("Je bent niet (meer) aangemeld. Open Digitoets opnieuw vanuit je leeromgeving."),
-            404: _("Deze pagina bestaat niet."),
-            405: _("Dit kan zo niet. Ga terug en probeer het opnieuw."),
-        }
-        return error_response(exc.code or 500, messages.get(exc.code, exc.description or ""))
+        # Every HTTP error werkzeug or a view raises (abort(403), an unknown URL, a too-large form):
+        # our text for the status, never werkzeug's English description (which also carries
+        # parser details such as "Failed to decode JSON object"). Headers such as Allow (405)
+        # and Retry-After (429) are kept.
+        code = exc.code or 500
+        if code >= 500:
+            logger.error("HTTP %s on %s: %s", code, request.path, type(exc).__name__)
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return error_response(code, headers=headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         logger.exception("Unexpected error on %s", request.path)
-        return error_response(500, _("Er ging iets mis aan onze kant. Je antwoorden zijn bewaard. Probeer het later opnieuw."))
+        return error_response(500)
