@@ -11,7 +11,7 @@ from lti.keys import rotate
 from service import models as m
 from service.cli.common import current_database, current_settings
 from service.errors import ServiceError
-from service.operations import grades, roster
+from service.jobs import grades, purge, roster
 from service.operations import lti as lti_ops
 
 lti_cli = AppGroup("lti", help="LTI 1.3: LMS registrations, keys, gradebook scores and rosters.")
@@ -95,7 +95,7 @@ def sync_roster() -> None:
 
 
 @lti_cli.command("purge")
-def purge() -> None:
+def purge_command() -> None:
     """Remove expired launch state (it holds id_token bodies with names for up to 6 hours)."""
-    removed = _tool().store.purge_expired()
+    removed = purge.purge_launch_state(current_database())
     click.echo(f"removed {removed} expired launch state entries")

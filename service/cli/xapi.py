@@ -11,18 +11,19 @@ from sqlalchemy import select
 
 from service import models as m
 from service.cli.common import current_database, current_settings, now
-from service.operations import ingest as ingest_ops
+from service.jobs import forward as forward_job
+from service.jobs import ingest as ingest_job
 from service.operations import outbox
 from xapi.client import LRSClient
 
 xapi_cli = AppGroup("xapi", help="Send xAPI statements to the LRS and read them back.")
 
 
-def default_target() -> outbox.LrsTarget | None:
+def default_target() -> forward_job.LrsTarget | None:
     settings = current_settings()
     if not settings.lrs_endpoint:
         return None
-    return outbox.LrsTarget(settings.lrs_endpoint, settings.lrs_username, settings.lrs_password)
+    return forward_job.LrsTarget(settings.lrs_endpoint, settings.lrs_username, settings.lrs_password)
 
 
 class ClientPool:
@@ -30,9 +31,9 @@ class ClientPool:
 
     def __init__(self, timeout: float):
         self.timeout = timeout
-        self.clients: dict[outbox.LrsTarget, LRSClient] = {}
+        self.clients: dict[forward_job.LrsTarget, LRSClient] = {}
 
-    def __call__(self, target: outbox.LrsTarget) -> LRSClient:
+    def __call__(self, target: forward_job.LrsTarget) -> LRSClient:
         if target not in self.clients:
             self.clients[target] = LRSClient(
                 target.endpoint, target.username, target.password, timeout=(3.05, self.timeout)
@@ -47,7 +48,7 @@ class ClientPool:
 @xapi_cli.command("forward")
 @click.option("--loop", is_flag=True, help="Keep running; stop cleanly on SIGTERM or Ctrl-C.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
-@click.option("--batch-size", default=outbox.DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--batch-size", default=forward_job.DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 1000))
 def forward(loop: bool, interval: float, batch_size: int) -> None:
     """Send pending statements to each organisation's LRS (once, or as a worker with --loop)."""
     stopping = {"flag": False}
@@ -57,10 +58,10 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
 
     previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
     pool = ClientPool(current_settings().lrs_timeout)
-    total = outbox.ForwardReport()
+    total = forward_job.ForwardReport()
     try:
         while True:
-            report = outbox.forward(
+            report = forward_job.forward(
                 current_database(), default_target(), pool, batch_size=batch_size,
                 should_stop=lambda: stopping["flag"],
             )
@@ -124,11 +125,11 @@ def ingest() -> None:
     with current_database().begin() as session:
         organisations = list(session.scalars(select(m.Organisation).order_by(m.Organisation.id)))
     for organisation in organisations:
-        target = outbox.target_for(organisation, default_target())
+        target = forward_job.target_for(organisation, default_target())
         if target is None:
             continue
         with LRSClient(target.endpoint, target.username, target.password, timeout=(3.05, settings.lrs_timeout)) as client:
-            report = ingest_ops.ingest(current_database(), organisation.id, client, settings.base_url)
+            report = ingest_job.ingest(current_database(), organisation.id, client, settings.base_url)
         click.echo(
             f"{organisation.slug}: read {report.read}, added {report.added} learning activities, "
             f"{report.already_known} already known, {report.unknown_person} of unknown people, "

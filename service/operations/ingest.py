@@ -1,8 +1,8 @@
 """Read learning from other tools back from the LRS: e-learning with a duration counts as hours.
 
-``ingest`` reads every statement stored since the organisation's cursor (oldest first,
+``service.jobs.ingest`` reads every statement stored since the organisation's cursor (oldest first,
 following ``more`` links), keeps those from other tools that carry a duration and belong to a
-known person, and adds them to the ``learning_hours`` ledger keyed by statement id, so
+known person, and ``record`` adds them to the ``learning_hours`` ledger keyed by statement id, so
 reading the same statement twice adds nothing. The cursor moves after each page to the
 latest ``stored`` time seen; an LRS that treats ``since`` as inclusive (Learning Locker does)
 gives the statements at that very moment again, and the ledger's key skips them.
@@ -10,7 +10,6 @@ gives the statements at that very moment again, and the ledger's key skips them.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,11 +20,7 @@ from sqlalchemy.orm import Session
 
 from mappings.model import ActivityKind
 from service import models as m
-from service.db import Database, utcnow
-from xapi.client import LRSClient
 from xapi.vocabulary import Vocabulary
-
-logger = logging.getLogger(__name__)
 
 #: verbs that mean "this learning activity took place"
 KEEP_VERBS = {
@@ -34,7 +29,6 @@ KEEP_VERBS = {
     "http://adlnet.gov/expapi/verbs/attended",
     "http://adlnet.gov/expapi/verbs/experienced",
 }
-PAGE = 200
 
 
 @dataclass
@@ -126,35 +120,3 @@ def record(session: Session, organisation_id: int, statements: Iterable[dict], v
         session.flush()
         report.added += 1
     return latest
-
-
-def ingest(database: Database, organisation_id: int, client: LRSClient, base_url: str) -> IngestReport:
-    """Read the organisation's LRS from its cursor onwards; commits after every page."""
-    vocabulary = Vocabulary(base_url)
-    report = IngestReport()
-    with database.begin() as session:
-        cursor = session.get(m.IngestCursor, organisation_id)
-        since = cursor.since if cursor else None
-    page: list[dict] = []
-    for statement in client.fetch_statements(since=since, params={"ascending": "true", "limit": str(PAGE)}):
-        page.append(statement)
-        if len(page) == PAGE:
-            _commit_page(database, organisation_id, page, vocabulary, report)
-            page = []
-    if page:
-        _commit_page(database, organisation_id, page, vocabulary, report)
-    logger.info("Ingest for organisation %s: read %d, added %d", organisation_id, report.read, report.added)
-    return report
-
-
-def _commit_page(database: Database, organisation_id: int, page: list[dict], vocabulary: Vocabulary,
-                 report: IngestReport) -> None:
-    with database.begin() as session:
-        latest = record(session, organisation_id, page, vocabulary, report)
-        cursor = session.get(m.IngestCursor, organisation_id)
-        if cursor is None:
-            cursor = m.IngestCursor(organisation_id=organisation_id)
-            session.add(cursor)
-        if latest is not None and (cursor.since is None or latest > cursor.since):
-            cursor.since = latest
-        cursor.updated_at = utcnow()

@@ -89,8 +89,3 @@ class DbLaunchStateStore:
                 .execution_options(synchronize_session=False)
             )
             return taken.rowcount == 1
-
-    def purge_expired(self) -> int:
-        """Housekeeping: remove expired entries; returns how many."""
-        with self.database.begin() as session:
-            return session.execute(delete(m.LtiLaunchState).where(m.LtiLaunchState.expires_at <= utcnow())).rowcount

@@ -24,9 +24,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service.db import Database, make_engine
+from service.jobs import forward
 from service.migrate import upgrade
 from service.models import Organisation
-from service.operations import events, outbox
+from service.operations import events
 from tests.support.lrs import PASSWORD, USERNAME, start_lrs
 from xapi import events as xe
 from xapi.client import LRSClient
@@ -62,12 +63,12 @@ def forwarder(endpoint: str, batch: list[dict], url: str) -> float:
         session.flush()
         events.enqueue(session, org.id, batch)
     clients: dict = {}
-    target = outbox.LrsTarget(endpoint, USERNAME, PASSWORD)
+    target = forward.LrsTarget(endpoint, USERNAME, PASSWORD)
     began = time.perf_counter()
     def client_for(t):
         return clients.setdefault(t, LRSClient(t.endpoint, t.username, t.password, timeout=(3, 60)))
 
-    report = outbox.forward(database, target, client_for)
+    report = forward.forward(database, target, client_for)
     elapsed = time.perf_counter() - began
     for client in clients.values():
         client.close()

@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 
 from service import models as m
-from service.operations import attempts, grades, roster
+from service.jobs import grades, roster
+from service.operations import attempts
 from tests.integration.lti.conftest import follow, launch
 from tests.support.platform import INSTRUCTOR, LEARNER
 

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from service import models as m
+from service.jobs import forward
 from service.operations import events, outbox
 from tests.support.lrs import PASSWORD, USERNAME
 from xapi import events as xe
@@ -72,20 +73,20 @@ def statuses(database) -> dict[str, int]:
         return {status.value: count for status, count in rows}
 
 
-def target(lrs) -> outbox.LrsTarget:
-    return outbox.LrsTarget(lrs.endpoint, USERNAME, PASSWORD)
+def target(lrs) -> forward.LrsTarget:
+    return forward.LrsTarget(lrs.endpoint, USERNAME, PASSWORD)
 
 
 def test_a_thousand_statements_wait_while_the_lrs_is_frozen_then_arrive_once(committed_database, own_lrs):
     own_lrs.pause()
     try:
         _, ids = produce(committed_database, 1000)
-        report = outbox.forward(committed_database, target(own_lrs), pool())
+        report = forward.forward(committed_database, target(own_lrs), pool())
         assert report.delivered == 0 and report.deferred in (100, 200, 300)  # the batches in flight timed out
         assert statuses(committed_database) == {"pending": 1000}
     finally:
         own_lrs.resume()
-    report = outbox.forward(committed_database, target(own_lrs), pool(), clock=lambda: datetime.now(UTC) + LATER)
+    report = forward.forward(committed_database, target(own_lrs), pool(), clock=lambda: datetime.now(UTC) + LATER)
     assert report.delivered == 1000
     assert statuses(committed_database) == {"delivered": 1000}
     arrived = stored_ids(own_lrs)
@@ -96,7 +97,7 @@ def test_a_slow_lrs_hits_the_timeout_and_is_retried(committed_database, own_lrs)
     _, ids = produce(committed_database, 5)
     own_lrs.pause()
     try:
-        report = outbox.forward(committed_database, target(own_lrs), pool(timeout=(1, 0.5)))
+        report = forward.forward(committed_database, target(own_lrs), pool(timeout=(1, 0.5)))
     finally:
         own_lrs.resume()
     assert report.deferred == 5
@@ -105,8 +106,8 @@ def test_a_slow_lrs_hits_the_timeout_and_is_retried(committed_database, own_lrs)
         assert {r.attempts for r in rows} == {1}
         assert all("LRS did not answer POST within" in r.last_error for r in rows)
         assert all(r.next_attempt_at > datetime.now(UTC) for r in rows)
-    assert outbox.forward(committed_database, target(own_lrs), pool()).delivered == 0  # backoff not over yet
-    report = outbox.forward(committed_database, target(own_lrs), pool(), clock=lambda: datetime.now(UTC) + LATER)
+    assert forward.forward(committed_database, target(own_lrs), pool()).delivered == 0  # backoff not over yet
+    report = forward.forward(committed_database, target(own_lrs), pool(), clock=lambda: datetime.now(UTC) + LATER)
     assert report.delivered == 5
     assert sorted(stored_ids(own_lrs)) == sorted(ids)
 
@@ -117,7 +118,7 @@ def test_a_poisoned_statement_is_isolated_while_the_rest_of_its_batch_lands(comm
     poison = BUILDER.voided(void_a["id"], datetime.now(UTC))  # valid xAPI shape; an LRS refuses voiding a voider
     with committed_database.begin() as session:
         events.enqueue(session, org_id, [void_a, poison])
-    report = outbox.forward(committed_database, target(lrs), pool(timeout=(2, 10)))
+    report = forward.forward(committed_database, target(lrs), pool(timeout=(2, 10)))
     assert (report.delivered, report.rejected) == (10, 1)
     with committed_database.begin() as session:
         [dead] = outbox.dead_letters(session)
@@ -127,11 +128,11 @@ def test_a_poisoned_statement_is_isolated_while_the_rest_of_its_batch_lands(comm
 
 def test_without_an_lrs_statements_wait_visibly_and_go_once_one_is_configured(committed_database, lrs):
     org_id, ids = produce(committed_database, 3)
-    assert outbox.forward(committed_database, None, pool()).batches == 0
+    assert forward.forward(committed_database, None, pool()).batches == 0
     with committed_database.begin() as session:
         assert outbox.outbox_counts(session) == {("zorg-a", "pending"): 3}
         session.get(m.Organisation, org_id).lrs_endpoint = lrs.endpoint
-    assert outbox.forward(committed_database, None, pool(timeout=(2, 10))).delivered == 3
+    assert forward.forward(committed_database, None, pool(timeout=(2, 10))).delivered == 3
 
 
 def _forwarder(database_url: str, lrs, instance: Path, batch_size: int = 100, *extra: str) -> subprocess.Popen:
@@ -175,7 +176,7 @@ def test_a_forwarder_killed_mid_batch_loses_and_doubles_nothing(committed_databa
         own_lrs.resume()  # the LRS now stores the batch the killed forwarder never recorded
     assert statuses(committed_database) == {"pending": 250}
     # restarted after the lease of the killed forwarder ran out
-    report = outbox.forward(committed_database, target(own_lrs), pool(timeout=(2, 10)),
+    report = forward.forward(committed_database, target(own_lrs), pool(timeout=(2, 10)),
                             clock=lambda: datetime.now(UTC) + LATER)
     assert report.delivered == 250
     assert statuses(committed_database) == {"delivered": 250}

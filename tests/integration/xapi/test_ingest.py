@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from service import models as m
-from service.operations import ingest
+from service.jobs import ingest
 from service.operations.people import find_or_create_person
 from tests.support.lrs import PASSWORD, USERNAME
 from xapi.client import LRSClient

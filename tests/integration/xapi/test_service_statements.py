@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from service import models as m
-from service.operations import attempts, help_requests, outbox
+from service.jobs import forward
+from service.operations import attempts, help_requests
 from tests.support.lrs import PASSWORD, USERNAME, learninglocker_problems
 from xapi.client import LRSClient
 
@@ -33,10 +34,10 @@ def test_a_whole_attempt_and_a_help_request_reach_the_lrs(database, make_person,
     assert all(s["actor"]["account"]["homePage"] == "https://lms.example" for s in statements)
     assert all("mbox" not in s["actor"] and "name" not in s["actor"] for s in statements)
     assert learninglocker_problems(statements) == []
-    target = outbox.LrsTarget(lrs.endpoint, USERNAME, PASSWORD)
+    target = forward.LrsTarget(lrs.endpoint, USERNAME, PASSWORD)
     clients = {}
     # in_flight=1: the test database is one connection that is rolled back afterwards
-    report = outbox.forward(database, target, lambda t: clients.setdefault(t, LRSClient(t.endpoint, t.username, t.password)),
+    report = forward.forward(database, target, lambda t: clients.setdefault(t, LRSClient(t.endpoint, t.username, t.password)),
                             in_flight=1)
     assert report.delivered == len(statements) and report.rejected == 0
     with LRSClient(lrs.endpoint, USERNAME, PASSWORD) as client:
