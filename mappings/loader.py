@@ -14,6 +14,7 @@ import yaml
 from marshmallow import Schema, ValidationError
 
 from mappings import model, schema
+from mappings.english import english_problems
 from mappings.errors import ContentError, ContentProblem
 
 #: file name -> schema; tests/*.yaml are read one test per file.
@@ -25,6 +26,13 @@ SINGLE_FILES: dict[str, type[Schema]] = {
     "accreditation.yaml": schema.AccreditationSchema,
 }
 TESTS_DIR = "tests"
+#: The content a new organisation starts with, shipped with the code.
+STARTER_CONTENT = Path(__file__).resolve().parent / "content"
+KNOWN_FILES = ", ".join([*SINGLE_FILES, f"{TESTS_DIR}/<code>.yaml"])
+
+#: The content rules of mappings/README.md that are guidance, not format: reported as warnings.
+ITEMS_GUIDANCE = (8, 15)
+MINUTES_GUIDANCE = (5, 10)
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -72,12 +80,15 @@ class _Reader:
         if not isinstance(raw, dict):
             self.problem(name, "(top)", "the file must hold a mapping of keys, not " + type(raw).__name__)
             return None
+        for path, reason in english_problems(loader, raw):
+            self.problem(name, path, reason)
         try:
-            return loader().load(raw)
+            loaded = loader().load(raw)
         except ValidationError as exc:
             for path, reason in _flatten(exc.messages):
                 self.problem(name, path, reason)
             return None
+        return None if name in self.failed else loaded
 
 
 def load_folder(path: str | Path) -> model.ContentBundle:
@@ -90,13 +101,18 @@ def load_folder(path: str | Path) -> model.ContentBundle:
     if not root.is_dir():
         raise ContentError([ContentProblem(str(path), "(top)", "is not a folder")])
     reader = _Reader(root, [])
+    sources = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.y*ml"))
+    for name in sources:
+        if name not in SINGLE_FILES and not (name.startswith(f"{TESTS_DIR}/") and name.endswith(".yaml")
+                                             and name.count("/") == 1):
+            reader.problem(name, "(top)", f"unknown content file: the format knows {KNOWN_FILES}")
     parts: dict[str, Any] = {}
     for name, loader in SINGLE_FILES.items():
         file = root / name
         if file.exists():
             parts.update(reader.read(file, loader) or {})
     tests: list[tuple[str, model.DigiTest]] = []
-    for file in sorted((root / TESTS_DIR).glob("*.y*ml")) if (root / TESTS_DIR).is_dir() else []:
+    for file in sorted((root / TESTS_DIR).glob("*.yaml")) if (root / TESTS_DIR).is_dir() else []:
         test = reader.read(file, schema.TestSchema)
         if test is not None:
             tests.append((file.relative_to(root).as_posix(), test))
@@ -107,12 +123,27 @@ def load_folder(path: str | Path) -> model.ContentBundle:
         resources=parts.get("resources", ()),
         help_rules=parts.get("help_rules", ()),
         registries=parts.get("registries", ()),
-        sources=tuple(sorted(p.relative_to(root).as_posix() for p in root.rglob("*.y*ml"))),
+        sources=tuple(sources),
+        warnings=tuple(_guidance_warnings(tests)),
     )
     _check_references(bundle, dict(tests), reader)
     if reader.problems:
         raise ContentError(reader.problems)
     return bundle
+
+
+def _guidance_warnings(tests: list[tuple[str, model.DigiTest]]) -> list[ContentProblem]:
+    """Tests outside the README's guidance: 8 to 15 items, 5 to 10 minutes."""
+    warnings = []
+    low, high = ITEMS_GUIDANCE
+    for file, test in tests:
+        if not low <= len(test.items) <= high:
+            warnings.append(ContentProblem(file, "items", f"has {len(test.items)} items; a test should have "
+                                                          f"{low} to {high} so it is short but still measures enough"))
+        if not MINUTES_GUIDANCE[0] <= test.minutes <= MINUTES_GUIDANCE[1]:
+            warnings.append(ContentProblem(file, "minutes", f"is {test.minutes}; a test should take "
+                                                            f"{MINUTES_GUIDANCE[0]} to {MINUTES_GUIDANCE[1]} minutes"))
+    return warnings
 
 
 def _check_references(bundle: model.ContentBundle, test_files: dict[str, model.DigiTest], reader: _Reader) -> None:

@@ -11,6 +11,9 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from typing import Any
+
+from mappings.errors import ContentProblem
 
 #: Skill levels run from 1 to 4; a demonstrated level of 0 means "below level 1".
 MIN_LEVEL = 1
@@ -55,6 +58,7 @@ class ActivityKind(str, Enum):
 class SkillLevel:
     level: int
     descriptor: str
+    descriptor_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class Skill:
     description: str
     levels: tuple[SkillLevel, ...]
     device: str = "beide"  # laptop | mobiel | beide: Sint Jacob found phone skills differ
+    name_en: str = ""
+    description_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,8 @@ class Theme:
     name: str
     description: str
     skills: tuple[Skill, ...]
+    name_en: str = ""
+    description_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,8 @@ class FunctionProfile:
     description: str
     requirements: tuple[Requirement, ...]
     hr_codes: tuple[str, ...] = ()
+    name_en: str = ""
+    description_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,7 @@ class Option:
     code: str
     text: str
     correct: bool = False
+    text_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,9 @@ class Item:
     options: tuple[Option, ...] = ()  # single / multiple
     steps: tuple[str, ...] = ()  # ordering: the steps in the right order
     feedback: str = ""
+    prompt_en: str = ""
+    steps_en: tuple[str, ...] = ()
+    feedback_en: str = ""
 
     @property
     def correct_codes(self) -> frozenset[str]:
@@ -140,10 +154,18 @@ class DigiTest:
     profiles: tuple[str, ...] = ()
     time_limit_minutes: int | None = None
     pass_ratio: float = 0.7
+    title_en: str = ""
+    application_en: str = ""
+    function_level_en: str = ""
+    description_en: str = ""
 
     def content_hash(self) -> str:
-        """Hash of everything an attempt depends on: a change here is a new version."""
-        payload = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        """Hash of everything an attempt depends on: a change here is a new version.
+
+        Absent English is left out, so a test without English keeps the hash it had before
+        the format knew English.
+        """
+        payload = json.dumps(_without_absent_english(asdict(self)), sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -156,6 +178,8 @@ class LearningResource:
     text: str = ""
     url: str | None = None
     levels: tuple[int, ...] = LEVELS  # show when the demonstrated level is below one of these
+    title_en: str = ""
+    text_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +190,7 @@ class HelpRule:
     level: int | None = None  # for level_at_most
     themes: tuple[str, ...] = ()  # empty: every theme
     priority: str = "normaal"
+    description_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,6 +212,8 @@ class Registry:
     number_label: str = "Registratienummer"
     number_pattern: str | None = None
     professions: tuple[str, ...] = ()
+    name_en: str = ""
+    number_label_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -200,7 +227,17 @@ class ContentBundle:
     help_rules: tuple[HelpRule, ...] = ()
     registries: tuple[Registry, ...] = ()
     sources: tuple[str, ...] = field(default=(), compare=False)
+    #: guidance the files do not follow (a test of 20 items): reported, not refused
+    warnings: tuple[ContentProblem, ...] = field(default=(), compare=False)
 
     @property
     def skills(self) -> dict[str, Skill]:
         return {s.code: s for t in self.themes for s in t.skills}
+
+
+def _without_absent_english(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_absent_english(v) for k, v in value.items() if v or not k.endswith("_en")}
+    if isinstance(value, list | tuple):
+        return [_without_absent_english(v) for v in value]
+    return value

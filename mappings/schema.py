@@ -11,6 +11,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from mappings import model
+from mappings.english import english_text
 
 CODE = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="must be lower-case words joined by '-'")
 LEVEL = validate.Range(model.MIN_LEVEL, model.MAX_LEVEL, error="must be a level from 1 to 4")
@@ -44,11 +45,15 @@ def _unique(items, attr: str, what: str, field: str) -> None:
 
 
 class SkillSchema(_Strict):
+    TRANSLATED = ("name", "description", "levels")
     code = _code()
     name = _text()
+    name_en = english_text()
     description = _text()
+    description_en = english_text()
     device = fields.String(load_default="beide", validate=validate.OneOf(["laptop", "mobiel", "beide"]))
     levels = fields.Dict(keys=fields.Integer(validate=LEVEL), values=_text(), required=True)
+    levels_en = fields.Dict(keys=fields.Integer(validate=LEVEL), values=_text(), load_default=dict)
 
     @validates_schema
     def _four_levels(self, data, **kwargs):
@@ -59,9 +64,12 @@ class SkillSchema(_Strict):
 
 
 class ThemeSchema(_Strict):
+    TRANSLATED = ("name", "description")
     code = _code()
     name = _text()
+    name_en = english_text()
     description = _text()
+    description_en = english_text()
     skills = fields.List(fields.Nested(SkillSchema), required=True, validate=validate.Length(min=1))
 
     @post_load
@@ -73,11 +81,16 @@ class ThemeSchema(_Strict):
                 name=s["name"],
                 description=s["description"],
                 device=s["device"],
-                levels=tuple(model.SkillLevel(lvl, s["levels"][lvl]) for lvl in sorted(s["levels"])),
+                levels=tuple(
+                    model.SkillLevel(lvl, s["levels"][lvl], s["levels_en"].get(lvl, "")) for lvl in sorted(s["levels"])
+                ),
+                name_en=s["name_en"],
+                description_en=s["description_en"],
             )
             for s in data["skills"]
         )
-        return model.Theme(data["code"], data["name"], data["description"], skills)
+        return model.Theme(data["code"], data["name"], data["description"], skills,
+                           name_en=data["name_en"], description_en=data["description_en"])
 
 
 class CatalogueSchema(_Strict):
@@ -116,9 +129,12 @@ class RequirementSchema(_Strict):
 
 
 class ProfileSchema(_Strict):
+    TRANSLATED = ("name", "description")
     code = _code()
     name = _text()
+    name_en = english_text()
     description = _text()
+    description_en = english_text()
     hr_codes = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
     requirements = fields.List(fields.Nested(RequirementSchema), required=True, validate=validate.Length(min=1))
 
@@ -130,6 +146,8 @@ class ProfileSchema(_Strict):
             description=data["description"],
             requirements=tuple(data["requirements"]),
             hr_codes=tuple(data["hr_codes"]),
+            name_en=data["name_en"],
+            description_en=data["description_en"],
         )
 
 
@@ -153,8 +171,10 @@ class ItemSkillSchema(_Strict):
 
 
 class OptionSchema(_Strict):
+    TRANSLATED = ("text",)
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9]+$", error="must be a short code like 'a'"))
     text = _text()
+    text_en = english_text()
     correct = fields.Boolean(load_default=False)
 
     @post_load
@@ -163,12 +183,16 @@ class OptionSchema(_Strict):
 
 
 class ItemSchema(_Strict):
+    TRANSLATED = ("prompt", "steps", "feedback")
     code = _code()
     type = fields.Enum(model.ItemType, by_value=True, required=True)
     prompt = _text()
+    prompt_en = english_text()
     options = fields.List(fields.Nested(OptionSchema), load_default=list)
     steps = fields.List(_text(), load_default=list)
+    steps_en = fields.List(_text(), load_default=list)
     feedback = fields.String(load_default="")
+    feedback_en = english_text()
     skills = fields.List(fields.Nested(ItemSkillSchema), required=True, validate=validate.Length(min=1))
 
     @validates_schema
@@ -205,15 +229,23 @@ class ItemSchema(_Strict):
             options=tuple(data["options"]),
             steps=tuple(data["steps"]),
             feedback=data["feedback"],
+            prompt_en=data["prompt_en"],
+            steps_en=tuple(data["steps_en"]),
+            feedback_en=data["feedback_en"],
         )
 
 
 class TestSchema(_Strict):
+    TRANSLATED = ("title", "application", "function_level", "description")
     code = _code()
     title = _text()
+    title_en = english_text()
     application = _text()
+    application_en = english_text()
     function_level = _text()
+    function_level_en = english_text()
     description = _text()
+    description_en = english_text()
     minutes = fields.Integer(required=True, strict=True, validate=validate.Range(1, 60))
     time_limit_minutes = fields.Integer(strict=True, validate=validate.Range(1, 240), load_default=None)
     pass_ratio = fields.Float(load_default=0.7, validate=validate.Range(0, 1, min_inclusive=False))
@@ -230,11 +262,14 @@ class TestSchema(_Strict):
 
 
 class ResourceSchema(_Strict):
+    TRANSLATED = ("title", "text")
     code = _code()
     skill = _code()
     kind = fields.Enum(model.ResourceKind, by_value=True, required=True)
     title = _text()
+    title_en = english_text()
     text = fields.String(load_default="")
+    text_en = english_text()
     url = fields.String(validate=URL, load_default=None)
     levels = fields.List(fields.Integer(strict=True, validate=LEVEL), load_default=lambda: list(model.LEVELS))
 
@@ -260,9 +295,11 @@ class ResourcesSchema(_Strict):
 
 
 class HelpRuleSchema(_Strict):
+    TRANSLATED = ("description",)
     code = _code()
     trigger = fields.Enum(model.HelpTrigger, by_value=True, required=True)
     description = _text()
+    description_en = english_text()
     level = fields.Integer(strict=True, validate=validate.Range(0, model.MAX_LEVEL), load_default=None)
     themes = fields.List(fields.String(validate=CODE), load_default=list)
     priority = fields.String(load_default="normaal", validate=validate.OneOf(["laag", "normaal", "hoog"]))
@@ -309,10 +346,13 @@ def _is_regex(value: str) -> None:
 
 
 class RegistrySchema(_Strict):
+    TRANSLATED = ("name", "number_label")
     code = _code()
     name = _text()
+    name_en = english_text()
     pe_online_org_id = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1))
-    number_label = fields.String(load_default="Registratienummer")
+    number_label = fields.String(load_default=None, validate=validate.Length(min=1))
+    number_label_en = english_text()
     number_pattern = fields.String(load_default=None, validate=_is_regex)
     professions = fields.List(fields.String(validate=CODE), load_default=list)
     rules = fields.List(fields.Nested(EarningRuleSchema), required=True, validate=validate.Length(min=1))
@@ -320,6 +360,8 @@ class RegistrySchema(_Strict):
     @post_load
     def _make(self, data, **kwargs):
         _unique(data["rules"], "code", "rule code", "rules")
+        if data["number_label"] is None:  # the default label, in both languages
+            data["number_label"], data["number_label_en"] = "Registratienummer", "Registration number"
         return model.Registry(**{**data, "rules": tuple(data["rules"]), "professions": tuple(data["professions"])})
 
 

@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from mappings.errors import ContentError
-from mappings.loader import load_folder
+from mappings.loader import STARTER_CONTENT, load_folder
 from service.cli.common import current_database, current_settings
 from service.operations.content import load_content
 
@@ -18,12 +18,15 @@ content_cli = AppGroup("content", help="Validate and load content files (skills,
 
 def _read(path: Path):
     try:
-        return load_folder(path)
+        bundle = load_folder(path)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         click.echo(f"{len(exc.problems)} problem(s) in {path}; nothing was loaded.", err=True)
         sys.exit(1)
+    for warning in bundle.warnings:  # guidance, not format: the content still loads
+        click.echo(f"warning: {warning}", err=True)
+    return bundle
 
 
 def _default_content() -> Path:
@@ -34,7 +37,7 @@ def _default_content() -> Path:
 @click.argument("path", type=click.Path(path_type=Path), required=False)
 def content_validate(path: Path | None) -> None:
     """Check the content folder PATH (default: the starter content); list every problem."""
-    path = path or Path(__file__).resolve().parent.parent / "mappings" / "content"
+    path = path or STARTER_CONTENT
     bundle = _read(path)
     click.echo(
         f"{path}: valid: {len(bundle.themes)} themes, {len(bundle.skills)} skills, {len(bundle.profiles)} "

@@ -98,3 +98,26 @@ def test_starter_content_loads(runner, database):
     result = runner.invoke(args=["content", "load", str(STARTER_CONTENT)])
     assert result.exit_code == 0, result.output
     assert count(database, m.DigiTest) >= 6
+
+
+def test_validate_warns_about_guidance_and_still_succeeds(runner, content):
+    text = (content / "tests" / "ecd.yaml").read_text(encoding="utf-8")
+    (content / "tests" / "ecd.yaml").write_text(text.replace("minutes: 6", "minutes: 12"), encoding="utf-8")
+    result = runner.invoke(args=["content", "validate", str(content)])
+    assert result.exit_code == 0, result.output
+    assert "warning: tests/ecd.yaml: items: has 5 items; a test should have 8 to 15" in result.output
+    assert "warning: tests/ecd.yaml: minutes: is 12; a test should take 5 to 10 minutes" in result.output
+    assert "valid" in result.output
+
+
+def test_validate_refuses_a_content_file_the_format_does_not_know(runner, content):
+    (content / "profielen.yaml").write_text("profiles: []\n", encoding="utf-8")
+    result = runner.invoke(args=["content", "validate", str(content)])
+    assert result.exit_code == 1
+    assert "error: profielen.yaml: (top): unknown content file" in result.output
+
+
+def test_the_starter_content_validates_without_warnings(runner):
+    result = runner.invoke(args=["content", "validate"])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
