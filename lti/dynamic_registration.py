@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 DEFAULT_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_RESULT_READ, SCOPE_SCORE, SCOPE_NRPS)
+#: ``product_family_code`` values (LTI Dynamic Registration 3.3.1) as their products are called
+_PRODUCTS = {"moodle": "Moodle", "canvas": "Canvas", "desire2learn": "Brightspace", "d2l": "Brightspace",
+             "brightspace": "Brightspace", "blackboard": "Blackboard", "sakai": "Sakai",
+             "schoology": "Schoology", "anewspring": "aNewSpring"}
+NAME_LENGTH = 200
 DEFAULT_CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email", "locale")
 
 
@@ -76,6 +81,18 @@ class PlatformRegistration:
     auth_audience: str | None = None
     product_family_code: str | None = None
     scopes: tuple[str, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        """A name an admin recognises: the platform's product and its host.
+
+        ``"Moodle - leren.zorggroep.nl"`` from ``product_family_code`` ``moodle`` and the issuer
+        ``https://leren.zorggroep.nl``; just the host when the platform names no product.
+        """
+        host = urlsplit(self.issuer).netloc or self.issuer
+        code = (self.product_family_code or "").strip()
+        product = _PRODUCTS.get(code.lower(), code)
+        return (f"{product} - {host}" if product else host)[:NAME_LENGTH]
 
 
 def client_registration_request(tool: ToolDescription,

@@ -60,6 +60,22 @@ def register_command(slug, issuer, client_id, deployment_ids, auth_login_url, au
     click.echo(f"Tool URLs for the LMS: login {base}/lti/login, launch {base}/lti/launch, keys {base}/lti/jwks")
 
 
+@lti_cli.command("list")
+@click.option("--org", "slug", default=None, help="Only this organisation's registrations.")
+def list_command(slug: str | None) -> None:
+    """Show the LMS registrations with their ids and status (pending ones wait for `lti activate ID`)."""
+    with current_database().begin() as session:
+        rows = lti_ops.registrations(session, _organisation(session, slug) if slug else None)
+        if not rows:
+            click.echo("no LMS registrations yet (`digitoets lti register`, or dynamic registration)")
+            return
+        click.echo(f"{'ID':>4}  {'STATUS':<8}  {'ORGANISATION':<16}  NAME / ISSUER / CLIENT ID / DEPLOYMENTS")
+        for row in rows:
+            deployments = ", ".join(d.deployment_id for d in row.deployments) or "-"
+            click.echo(f"{row.id:>4}  {row.status.value:<8}  {row.organisation.slug:<16}  {row.name}\n"
+                       f"{'':>34}{row.issuer}  client {row.client_id}  deployments {deployments}")
+
+
 @lti_cli.command("activate")
 @click.argument("registration_id", type=int)
 def activate(registration_id: int) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti.claims import LaunchContext, tool_roles
-from lti.dynamic_registration import PlatformRegistration
+from lti.dynamic_registration import NAME_LENGTH, PlatformRegistration
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
@@ -173,7 +173,7 @@ def register_dynamic(session: Session, organisation: m.Organisation, platform: P
         auth_login_url=platform.auth_login_url, auth_token_url=platform.auth_token_url,
         key_set_url=platform.key_set_url, auth_audience=platform.auth_audience,
         deployment_ids=[platform.deployment_id] if platform.deployment_id else [],
-        name=platform.product_family_code or platform.issuer, status=m.RegistrationStatus.PENDING,
+        name=platform.display_name, status=m.RegistrationStatus.PENDING,
     )
 
 
@@ -188,9 +188,29 @@ def set_registration_status(session: Session, organisation: m.Organisation, regi
     return registration
 
 
-def registrations(session: Session, organisation: m.Organisation) -> list[m.LtiRegistration]:
-    return list(
-        session.scalars(
-            select(m.LtiRegistration).where(m.LtiRegistration.organisation_id == organisation.id).order_by(m.LtiRegistration.id)
-        )
-    )
+def rename_registration(session: Session, organisation: m.Organisation, registration_id: int,
+                        name: str) -> m.LtiRegistration:
+    """Give one of the organisation's registrations the name its admins know it by.
+
+    Raises:
+        NotFoundError: when the registration is not the organisation's.
+        InvalidInputError: when the name is empty or longer than 200 characters.
+    """
+    registration = session.get(m.LtiRegistration, registration_id)
+    if registration is None or registration.organisation_id != organisation.id:
+        raise NotFoundError(N_("Deze koppeling bestaat niet."))
+    name = (name or "").strip()
+    if not name or len(name) > NAME_LENGTH:
+        raise InvalidInputError(N_("Geef de koppeling een naam van 1 tot %(max)s tekens."),
+                                {"name": ["leeg of te lang"]}, max=NAME_LENGTH)
+    registration.name = name
+    session.flush()
+    return registration
+
+
+def registrations(session: Session, organisation: m.Organisation | None = None) -> list[m.LtiRegistration]:
+    """The organisation's registrations by id; every organisation's when ``organisation`` is None."""
+    query = select(m.LtiRegistration).order_by(m.LtiRegistration.id)
+    if organisation is not None:
+        query = query.where(m.LtiRegistration.organisation_id == organisation.id)
+    return list(session.scalars(query))

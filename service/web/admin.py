@@ -98,6 +98,17 @@ def lti_status(registration_id: int, action: str):
     return redirect(url_for("admin.lti_registrations"))
 
 
+@bp.post("/lti/<int:registration_id>/naam")
+@role_required(m.ToolRole.ORG_ADMIN)
+def lti_rename(registration_id: int):
+    """Rename a registration (a dynamically registered one is named after its platform and host)."""
+    with current_db().begin() as session:
+        org = signed_in_person(session).organisation
+        lti_ops.rename_registration(session, org, registration_id, request.form.get("name", ""))
+    flash(_("De naam is opgeslagen."))
+    return redirect(url_for("admin.lti_registrations"))
+
+
 @bp.route("/functies", methods=["GET", "POST"])
 @role_required(m.ToolRole.ORG_ADMIN)
 def function_codes():

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
-from lti.dynamic_registration import (TOOL_CONFIGURATION, ToolDescription, register)
+from lti.dynamic_registration import (TOOL_CONFIGURATION, PlatformRegistration, ToolDescription,
+                                      register)
 from lti.errors import LaunchError, RegistrationError
 from lti.launch import oidc_login
 from lti.registration import Registration
@@ -29,6 +32,26 @@ def test_registration_returns_what_the_service_stores(lms):
     assert result.client_id.startswith("dyn-") and result.deployment_id == "dyn-deployment-1"
     assert result.product_family_code == "moodle"
     assert SCOPE_SCORE in result.scopes and SCOPE_NRPS in result.scopes
+
+
+def test_registration_is_named_after_the_platform_and_its_host(lms):
+    url, token = lms.start_dynamic_registration()
+    result = register(url, token, TOOL)
+    assert result.display_name == f"Moodle - {urlsplit(lms.issuer).netloc}"
+
+
+@pytest.mark.parametrize("code, issuer, name", [
+    ("moodle", "https://leren.zorggroep.nl", "Moodle - leren.zorggroep.nl"),
+    ("canvas", "https://canvas.instructure.com", "Canvas - canvas.instructure.com"),
+    ("desire2learn", "https://zorg.brightspace.com", "Brightspace - zorg.brightspace.com"),
+    ("OpenLMS", "https://lms.example:8443", "OpenLMS - lms.example:8443"),
+    (None, "https://lms.example", "lms.example"),
+])
+def test_display_name_reads_as_product_and_host(code, issuer, name):
+    platform = PlatformRegistration(issuer=issuer, client_id="c", deployment_id=None,
+                                    auth_login_url=issuer, auth_token_url=issuer,
+                                    key_set_url=issuer, product_family_code=code)
+    assert platform.display_name == name
 
 
 def test_registration_request_describes_the_tool(lms):
