@@ -12,7 +12,7 @@ from lti.services import AgsClient, NrpsClient
 from lti.tool_conf import ToolConf
 from service.config import Settings
 from service.db import Database
-from service.operations.lti_stores import DbLaunchStateStore, DbRegistrationStore
+from service.lti_stores import DbLaunchStateStore, DbRegistrationStore
 
 
 @dataclass

@@ -234,13 +234,14 @@ class StatementBuilder:
             other.append(t.activity(self.vocab.skill(request.skill_code), TYPE_OBJECTIVE))
         if request.test is not None:
             other.append(self._test(request.test))
-        # No context.registration: the registration holds the attempt's own statements only
-        # (the profile's attempt pattern). The link to the attempt is a StatementRef instead.
+        # The help request's own registration (the profile's help-request pattern), not the
+        # attempt's, which holds the attempt pattern only; the score that led to it is a StatementRef.
         reg = request.attempt_registration
         ref = None
         if link_score and reg is not None and request.skill_code:
             ref = self.statement_id(f"attempt:{reg}:scored:{request.skill_code}")
         return t.context(self.vocab, other=other or None,
+                         registration=self.vocab.registration(f"help-request:{request.id}"),
                          grouping=self._grouping(request.tenant, request.test),
                          extensions=self._extensions(request.tenant, request.test,
                                                      skill_code=request.skill_code),
@@ -278,6 +279,7 @@ class StatementBuilder:
             session.started_at, "session.started_at",
             result=tincan.Result(duration=t.centiseconds(session.duration), completion=True),
             context=t.context(self.vocab, grouping=self._grouping(session.tenant, None),
+                              registration=self.vocab.registration(f"coaching-session:{session.id}"),
                               other=other, instructor=session.coach,
                               extensions=self._extensions(session.tenant, None)),
         )
@@ -295,6 +297,7 @@ class StatementBuilder:
             certificate.earned_at, "certificate.earned_at",
             result=tincan.Result(extensions=tincan.Extensions(values)),
             context=t.context(self.vocab, grouping=self._grouping(certificate.tenant, None),
+                              registration=self.vocab.registration(f"certificate:{certificate.id}"),
                               extensions=self._extensions(
                                   certificate.tenant, None,
                                   accreditation_scheme=certificate.scheme)),
@@ -305,4 +308,6 @@ class StatementBuilder:
         """Void an earlier statement (a correction); the actor defaults to the tool itself."""
         return self._build(f"void:{statement_id}", actor or self.tool_actor(), VERB_VOIDED,
                            tincan.StatementRef(id=statement_id), timestamp, "timestamp",
-                           context=t.context(self.vocab, with_platform=False))
+                           context=t.context(self.vocab, with_platform=False,
+                                             registration=self.vocab.registration(
+                                                 f"void:{statement_id}")))

@@ -225,6 +225,14 @@ class Vocabulary:
         """
         return str(uuid.uuid5(STATEMENT_ID_NAMESPACE, f"{self.base_url} {event_key}"))
 
+    def registration(self, key: str) -> str:
+        """Deterministic registration of something that is not an attempt, e.g. ``help-request:17``.
+
+        Every statement we send follows a primary pattern of the profile, and the statements of
+        one pattern share a registration: a help request's statements share this one.
+        """
+        return str(uuid.uuid5(STATEMENT_ID_NAMESPACE, f"{self.base_url} registration {key}"))
+
 
 @lru_cache(maxsize=1)
 def _profile_template_text() -> str:

@@ -12,7 +12,7 @@ from service import models as m
 from service.cli.common import current_database, current_settings
 from service.errors import ServiceError
 from service.jobs import grades, purge, roster
-from service.operations import lti as lti_ops
+from service.operations import registrations
 
 lti_cli = AppGroup("lti", help="LTI 1.3: LMS registrations, keys, gradebook scores and rosters.")
 
@@ -47,7 +47,7 @@ def register_command(slug, issuer, client_id, deployment_ids, auth_login_url, au
     """Register an LMS (issuer + client id) for an organisation; it is active at once."""
     try:
         with current_database().begin() as session:
-            registration = lti_ops.register_platform(
+            registration = registrations.register_platform(
                 session, _organisation(session, slug), issuer=issuer, client_id=client_id,
                 auth_login_url=auth_login_url, auth_token_url=auth_token_url, key_set_url=key_set_url,
                 deployment_ids=deployment_ids, auth_audience=auth_audience, name=name,
@@ -65,7 +65,7 @@ def register_command(slug, issuer, client_id, deployment_ids, auth_login_url, au
 def list_command(slug: str | None) -> None:
     """Show the LMS registrations with their ids and status (pending ones wait for `lti activate ID`)."""
     with current_database().begin() as session:
-        rows = lti_ops.registrations(session, _organisation(session, slug) if slug else None)
+        rows = registrations.registrations(session, _organisation(session, slug) if slug else None)
         if not rows:
             click.echo("no LMS registrations yet (`digitoets lti register`, or dynamic registration)")
             return

@@ -21,7 +21,7 @@ from lti.services import AgsClient
 from service import models as m
 from service.db import Database, utcnow
 from service.jobs import forward
-from service.operations.lti_stores import to_registration
+from service.operations.registrations import to_registration
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from lti.registration import Registration
 from lti.services import NrpsClient
 from service import models as m
 from service.db import Database, utcnow
-from service.operations.lti_stores import to_registration
+from service.operations.registrations import to_registration
 from service.operations.people import find_or_create_person, grant_role
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from service import models as m
-from service.operations import lti as lti_ops
+from service.operations import registrations
 from service.operations import organisations, outbox, people
 from service.web import current_db
 from service.web.auth import now, role_required, signed_in_person
@@ -73,7 +73,7 @@ def lti_registrations():
         org = signed_in_person(session).organisation
         if form.validate_on_submit():
             values = {k: (v or "").strip() or None for k, v in form.data.items() if k not in ("csrf_token", "deployment_id")}
-            lti_ops.register_platform(session, org, deployment_ids=[form.deployment_id.data.strip()], **values)
+            registrations.register_platform(session, org, deployment_ids=[form.deployment_id.data.strip()], **values)
             flash(_("De leeromgeving is gekoppeld."))
             return redirect(url_for("admin.lti_registrations"))
         urls = {
@@ -81,7 +81,7 @@ def lti_registrations():
             "jwks": tool().url(url_for("lti.jwks")),
             "register": tool().url(url_for("lti.dynamic_registration", org=org.slug)),
         }
-        rows = lti_ops.registrations(session, org)
+        rows = registrations.registrations(session, org)
         return render_template("admin/lti.html", registrations=rows, form=form, urls=urls), (422 if form.errors else 200)
 
 
@@ -93,7 +93,7 @@ def lti_status(registration_id: int, action: str):
         abort(404)
     with current_db().begin() as session:
         org = signed_in_person(session).organisation
-        lti_ops.set_registration_status(session, org, registration_id, statuses[action])
+        registrations.set_registration_status(session, org, registration_id, statuses[action])
     flash(_("De koppeling staat aan.") if action == "aanzetten" else _("De koppeling staat uit."))
     return redirect(url_for("admin.lti_registrations"))
 
@@ -104,7 +104,7 @@ def lti_rename(registration_id: int):
     """Rename a registration (a dynamically registered one is named after its platform and host)."""
     with current_db().begin() as session:
         org = signed_in_person(session).organisation
-        lti_ops.rename_registration(session, org, registration_id, request.form.get("name", ""))
+        registrations.rename_registration(session, org, registration_id, request.form.get("name", ""))
     flash(_("De naam is opgeslagen."))
     return redirect(url_for("admin.lti_registrations"))
 

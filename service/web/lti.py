@@ -25,7 +25,7 @@ from service import models as m
 from service.errors import ForbiddenError, NotFoundError
 from service.lti_tool import LtiTool
 from service.operations import grades
-from service.operations import lti as lti_ops
+from service.operations import launches, registrations
 from service.web import current_db
 from service.web.auth import PERSON_KEY, now, sign_in
 from service.web.security import csrf
@@ -115,7 +115,7 @@ def launch():
                                    platform_origin=_platform_origin(pending.get("registration_id")))
         return _refused(exc, "launch")
     with current_db().begin() as db_session:
-        outcome = lti_ops.record_launch(db_session, context, now())
+        outcome = launches.record_launch(db_session, context, now())
         person = db_session.get(m.Person, outcome.person_id)
         sign_in(person)
     session[LAUNCH_KEY] = context.launch_id
@@ -200,7 +200,7 @@ def deep_linking():
                 title=t.current_version.title,
                 url=tool().url(url_for("lti.launch")),
                 text=t.current_version.description,
-                custom={lti_ops.TEST_PARAMETER: t.code},
+                custom={launches.TEST_PARAMETER: t.code},
                 line_item=LineItemSpec(score_maximum=grades.SCORE_MAXIMUM, label=t.current_version.title,
                                        resource_id=t.code, tag=grades.tag_for(t.code)),
             )
@@ -234,6 +234,6 @@ def dynamic_registration():
         except LtiError as exc:
             logger.warning("Dynamic registration for organisation %s failed: %s", organisation.id, type(exc).__name__)
             return render_template("lti/registered.html", ok=False, organisation=organisation), 400
-        registration = lti_ops.register_dynamic(db_session, organisation, platform)
+        registration = registrations.register_dynamic(db_session, organisation, platform)
         logger.info("Dynamic registration %s (pending) for organisation %s", registration.id, organisation.id)
         return render_template("lti/registered.html", ok=True, organisation=organisation)

@@ -12,7 +12,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from service.operations import lti as lti_ops
+from service.operations import registrations
 from service.operations.demo import ensure_demo_organisation
 from service.web.auth import now
 from tests.support.platform import TestPlatform
@@ -26,7 +26,7 @@ def test_platform_storage_and_a_new_window_when_the_frame_gets_no_cookies(chromi
         lms.base_url = lms.base_url.replace("127.0.0.1", "localhost")  # another site than the tool
         with live_server.database.begin() as session:
             org = ensure_demo_organisation(session, now())
-            lti_ops.register_platform(session, org, issuer=lms.issuer, client_id=lms.client_id,
+            registrations.register_platform(session, org, issuer=lms.issuer, client_id=lms.client_id,
                                       auth_login_url=lms.auth_url, auth_token_url=lms.token_url,
                                       key_set_url=lms.jwks_url, deployment_ids=[lms.deployment_id])
         course = lms.browser_launch_url(f"{tool}/lti/login", iframe=True, target_link_uri=f"{tool}/lti/launch",

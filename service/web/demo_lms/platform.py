@@ -23,7 +23,7 @@ from lti.tool_conf import public_pem
 from service import models as m
 from service.errors import ConflictError
 from service.operations import demo
-from service.operations import lti as lti_ops
+from service.operations import registrations
 from service.web import current_db, current_settings
 from service.web.auth import now
 
@@ -277,7 +277,7 @@ def ensure_registration(db_session, lms: DemoPlatform) -> m.LtiRegistration:
     row = db_session.scalar(select(m.LtiRegistration).where(
         m.LtiRegistration.issuer == lms.issuer, m.LtiRegistration.client_id == CLIENT_ID))
     if row is None:
-        row = lti_ops.register_platform(
+        row = registrations.register_platform(
             db_session, organisation, issuer=lms.issuer, client_id=CLIENT_ID, auth_login_url=lms.auth_url,
             auth_token_url=lms.token_url, key_set_url=lms.jwks_url, deployment_ids=[DEPLOYMENT_ID],
             name=REGISTRATION_NAME)

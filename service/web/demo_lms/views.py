@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from service import models as m
-from service.operations import lti as lti_ops
+from service.operations import launches
 from service.web import current_db
 from service.web.security import csrf
 
@@ -141,7 +141,7 @@ def _launch(lms: DemoPlatform, person: LmsPerson, spec: dict[str, Any]):
     custom = {"digitoets_function": person.function} if person.function else {}
     action, code = spec.get("a"), spec.get("t")
     if action == OPEN_TEST and code:
-        custom[lti_ops.TEST_PARAMETER] = code
+        custom[launches.TEST_PARAMETER] = code
         launch.set_resource_link_claim(f"plaatsing-{code}", title=_course_tests().get(code, code))
         launch.set_ags(lms.lineitems_url, lms.lineitem_url(code), allow_creating_lineitems=False,
                        results_service_enabled=False)
@@ -193,7 +193,7 @@ def deep_linking_return():
         return _refuse_response("data not echoed")
     person = PEOPLE_BY_KEY.get(data.get("p"), PEOPLE[1])
     links = [{"title": item.get("title") or "", "text": item.get("text") or "",
-              "test": (item.get("custom") or {}).get(lti_ops.TEST_PARAMETER),
+              "test": (item.get("custom") or {}).get(launches.TEST_PARAMETER),
               "line_item": item.get("lineItem")} for item in items]
     logger.info("Demo LMS received %s link(s) by deep linking", len(links))
     return render_template("demo_lms/deep_linking_return.html", links=links, person=person,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service import models as m
-from service.operations import lti as lti_ops
+from service.operations import registrations
 
 
 def _register(database, slug, issuer, client_id, status=m.RegistrationStatus.ACTIVE, name=""):
@@ -13,7 +13,7 @@ def _register(database, slug, issuer, client_id, status=m.RegistrationStatus.ACT
             org = m.Organisation(slug=slug, name=f"Organisatie {slug}")
             session.add(org)
             session.flush()
-        return lti_ops.register_platform(
+        return registrations.register_platform(
             session, org, issuer=issuer, client_id=client_id, auth_login_url=issuer + "/auth",
             auth_token_url=issuer + "/token", key_set_url=issuer + "/certs", deployment_ids=["7"],
             name=name, status=status).id

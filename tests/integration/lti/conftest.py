@@ -14,7 +14,7 @@ import pytest
 
 from service import models as m
 from service.config import Settings
-from service.operations import lti as lti_ops
+from service.operations import registrations
 from tests.conftest import FIXTURE_CONTENT
 from tests.support.platform import TestPlatform
 
@@ -50,7 +50,7 @@ def register(database, lms: TestPlatform, slug: str = "zorg-a", **org_settings) 
             org = m.Organisation(slug=slug, name=f"Zorg {slug}", **org_settings)
             session.add(org)
             session.flush()
-        lti_ops.register_platform(
+        registrations.register_platform(
             session, org, issuer=lms.issuer, client_id=lms.client_id, auth_login_url=lms.auth_url,
             auth_token_url=lms.token_url, key_set_url=lms.jwks_url, deployment_ids=[lms.deployment_id],
         )

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from service import create_app
 from service import models as m
-from service.operations.lti_stores import to_registration
+from service.operations.registrations import to_registration
 from service.web.demo_lms import platform as demo_lms
 from tests.integration.lti.conftest import TOOL, follow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from service import models as m
-from service.operations import lti as lti_ops
+from service.operations import registrations
 from service.operations.people import grant_role
 
 
@@ -19,7 +19,7 @@ def _admin(database, make_person, org_slug="zorg-a"):
 def _pending(database, org_slug="zorg-a", name="Moodle - leren.zorg-a.example"):
     with database.begin() as session:
         org = session.query(m.Organisation).filter_by(slug=org_slug).one()
-        return lti_ops.register_platform(
+        return registrations.register_platform(
             session, org, issuer="https://leren.zorg-a.example", client_id=f"dyn-{org_slug}",
             auth_login_url="https://leren.zorg-a.example/mod/lti/auth.php",
             auth_token_url="https://leren.zorg-a.example/mod/lti/token.php",

@@ -221,7 +221,9 @@ def test_help_request_refers_to_the_skill_score(builder, statements):
     assert statement["object"]["id"] == f"{BASE_URL}/xapi/help-requests/17"
     scored_id = builder.statement_id(f"attempt:{request.attempt_registration}:scored:ECD-RAP")
     assert statement["context"]["statement"] == {"objectType": "StatementRef", "id": scored_id}
-    assert "registration" not in statement["context"]
+    # its own registration (the help-request pattern), never the attempt's
+    assert statement["context"]["registration"] == builder.vocab.registration("help-request:17")
+    assert statement["context"]["registration"] != str(request.attempt_registration)
 
 
 def test_help_claimed_and_resolved_are_by_the_coach(statements):

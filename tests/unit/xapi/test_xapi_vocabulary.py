@@ -141,8 +141,13 @@ def test_patterns_and_templates_reference_each_other_consistently(profile):
             if key in pattern:
                 members.append(pattern[key])
         assert members and all(m in templates or m in patterns for m in members), pattern["id"]
-    assert [p["id"] for p in patterns.values() if p.get("primary")] == \
-        [f"{BASE_URL}/xapi/profile/patterns/attempt"]
+    assert [p["id"] for p in patterns.values() if p.get("primary")] == [
+        f"{BASE_URL}/xapi/profile/patterns/{name}"
+        for name in ("attempt", "help-request", "coaching-session", "certificate", "correction")]
+    for pattern in patterns.values():  # the spec's shape rules
+        kinds = [k for k in ("sequence", "alternates", "optional", "zeroOrMore", "oneOrMore") if k in pattern]
+        assert len(kinds) == 1, pattern["id"]
+        assert len(pattern.get("sequence", pattern.get("alternates", [1, 2]))) >= 2, pattern["id"]
 
 
 def test_there_is_a_template_per_event_verb(profile):

@@ -14,22 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from lti.registration import Registration
 from service import models as m
 from service.db import Database, utcnow
-
-
-def to_registration(row: m.LtiRegistration) -> Registration:
-    return Registration(
-        id=row.id,
-        tenant_id=row.organisation_id,
-        issuer=row.issuer,
-        client_id=row.client_id,
-        auth_login_url=row.auth_login_url,
-        auth_token_url=row.auth_token_url,
-        auth_audience=row.auth_audience,
-        key_set_url=row.key_set_url,
-        key_set=row.key_set,
-        deployment_ids=frozenset(d.deployment_id for d in row.deployments),
-        active=row.status is m.RegistrationStatus.ACTIVE,
-    )
+from service.operations.registrations import to_registration
 
 
 class DbRegistrationStore:

@@ -1,0 +1,122 @@
+"""The LMS registrations of an organisation: register (by hand or dynamically), activate, list."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti.dynamic_registration import NAME_LENGTH, PlatformRegistration
+from lti.registration import Registration
+from service import models as m
+from service.errors import ConflictError, InvalidInputError, NotFoundError
+from service.i18n_markers import N_
+
+
+def to_registration(row: m.LtiRegistration) -> Registration:
+    return Registration(
+        id=row.id,
+        tenant_id=row.organisation_id,
+        issuer=row.issuer,
+        client_id=row.client_id,
+        auth_login_url=row.auth_login_url,
+        auth_token_url=row.auth_token_url,
+        auth_audience=row.auth_audience,
+        key_set_url=row.key_set_url,
+        key_set=row.key_set,
+        deployment_ids=frozenset(d.deployment_id for d in row.deployments),
+        active=row.status is m.RegistrationStatus.ACTIVE,
+    )
+
+
+def register_platform(
+    session: Session,
+    organisation: m.Organisation,
+    *,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str | None = None,
+    deployment_ids: list[str] | tuple[str, ...] = (),
+    auth_audience: str | None = None,
+    name: str = "",
+    status: m.RegistrationStatus = m.RegistrationStatus.ACTIVE,
+    function_parameter: str = "digitoets_function",
+    role_parameter: str = "digitoets_roles",
+) -> m.LtiRegistration:
+    """Register an LMS for an organisation (admin page, CLI or dynamic registration).
+
+    Raises:
+        ConflictError: when this issuer and client id are registered already.
+        InvalidInputError: when a URL is not http(s) or no key set URL is given.
+    """
+    for field, url in (("issuer", issuer), ("auth_login_url", auth_login_url), ("auth_token_url", auth_token_url),
+                       ("key_set_url", key_set_url)):
+        if not url or not url.startswith(("https://", "http://")):
+            raise InvalidInputError(N_("%(field)s moet een volledig adres zijn (https://...)."), {field: ["geen URL"]},
+                                    field=field)
+    existing = session.scalar(
+        select(m.LtiRegistration).where(m.LtiRegistration.issuer == issuer, m.LtiRegistration.client_id == client_id)
+    )
+    if existing is not None:
+        raise ConflictError(N_("Deze leeromgeving is al gekoppeld (%(issuer)s, client %(client_id)s)."),
+                            issuer=issuer, client_id=client_id)
+    registration = m.LtiRegistration(
+        organisation=organisation, name=name or issuer, issuer=issuer, client_id=client_id,
+        auth_login_url=auth_login_url, auth_token_url=auth_token_url, auth_audience=auth_audience,
+        key_set_url=key_set_url, status=status, function_parameter=function_parameter, role_parameter=role_parameter,
+        deployments=[m.LtiDeployment(deployment_id=d) for d in dict.fromkeys(deployment_ids) if d],
+    )
+    session.add(registration)
+    session.flush()
+    return registration
+
+
+def register_dynamic(session: Session, organisation: m.Organisation, platform: PlatformRegistration) -> m.LtiRegistration:
+    """Store what an LMS sent through dynamic registration: pending until an admin activates it."""
+    return register_platform(
+        session, organisation, issuer=platform.issuer, client_id=platform.client_id,
+        auth_login_url=platform.auth_login_url, auth_token_url=platform.auth_token_url,
+        key_set_url=platform.key_set_url, auth_audience=platform.auth_audience,
+        deployment_ids=[platform.deployment_id] if platform.deployment_id else [],
+        name=platform.display_name, status=m.RegistrationStatus.PENDING,
+    )
+
+
+def set_registration_status(session: Session, organisation: m.Organisation, registration_id: int,
+                            status: m.RegistrationStatus) -> m.LtiRegistration:
+    """Activate or disable one of the organisation's own registrations."""
+    registration = session.get(m.LtiRegistration, registration_id)
+    if registration is None or registration.organisation_id != organisation.id:
+        raise NotFoundError(N_("Deze koppeling bestaat niet."))
+    registration.status = status
+    session.flush()
+    return registration
+
+
+def rename_registration(session: Session, organisation: m.Organisation, registration_id: int,
+                        name: str) -> m.LtiRegistration:
+    """Give one of the organisation's registrations the name its admins know it by.
+
+    Raises:
+        NotFoundError: when the registration is not the organisation's.
+        InvalidInputError: when the name is empty or longer than 200 characters.
+    """
+    registration = session.get(m.LtiRegistration, registration_id)
+    if registration is None or registration.organisation_id != organisation.id:
+        raise NotFoundError(N_("Deze koppeling bestaat niet."))
+    name = (name or "").strip()
+    if not name or len(name) > NAME_LENGTH:
+        raise InvalidInputError(N_("Geef de koppeling een naam van 1 tot %(max)s tekens."),
+                                {"name": ["leeg of te lang"]}, max=NAME_LENGTH)
+    registration.name = name
+    session.flush()
+    return registration
+
+
+def registrations(session: Session, organisation: m.Organisation | None = None) -> list[m.LtiRegistration]:
+    """The organisation's registrations by id; every organisation's when ``organisation`` is None."""
+    query = select(m.LtiRegistration).order_by(m.LtiRegistration.id)
+    if organisation is not None:
+        query = query.where(m.LtiRegistration.organisation_id == organisation.id)
+    return list(session.scalars(query))
