@@ -1,5 +1,7 @@
 """Gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py 'service:create_app()'`.
 
+Gunicorn comes with the project's production extra: `pip install '.[production]'`.
+
 Launch state lives in the database, so any worker can finish any LTI launch.
 """
 
