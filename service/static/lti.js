@@ -46,8 +46,10 @@
     }
     var auto = document.querySelector("form[data-auto-submit]");
     if (auto) { auto.submit(); }
-    if (document.querySelector("[data-lti-close]")) {
-      (window.opener || window.parent).postMessage({ subject: "org.imsglobal.lti.close" }, "*");
+    var close = document.querySelector("[data-lti-close]");
+    if (close && close.dataset.ltiClose && (window.opener || window.parent !== window)) {
+      // only the LMS that is registering (the origin of its openid_configuration) hears it
+      (window.opener || window.parent).postMessage({ subject: "org.imsglobal.lti.close" }, close.dataset.ltiClose);
     }
   });
 })();

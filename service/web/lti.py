@@ -28,7 +28,7 @@ from service.operations import grades
 from service.operations import launches, registrations
 from service.web import current_db
 from service.web.auth import PERSON_KEY, now, sign_in
-from service.web.security import csrf
+from service.web.security import csrf, frame_only_by
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 logger = logging.getLogger(__name__)
@@ -216,6 +216,8 @@ def dynamic_registration():
     """LTI Dynamic Registration: an LMS admin pastes our URL; the result waits for our admin."""
     config_url = request.args.get("openid_configuration")
     slug = request.args.get("org", "")
+    # The registering LMS shows this page in its own frame and waits for the close message.
+    platform_origin = frame_only_by(config_url)
     with current_db().begin() as db_session:
         organisation = db_session.scalar(select(m.Organisation).where(m.Organisation.slug == slug))
         if organisation is None or not config_url:
@@ -233,7 +235,9 @@ def dynamic_registration():
             platform = register(config_url, request.args.get("registration_token"), description)
         except LtiError as exc:
             logger.warning("Dynamic registration for organisation %s failed: %s", organisation.id, type(exc).__name__)
-            return render_template("lti/registered.html", ok=False, organisation=organisation), 400
+            return render_template("lti/registered.html", ok=False, organisation=organisation,
+                                   platform_origin=platform_origin), 400
         registration = registrations.register_dynamic(db_session, organisation, platform)
         logger.info("Dynamic registration %s (pending) for organisation %s", registration.id, organisation.id)
-        return render_template("lti/registered.html", ok=True, organisation=organisation)
+        return render_template("lti/registered.html", ok=True, organisation=organisation,
+                               platform_origin=platform_origin)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 
@@ -35,6 +35,19 @@ def lms_origins(session) -> list[str]:
     return sorted(origins)
 
 
+def frame_only_by(url: str | None) -> str | None:
+    """Let only ``url``'s origin (besides ourselves) frame the page this request renders.
+
+    For the dynamic registration page: the LMS that is registering opens it in its own frame
+    before it is an active registration, so the usual list of LMS origins does not hold it yet.
+    Returns the origin, or ``None`` (and changes nothing) when ``url`` is not http(s).
+    """
+    origin = _origin(url)
+    if origin is not None:
+        g.frame_ancestors = [origin]
+    return origin
+
+
 def content_security_policy(origins: list[str]) -> str:
     ancestors = " ".join(["'self'", *origins])
     return (
@@ -53,7 +66,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
-            with current_db().begin() as session:
-                origins = lms_origins(session)
+            origins = g.get("frame_ancestors")
+            if origins is None:
+                with current_db().begin() as session:
+                    origins = lms_origins(session)
             response.headers["Content-Security-Policy"] = content_security_policy(origins)
         return response

@@ -347,6 +347,18 @@ window.addEventListener("message", function (event) {
 });
 """
 
+#: The platform's registration panel: closed (removed) when the framed tool posts
+#: org.imsglobal.lti.close; ``window.registrationClosedBy`` records the sender's origin.
+REGISTRATION_PANEL_JS = """
+window.registrationClosedBy = null;
+window.addEventListener("message", function (event) {
+  if (!event.data || event.data.subject !== "org.imsglobal.lti.close") { return; }
+  if (event.source !== window.frames.registration) { return; }
+  window.registrationClosedBy = event.origin;
+  document.getElementById("panel").remove();
+});
+"""
+
 #: The certification's invalid tokens (and a few more), by name.
 BROKEN: dict[str, Tamper] = {
     "no_kid": _no_kid,
@@ -603,6 +615,7 @@ class TestPlatform:
         app.add_url_rule("/register", view_func=self._register, methods=["POST"])
         app.add_url_rule("/start/<page>", view_func=self._start)
         app.add_url_rule("/course/<page>", view_func=self._course)
+        app.add_url_rule("/admin/tool-registration", view_func=self._tool_registration)
         app.add_url_rule("/deep-linking-return", view_func=self._deep_linking_return,
                          methods=["POST"])
         app.add_url_rule(f"{SERVICES}/<context_id>/lineitems", view_func=self._lineitems,
@@ -675,6 +688,17 @@ class TestPlatform:
         return (f'<h1>Zorg digitaal</h1><iframe name="lti" title="Digitoets" width="900" '
                 f'height="700" src="{html.escape(self.base_url)}/start/{html.escape(page)}"></iframe>'
                 f'<script>{PLATFORM_STORAGE_JS}</script>')
+
+    def _tool_registration(self):
+        # Moodle's "Add LTI Advantage": the tool's registration page in a panel (an iframe) of
+        # the platform's own page, closed when the tool posts org.imsglobal.lti.close.
+        url, token = self.start_dynamic_registration()
+        tool = flask.request.args["url"]
+        src = tool + ("&" if "?" in tool else "?") + urlencode(
+            {"openid_configuration": url, "registration_token": token})
+        return (f'<h1>Manage tools</h1><div id="panel"><iframe name="registration" title="Registration" '
+                f'width="800" height="500" src="{html.escape(src)}"></iframe></div>'
+                f'<script>{REGISTRATION_PANEL_JS}</script>')
 
     def _deep_linking_return(self):
         try:
