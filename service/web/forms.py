@@ -11,6 +11,9 @@ from wtforms.validators import URL, InputRequired, NumberRange, Optional
 from service import models as m
 
 
+URL_CHECK = URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))
+
+
 class OrganisationSettingsForm(FlaskForm):
     result_visibility = SelectField(
         _l("Wie ziet losse resultaten van een medewerker?"),
@@ -38,28 +41,73 @@ class OrganisationSettingsForm(FlaskForm):
     store_personal_data = BooleanField(_l("Naam en e-mailadres uit de leeromgeving bewaren"))
     xapi_identify_by_email = BooleanField(_l("In het LRS medewerkers met naam en e-mail vastleggen (anders met een nummer)"))
     lrs_endpoint = StringField(
-        _l("Adres van het LRS (xAPI-endpoint)"),
-        validators=[Optional(), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))],
+        _l("Adres van het LRS"),
+        description=_l("Een LRS (learning record store) is een opslag voor leergegevens. Vul het xAPI-adres in "
+                       "dat je van het LRS kreeg, bijvoorbeeld https://lrs.voorbeeld.nl/xapi/."),
+        validators=[Optional(), URL_CHECK],
     )
     lrs_username = StringField(_l("Gebruikersnaam voor het LRS"), validators=[Optional()])
     lrs_password = PasswordField(_l("Wachtwoord voor het LRS (leeg laten: niet veranderen)"), validators=[Optional()])
 
 
 class RegistrationForm(FlaskForm):
-    """An LMS registered by hand (when it does not support dynamic registration)."""
+    """An LMS registered by hand (when it does not support dynamic registration).
+
+    The LTI names (issuer, client-ID, deployment-ID, ...) stay, because the LMS shows them too;
+    each field explains in Dutch what it is and where to find it.
+    """
 
     name = StringField(_l("Naam (bijvoorbeeld Moodle Zorgacademie)"), validators=[Optional()])
-    issuer = StringField(_l("Issuer (platform-ID)"), validators=[InputRequired(_l("Vul de issuer in.")), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))])
-    client_id = StringField(_l("Client-ID"), validators=[InputRequired(_l("Vul de client-ID in."))])
-    deployment_id = StringField(_l("Deployment-ID"), validators=[InputRequired(_l("Vul de deployment-ID in."))])
-    auth_login_url = StringField(_l("Authenticatie-URL (OIDC)"), validators=[InputRequired(_l("Vul de authenticatie-URL in.")), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))])
-    auth_token_url = StringField(_l("Token-URL"), validators=[InputRequired(_l("Vul de token-URL in.")), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))])
-    key_set_url = StringField(_l("Sleutelset-URL (JWKS) van het platform"), validators=[InputRequired(_l("Vul de sleutelset-URL in.")), URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))])
-    auth_audience = StringField(_l("Token-audience (alleen als die afwijkt van de token-URL)"), validators=[Optional()])
-    function_parameter = StringField(_l("Custom parameter met de functiecode"), default="digitoets_function",
-                                     validators=[InputRequired(_l("Vul de naam van de parameter in."))])
-    role_parameter = StringField(_l("Custom parameter met extra rollen (hr, coach, accreditation)"), default="digitoets_roles",
-                                 validators=[InputRequired(_l("Vul de naam van de parameter in."))])
+    issuer = StringField(
+        _l("Platform-ID (issuer)"),
+        description=_l("Het adres waarmee je leeromgeving zich bekendmaakt, meestal het adres van de site."),
+        validators=[InputRequired(_l("Vul de platform-ID (issuer) in.")), URL_CHECK],
+    )
+    client_id = StringField(
+        _l("Client-ID"),
+        description=_l("Het nummer dat je leeromgeving aan Digitoets gaf toen je de externe tool aanmaakte."),
+        validators=[InputRequired(_l("Vul de client-ID in."))],
+    )
+    deployment_id = StringField(
+        _l("Deployment-ID"),
+        description=_l("Het nummer van deze installatie van Digitoets in je leeromgeving. In Moodle is dit het nummer "
+                       "van de externe tool."),
+        validators=[InputRequired(_l("Vul de deployment-ID in."))],
+    )
+    auth_login_url = StringField(
+        _l("Inlogadres van de leeromgeving (OIDC)"),
+        description=_l("Hierheen stuurt Digitoets iemand om het inloggen te controleren."),
+        validators=[InputRequired(_l("Vul het inlogadres van de leeromgeving in.")), URL_CHECK],
+    )
+    auth_token_url = StringField(
+        _l("Adres voor toegangsbewijzen (token-URL)"),
+        description=_l("Hier vraagt Digitoets toestemming om cijfers te sturen en deelnemers op te halen."),
+        validators=[InputRequired(_l("Vul het adres voor toegangsbewijzen in.")), URL_CHECK],
+    )
+    key_set_url = StringField(
+        _l("Adres van de sleutels van de leeromgeving (JWKS)"),
+        description=_l("Met deze sleutels controleert Digitoets dat een start echt uit je leeromgeving komt."),
+        validators=[InputRequired(_l("Vul het adres van de sleutels in.")), URL_CHECK],
+    )
+    auth_audience = StringField(
+        _l("Ontvanger van het toegangsbewijs (audience)"),
+        description=_l("Alleen invullen als je leeromgeving hier een ander adres noemt dan het adres voor toegangsbewijzen."),
+        validators=[Optional()],
+    )
+    function_parameter = StringField(
+        _l("Naam van de extra gegevens met de functiecode"),
+        description=_l("Je leeromgeving kan bij elke start extra gegevens meesturen (in Moodle heet dat "
+                       "custom parameters). Onder deze naam zoekt Digitoets de functiecode van de medewerker."),
+        default="digitoets_function",
+        validators=[InputRequired(_l("Vul de naam in waaronder de leeromgeving dit meestuurt."))],
+    )
+    role_parameter = StringField(
+        _l("Naam van de extra gegevens met rollen in Digitoets"),
+        description=_l("Onder deze naam zoekt Digitoets extra rollen voor een persoon. De waarden blijven zoals ze "
+                       "zijn: hr, coach of accreditation."),
+        default="digitoets_roles",
+        validators=[InputRequired(_l("Vul de naam in waaronder de leeromgeving dit meestuurt."))],
+    )
 
 
 class FunctionCodeForm(FlaskForm):
