@@ -9,7 +9,8 @@ deterministic, so writing the same event twice adds nothing.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from xapi import events as xe
 from xapi.statements import StatementBuilder
 
 BASE_URL_KEY = "base_url"
+#: the step between statements of one attempt that would otherwise share a timestamp
+TICK = timedelta(milliseconds=1)
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 _builders: dict[str, StatementBuilder] = {}
 
@@ -89,7 +92,9 @@ def attempt_started(session: Session, attempt: m.Attempt) -> None:
     """The attempt was launched and initialised."""
     ref = attempt_ref(attempt)
     build = builder(session)
-    enqueue(session, attempt.organisation_id, [build.attempt_launched(ref), build.attempt_initialized(ref)])
+    launched = build.attempt_launched(ref)
+    initialized = build.attempt_initialized(ref, _Increasing._ms(attempt.started_at) + TICK)
+    enqueue(session, attempt.organisation_id, [launched, initialized])
 
 
 def _interaction(item: m.Item) -> tuple[xe.InteractionRef, dict[str, str]]:
@@ -120,33 +125,54 @@ def _response_codes(item: m.Item, value, step_codes: dict[str, str]) -> tuple[st
 
 
 def attempt_scored(session: Session, attempt: m.Attempt, result) -> None:
-    """Answers, completion, pass/fail, the level per skill, and the end of the session."""
+    """Answers, completion, pass/fail, the level per skill, and the end of the session.
+
+    The statements go out in timestamp order, each later than the one before (the xAPI
+    Profiles spec asks this of statements that follow a pattern): answers in the order they
+    were last given, not by question, and where two would share a moment (completed and
+    passed, the skill scores, the end) each gets the next millisecond.
+    """
     ref = attempt_ref(attempt)
     build = builder(session)
+    at = _Increasing(attempt.started_at + TICK)  # after launched and initialized
     finished = attempt.submitted_at or attempt.scored_at
     statements = []
-    for response in sorted(attempt.responses, key=lambda r: r.item.position):
+    for response in sorted(attempt.responses, key=lambda r: (r.answered_at, r.item.position)):
         interaction, codes = _interaction(response.item)
-        answer = xe.Answer(interaction, _response_codes(response.item, response.answer["value"], codes), response.answered_at)
-        statements.append(build.item_answered(ref, answer))
+        value = _response_codes(response.item, response.answer["value"], codes)
+        statements.append(build.item_answered(ref, xe.Answer(interaction, value, at(response.answered_at))))
     outcome = xe.AttemptOutcome(
         score_raw=result.raw, score_min=0.0, score_max=float(result.max_score), passed=result.passed,
-        duration=finished - attempt.started_at, finished_at=finished,
+        duration=finished - attempt.started_at, finished_at=at(finished),
     )
-    statements += [build.attempt_completed(ref, outcome), build.attempt_judged(ref, outcome)]
-    for observation in attempt.observations:
-        statements.append(
-            build.skill_scored(
-                ref,
-                xe.SkillResult(
-                    skill_code=observation.skill.code, skill_name=observation.skill.name,
-                    demonstrated_level=observation.level,
-                    required_level=observation.required_level, scored_at=attempt.scored_at or finished,
-                ),
-            )
+    statements.append(build.attempt_completed(ref, outcome))
+    if outcome.passed is not None:
+        statements.append(build.attempt_judged(ref, replace(outcome, finished_at=at(finished))))
+    scored_at = attempt.scored_at or finished
+    for observation in sorted(attempt.observations, key=lambda o: o.skill.code):
+        skill = xe.SkillResult(
+            skill_code=observation.skill.code, skill_name=observation.skill.name,
+            demonstrated_level=observation.level, required_level=observation.required_level, scored_at=at(scored_at),
         )
-    statements.append(build.attempt_terminated(ref, attempt.scored_at or finished, finished - attempt.started_at))
+        statements.append(build.skill_scored(ref, skill))
+    statements.append(build.attempt_terminated(ref, at(scored_at), finished - attempt.started_at))
     enqueue(session, attempt.organisation_id, statements)
+
+
+class _Increasing:
+    """Hands out the natural time of each statement, or one TICK after the previous if that is later."""
+
+    def __init__(self, after: datetime):
+        self.last = self._ms(after)
+
+    @staticmethod
+    def _ms(value: datetime) -> datetime:  # statements carry milliseconds, so compare at that precision
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+    def __call__(self, natural: datetime) -> datetime:
+        natural = self._ms(natural)
+        self.last = natural if natural > self.last else self.last + TICK
+        return self.last
 
 
 def help_request_ref(request: m.HelpRequest) -> xe.HelpRequestRef:
