@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import pytest
@@ -110,3 +111,37 @@ def test_employee_texts_use_short_sentences(bundle):
     words = [len(s.split()) for s in sentences]
     assert sum(words) / len(words) <= 12
     assert max(words) <= 25, max(zip(words, sentences, strict=True))
+
+
+def _texts_without_english(obj, path: str) -> list[str]:
+    """Walk the loaded content: every text ``x`` with a Dutch value needs ``x_en`` of the same shape."""
+    if isinstance(obj, tuple | list):
+        return [gap for index, value in enumerate(obj) for gap in _texts_without_english(value, f"{path}[{index}]")]
+    if not dataclasses.is_dataclass(obj):
+        return []
+    gaps = []
+    names = {f.name for f in dataclasses.fields(obj)}
+    for name in names:
+        english = name + "_en" if name + "_en" in names else None
+        dutch = getattr(obj, name)
+        if english and dutch and (not getattr(obj, english) or (
+                isinstance(dutch, tuple) and len(getattr(obj, english)) != len(dutch))):
+            gaps.append(f"{path}.{name}")
+        gaps += _texts_without_english(getattr(obj, name), f"{path}.{name}")
+    return gaps
+
+
+def test_every_starter_text_has_english(bundle):
+    assert _texts_without_english(bundle, "starter") == []
+    # the walk above does find a missing translation
+    skill = next(iter(bundle.skills.values()))
+    assert _texts_without_english(dataclasses.replace(skill, name_en=""), "skill") == ["skill.name"]
+
+
+def test_starter_english_is_short_plain_english(bundle):
+    test = {t.code: t for t in bundle.tests}["ecd-rapportage"]
+    assert test.title_en == "Reporting in the EHR"
+    assert test.items[0].prompt_en.startswith("You start your shift.")
+    assert [o.text_en for o in test.items[0].options][0] == "In Mrs Jansen's latest reports in the EHR."
+    assert bundle.skills["ecd-rapporteren"].levels[1].descriptor_en.startswith("You write a clear report yourself")
+    assert {p.code: p.name_en for p in bundle.profiles}["verzorgende-ig"] == "Certified carer (IG)"
