@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.extensions[EXTENSION] = database
 
     from service.lti_tool import LtiTool
-    from service.web import admin, dev, employee, errors, health, i18n, lti, security, templating, xapi_profile
+    from service.web import admin, dev, employee, errors, health, help, i18n, lti, security, templating, xapi_profile
 
     app.extensions["digitoets.lti"] = LtiTool.build(settings, database)
 
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.register_blueprint(health.bp)
     app.register_blueprint(xapi_profile.bp)
     app.register_blueprint(employee.bp)
+    app.register_blueprint(help.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(lti.bp)
     if settings.dev_login:

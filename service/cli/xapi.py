@@ -133,5 +133,5 @@ def ingest() -> None:
         click.echo(
             f"{organisation.slug}: read {report.read}, added {report.added} learning activities, "
             f"{report.already_known} already known, {report.unknown_person} of unknown people, "
-            f"{report.ours} of our own"
+            f"{report.ours} of our own, {report.too_short} under half a minute"
         )

@@ -1,12 +1,16 @@
 """Read learning from other tools back from each organisation's LRS, one transaction per page.
 
 What a page adds is decided by ``service.operations.ingest.record``; this job pages through
-the LRS from the organisation's cursor and moves the cursor after each committed page.
+the LRS from the organisation's cursor, less an overlap window, and moves the cursor after each
+committed page. The window is re-read on every run because an LRS's ``stored`` order is not its
+visibility order: a statement stored just before the cursor can appear after a run read past
+it. Statements read again are skipped by their id (the ledger's key).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from service import models as m
 from service.db import Database, utcnow
@@ -17,6 +21,8 @@ from xapi.vocabulary import Vocabulary
 logger = logging.getLogger(__name__)
 
 PAGE = 200
+#: how far before the cursor every run reads again, for statements the LRS showed late
+OVERLAP = timedelta(minutes=10)
 
 
 def ingest(database: Database, organisation_id: int, client: LRSClient, base_url: str) -> IngestReport:
@@ -25,7 +31,7 @@ def ingest(database: Database, organisation_id: int, client: LRSClient, base_url
     report = IngestReport()
     with database.begin() as session:
         cursor = session.get(m.IngestCursor, organisation_id)
-        since = cursor.since if cursor else None
+        since = cursor.since - OVERLAP if cursor and cursor.since else None
     page: list[dict] = []
     for statement in client.fetch_statements(since=since, params={"ascending": "true", "limit": str(PAGE)}):
         page.append(statement)

@@ -4,8 +4,13 @@
 following ``more`` links), keeps those from other tools that carry a duration and belong to a
 known person, and ``record`` adds them to the ``learning_hours`` ledger keyed by statement id, so
 reading the same statement twice adds nothing. The cursor moves after each page to the
-latest ``stored`` time seen; an LRS that treats ``since`` as inclusive (Learning Locker does)
-gives the statements at that very moment again, and the ledger's key skips them.
+latest ``stored`` time seen, and every run re-reads an overlap window before it: a statement
+that an LRS stored a moment before the cursor but made visible later (a slow write, another
+LRS node) is still found, and the ids already in the ledger are skipped.
+
+Durations count in whole minutes, like the accreditation ledger: a duration is rounded to the
+nearest minute first, and what rounds to 0 (under 30 seconds, ``PT20S``) is too short to count
+and adds no record, rather than a 0-minute one.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class IngestReport:
     unknown_person: int = 0
     ours: int = 0
     ignored: int = 0
+    too_short: int = 0
 
 
 def _parse_time(value: str) -> datetime:
@@ -46,6 +52,7 @@ def _parse_time(value: str) -> datetime:
 
 
 def _minutes(statement: dict) -> int | None:
+    """Whole minutes of ``result.duration`` (rounded), or None when there is no valid duration."""
     duration = (statement.get("result") or {}).get("duration")
     if not duration:
         return None
@@ -53,7 +60,7 @@ def _minutes(statement: dict) -> int | None:
         seconds = aniso8601.parse_duration(duration).total_seconds()
     except (ValueError, aniso8601.exceptions.ISOFormatError):
         return None
-    return round(seconds / 60) if seconds > 0 else None
+    return round(seconds / 60) if seconds >= 0 else None
 
 
 def _is_ours(statement: dict, vocabulary: Vocabulary) -> bool:
@@ -88,6 +95,9 @@ def _title(statement: dict) -> str | None:
 def record(session: Session, organisation_id: int, statements: Iterable[dict], vocabulary: Vocabulary,
            report: IngestReport) -> datetime | None:
     """Add the hours of one page of statements; returns the latest ``stored`` seen."""
+    statements = list(statements)
+    seen = set(session.scalars(select(m.LearningHours.source_ref).where(
+        m.LearningHours.source == "xapi", m.LearningHours.source_ref.in_([s["id"] for s in statements]))))
     latest = None
     for statement in statements:
         report.read += 1
@@ -100,15 +110,15 @@ def record(session: Session, organisation_id: int, statements: Iterable[dict], v
         if minutes is None or statement.get("verb", {}).get("id") not in KEEP_VERBS:
             report.ignored += 1
             continue
+        if minutes == 0:  # rounded first, then filtered: no 0-minute records
+            report.too_short += 1
+            continue
+        if statement["id"] in seen:  # read before (the overlap window, or a reset cursor)
+            report.already_known += 1
+            continue
         person = _find_person(session, organisation_id, statement.get("actor") or {})
         if person is None:
             report.unknown_person += 1
-            continue
-        known = session.scalar(
-            select(m.LearningHours.id).where(m.LearningHours.source == "xapi", m.LearningHours.source_ref == statement["id"])
-        )
-        if known:
-            report.already_known += 1
             continue
         session.add(
             m.LearningHours(
@@ -118,5 +128,6 @@ def record(session: Session, organisation_id: int, statements: Iterable[dict], v
             )
         )
         session.flush()
+        seen.add(statement["id"])
         report.added += 1
     return latest

@@ -14,6 +14,7 @@ from mappings import requirements as req
 from service import models as m
 from service.operations import domain
 from service.operations.attempts import required_levels
+from service.operations.feedback import ItemFeedback, item_feedback
 from service.operations.help_requests import OPEN_STATUSES
 from service.operations.people import current_assignment
 
@@ -33,13 +34,12 @@ class SkillLine:
     resources: tuple[model.LearningResource, ...] = ()
     help_request: m.HelpRequest | None = None
     can_ask_help: bool = False
+    #: the level shown the time before (None: first time tested)
+    previous: int | None = None
 
-
-@dataclass(frozen=True)
-class ItemFeedback:
-    prompt: str
-    score: float
-    feedback: str
+    @property
+    def changed(self) -> bool:
+        return self.previous is not None and self.level is not None and self.previous != self.level
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,24 @@ class AttemptResult:
     def below(self) -> list[SkillLine]:
         return [s for s in self.skills if s.status == "not_met"]
 
+    @property
+    def to_work_on(self) -> list[SkillLine]:
+        """Below the level asked, or low on a skill the function does not ask for."""
+        return [s for s in self.skills if s.status == "not_met" or (s.status == "extra" and (s.level or 0) <= 1)]
+
+    @property
+    def on_level(self) -> list[SkillLine]:
+        return [s for s in self.skills if s not in self.to_work_on]
+
+    @property
+    def can_ask_help(self) -> list[SkillLine]:
+        return [s for s in self.skills if s.can_ask_help]
+
+    @property
+    def help_no_longer_needed(self) -> list[SkillLine]:
+        """Skills now on level while a help request for them is still open: offer to close it."""
+        return [s for s in self.skills if s.help_request is not None and s.status == "met"]
+
 
 def _descriptors(session: Session, skill_ids) -> dict[tuple[int, int], str]:
     rows = session.scalars(select(m.SkillLevelDescriptor).where(m.SkillLevelDescriptor.skill_id.in_(list(skill_ids))))
@@ -67,12 +85,26 @@ def _open_requests(session: Session, person_id: int) -> dict[int, m.HelpRequest]
     return {r.skill_id: r for r in rows}
 
 
+def _previous_levels(session: Session, attempt: m.Attempt) -> dict[int, int]:
+    """skill id -> the level shown in the person's latest earlier attempt that tested it."""
+    started = attempt.submitted_at or attempt.started_at
+    rows = session.execute(
+        select(m.SkillObservation.skill_id, m.SkillObservation.level)
+        .join(m.Attempt, m.Attempt.id == m.SkillObservation.attempt_id)
+        .where(m.SkillObservation.person_id == attempt.person_id, m.SkillObservation.attempt_id != attempt.id,
+               m.SkillObservation.observed_at <= started)
+        .order_by(m.SkillObservation.observed_at, m.SkillObservation.id)
+    )
+    return {skill_id: level for skill_id, level in rows}
+
+
 def attempt_result(session: Session, attempt: m.Attempt, now: datetime) -> AttemptResult:
     """Per skill in the attempt: level shown against the function's level, tips and help."""
     resources = domain.domain_resources(session)
     observations = sorted(attempt.observations, key=lambda o: (o.skill.theme.position, o.skill.position))
     texts = _descriptors(session, {o.skill_id for o in observations})
     requests = _open_requests(session, attempt.person_id)
+    previous = _previous_levels(session, attempt)
     lines = []
     for o in observations:
         if o.required_level is None:
@@ -92,17 +124,13 @@ def attempt_result(session: Session, attempt: m.Attempt, now: datetime) -> Attem
                 goal_text=texts.get((o.skill_id, goal), "") if goal else "",
                 resources=fitting, help_request=requests.get(o.skill_id),
                 can_ask_help=(status == "not_met" or (status == "extra" and o.level <= 1)) and o.skill_id not in requests,
+                previous=previous.get(o.skill_id),
             )
         )
-    answers = {r.item_id: r.score for r in attempt.responses}
-    items = tuple(
-        ItemFeedback(prompt=i.prompt, score=answers.get(i.id) or 0.0, feedback=i.feedback)
-        for i in attempt.test_version.items
-    )
     return AttemptResult(
         attempt=attempt, title=attempt.test_version.title,
         profile_name=attempt.function_profile.name if attempt.function_profile else None,
-        skills=tuple(lines), items=items,
+        skills=tuple(lines), items=item_feedback(attempt),
     )
 
 
@@ -163,6 +191,7 @@ def person_overview(session: Session, person: m.Person, now: datetime) -> Overvi
                 level_text=texts.get((skill.id, max(status.demonstrated or 1, 1)), ""),
                 goal_text=texts.get((skill.id, status.required), ""),
                 resources=tuple(plan.get(status.skill, ())), help_request=requests.get(skill.id),
+                previous=earlier[-2][1] if len(earlier := history.get(skill.code, [])) >= 2 else None,
             )
         )
     open_requests = list(
@@ -172,16 +201,19 @@ def person_overview(session: Session, person: m.Person, now: datetime) -> Overvi
     )
     unknown = {s.code for s in lines if s.status in ("not_tested", "expired")}
     return Overview(profile=profile, attempts=attempts, skills=lines, history=dict(history), help_requests=open_requests,
-                    tests_to_take=_tests_covering(session, unknown))
+                    tests_to_take=_tests_covering(session, unknown, profile))
 
 
-def _tests_covering(session: Session, skill_codes: set[str]) -> list[m.DigiTest]:
-    """Active tests whose current version asks about any of ``skill_codes``."""
-    if not skill_codes:
+def _tests_covering(session: Session, skill_codes: set[str], profile: m.FunctionProfile | None) -> list[m.DigiTest]:
+    """Active tests for the person's function whose current version asks about any of ``skill_codes``.
+
+    A test made for other functions is never recommended, even when it measures one of the skills.
+    """
+    if not skill_codes or profile is None:
         return []
     tests = session.scalars(select(m.DigiTest).where(m.DigiTest.active).order_by(m.DigiTest.application))
     return [
         test for test in tests
-        if test.current_version is not None
+        if test.current_version is not None and profile in test.current_version.profiles
         and any(link.skill.code in skill_codes for item in test.current_version.items for link in item.skills)
     ]

@@ -7,11 +7,24 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from service import models as m
+from service.operations import help_requests
 from service.web import current_settings
 
 
 def level_names() -> dict[int, str]:
-    return {1: _("met hulp"), 2: _("zelfstandig"), 3: _("vaardig"), 4: _("kan anderen uitleggen")}
+    """The words for levels 0-4 (mappings/README.md), used on the result, overview and plan alike."""
+    return {0: _("nog aan het begin"), 1: _("met hulp"), 2: _("zelfstandig"), 3: _("vaardig"), 4: _("kan anderen uitleggen")}
+
+
+def level_meanings() -> dict[int, str]:
+    """One plain sentence per level, shown once per page under "Wat betekenen de niveaus?"."""
+    return {
+        0: _("Je liet in de toets nog niet zien dat je dit met hulp kunt. Dat is niet erg: hier begin je."),
+        1: _("Je kunt het met hulp of met een handleiding."),
+        2: _("Je doet het dagelijkse werk zelf."),
+        3: _("Je doet het zelf, ook als iets anders gaat dan normaal. Kleine problemen los je op."),
+        4: _("Je legt het uit aan collega's en helpt hen."),
+    }
 
 
 def self_rating_labels() -> list[str]:
@@ -64,6 +77,8 @@ def init_app(app: Flask) -> None:
             "person_roles": person_roles(),
             "current_locale": str(get_locale() or "nl"),
             "level_names": level_names(),
+            "level_meanings": level_meanings(),
+            "help_message_max": help_requests.MESSAGE_MAX,
             "self_rating_labels": self_rating_labels(),
             "help_status_names": help_status_names(),
             "privacy_lines": privacy_lines,
