@@ -155,7 +155,7 @@ class ToolMessageLaunch(MessageLaunch):
 
     def get_public_key(self):
         url = self._registration.get_key_set_url() if self._registration else None
-        digest = hashlib.md5(url.encode("utf-8")).hexdigest() if url else ""
+        digest = hashlib.md5(url.encode("utf-8"), usedforsecurity=False).hexdigest() if url else ""
         cached = bool(url) and self._public_key_cache_data_storage.check_value(
             "key-set-url-" + digest)
         try:
@@ -176,7 +176,7 @@ class ToolMessageLaunch(MessageLaunch):
         key_set = super().fetch_public_key(key_set_url)
         if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
             # pylti1p3 caches any JSON it gets, then fails with a KeyError on "keys".
-            digest = hashlib.md5(key_set_url.encode("utf-8")).hexdigest()
+            digest = hashlib.md5(key_set_url.encode("utf-8"), usedforsecurity=False).hexdigest()
             self._public_key_cache_data_storage.remove_value("key-set-url-" + digest)
             raise LtiException(f"Invalid response from {key_set_url}. Must be a key set")
         return key_set

@@ -111,7 +111,8 @@ def _time_is_up(attempt: m.Attempt, now: datetime) -> bool:
 
 def present(attempt: m.Attempt, item: m.Item) -> PresentedItem:
     """Show ``item`` with options (and steps) shuffled per attempt, the same on every resume."""
-    rng = random.Random(f"{attempt.shuffle_seed}:{item.code}")
+    # The option order is presentation, not a secret, and it must repeat on resume: not a CSPRNG.
+    rng = random.Random(f"{attempt.shuffle_seed}:{item.code}")  # nosec B311  # see above
     options = [(o["code"], o["text"]) for o in item.data.get("options", [])]
     rng.shuffle(options)
     steps = list(item.data.get("steps", []))

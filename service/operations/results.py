@@ -103,7 +103,7 @@ def attempt_result(session: Session, attempt: m.Attempt, now: datetime) -> Attem
     resources = domain.domain_resources(session)
     observations = sorted(attempt.observations, key=lambda o: (o.skill.theme.position, o.skill.position))
     texts = _descriptors(session, {o.skill_id for o in observations})
-    requests = _open_requests(session, attempt.person_id)
+    open_by_skill = _open_requests(session, attempt.person_id)
     previous = _previous_levels(session, attempt)
     lines = []
     for o in observations:
@@ -122,8 +122,8 @@ def attempt_result(session: Session, attempt: m.Attempt, now: datetime) -> Attem
                 code=o.skill.code, name=o.skill.name, theme=o.skill.theme.name, level=o.level, required=goal,
                 status=status, level_text=texts.get((o.skill_id, max(o.level, 1)), ""),
                 goal_text=texts.get((o.skill_id, goal), "") if goal else "",
-                resources=fitting, help_request=requests.get(o.skill_id),
-                can_ask_help=(status == "not_met" or (status == "extra" and o.level <= 1)) and o.skill_id not in requests,
+                resources=fitting, help_request=open_by_skill.get(o.skill_id),
+                can_ask_help=(status == "not_met" or (status == "extra" and o.level <= 1)) and o.skill_id not in open_by_skill,
                 previous=previous.get(o.skill_id),
             )
         )
@@ -180,7 +180,7 @@ def person_overview(session: Session, person: m.Person, now: datetime) -> Overvi
     plan = dict(req.development_plan(statuses, domain.domain_resources(session)))
     skills = {s.code: s for s in session.scalars(select(m.Skill).where(m.Skill.code.in_(list(required) + list(current))))}
     texts = _descriptors(session, {s.id for s in skills.values()})
-    requests = _open_requests(session, person.id)
+    open_by_skill = _open_requests(session, person.id)
     lines = []
     for status in sorted(statuses, key=lambda s: (skills[s.skill].theme.position, skills[s.skill].position)):
         skill = skills[status.skill]
@@ -190,7 +190,7 @@ def person_overview(session: Session, person: m.Person, now: datetime) -> Overvi
                 required=status.required, status=status.status.value,
                 level_text=texts.get((skill.id, max(status.demonstrated or 1, 1)), ""),
                 goal_text=texts.get((skill.id, status.required), ""),
-                resources=tuple(plan.get(status.skill, ())), help_request=requests.get(skill.id),
+                resources=tuple(plan.get(status.skill, ())), help_request=open_by_skill.get(skill.id),
                 previous=earlier[-2][1] if len(earlier := history.get(skill.code, [])) >= 2 else None,
             )
         )
