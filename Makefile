@@ -22,7 +22,8 @@ $(BIN)/.installed: pyproject.toml
 MESSAGES := service/translations
 PO := $(MESSAGES)/en/LC_MESSAGES/messages.po
 MO := $(MESSAGES)/en/LC_MESSAGES/messages.mo
-BABEL_KEYWORDS := -k _l -k lazy_gettext -k N_
+# ngettext (plurals) is one of Babel's default keywords; flask_babel's lazy_ngettext is not.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k N_ -k lazy_ngettext:1,2
 
 $(MO): $(PO) $(BIN)/.installed
 	$(BIN)/pybabel compile --statistics -l en -i $(PO) -o $@

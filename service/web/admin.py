@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -58,7 +59,7 @@ def xapi_retry():
         if chosen:
             ids = [i for i in ids if str(i) == chosen]
         count = outbox.retry_dead_letters(session, ids, now())
-    flash(_("%(n)s berichten worden opnieuw verstuurd.", n=count))
+    flash(ngettext("%(num)d bericht wordt opnieuw verstuurd.", "%(num)d berichten worden opnieuw verstuurd.", count))
     return redirect(url_for("admin.xapi_status"))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from service import models as m
 from service.operations import help_requests
@@ -44,9 +45,11 @@ def privacy_lines(org: m.Organisation) -> list[str]:
     lines = [_("Jij ziet altijd je eigen resultaten.")]
     group = org.min_group_size
     if org.result_visibility is m.ResultVisibility.EMPLOYEE_ONLY:
-        lines.append(_("HR en je leidinggevende zien geen resultaten van jou alleen. Ze zien alleen cijfers van groepen van minstens %(n)s mensen.", n=group))
+        lines.append(ngettext("HR en je leidinggevende zien geen resultaten van jou alleen. Ze zien alleen cijfers van groepen van minstens %(num)d mens.",
+                              "HR en je leidinggevende zien geen resultaten van jou alleen. Ze zien alleen cijfers van groepen van minstens %(num)d mensen.", group))
     elif org.result_visibility is m.ResultVisibility.MANAGER:
-        lines.append(_("Je leidinggevende ziet je niveau per vaardigheid. HR ziet alleen cijfers van groepen van minstens %(n)s mensen.", n=group))
+        lines.append(ngettext("Je leidinggevende ziet je niveau per vaardigheid. HR ziet alleen cijfers van groepen van minstens %(num)d mens.",
+                              "Je leidinggevende ziet je niveau per vaardigheid. HR ziet alleen cijfers van groepen van minstens %(num)d mensen.", group))
     else:
         lines.append(_("HR en je leidinggevende zien je niveau per vaardigheid."))
     if org.help_request_mode is m.HelpRequestMode.OPT_IN:
@@ -57,7 +60,8 @@ def privacy_lines(org: m.Organisation) -> list[str]:
         lines.append(_("We bewaren je naam en e-mailadres uit de leeromgeving."))
     else:
         lines.append(_("We bewaren je naam en e-mailadres niet. Je resultaten staan onder een nummer."))
-    lines.append(_("Je toetsantwoorden worden na %(months)s maanden verwijderd.", months=org.retention_months))
+    lines.append(ngettext("Je toetsantwoorden worden na %(num)d maand verwijderd.", "Je toetsantwoorden worden na %(num)d maanden verwijderd.",
+                          org.retention_months))
     return lines
 
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 TRANSLATIONS = ROOT / "service" / "translations"
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS = ["-k", "_l", "-k", "lazy_gettext", "-k", "N_"]  # as BABEL_KEYWORDS in the Makefile
+KEYWORDS = ["-k", "_l", "-k", "lazy_gettext", "-k", "N_", "-k", "lazy_ngettext:1,2"]  # as BABEL_KEYWORDS in the Makefile
 HTML_LANG = re.compile(r'<html lang="([a-z]+)">')
 FIX = "run `make translations`, translate every empty msgstr in {po}, then `make install`"
 
