@@ -100,6 +100,11 @@ class Settings:
             raise ConfigurationError(f"{PREFIX}SECRET_KEY is required when {PREFIX}ENV=production")
         if self.env == "production" and self.dev_login:
             raise ConfigurationError(f"{PREFIX}DEV_LOGIN=1 is refused when {PREFIX}ENV=production")
+        if self.env == "production" and urlsplit(self.base_url).scheme != "https":
+            # Over http the session cookie loses Secure (and SameSite=None), and HSTS cannot apply.
+            raise ConfigurationError(
+                f"{PREFIX}BASE_URL must be an https:// URL when {PREFIX}ENV=production, got {self.base_url!r}"
+            )
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ConfigurationError(f"{PREFIX}SECRET_KEY must be at least 32 characters long")
         if self.database_url is not None:

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 
 from service import models as m
 
 csrf = CSRFProtect()
+
+#: Endpoints whose responses are the same for everyone and may be cached: our own static files,
+#: the tool's public key set and the xAPI profile. Every other response gets ``no-store``, so a
+#: personal page, an admin page or an export never stays in a shared browser's or proxy's cache.
+PUBLIC_ENDPOINTS = frozenset({"static", "lti.jwks", "xapi_profile.definition", "demo_lms.jwks"})
+#: One year; sent only in production, where the base URL is https (Settings.validate).
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _origin(url: str | None) -> str | None:
@@ -65,6 +72,10 @@ def init_app(app: Flask) -> None:
 
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint not in PUBLIC_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
+        if current_app.config["DIGITOETS_SETTINGS"].env == "production":
+            response.headers["Strict-Transport-Security"] = HSTS
         if response.mimetype == "text/html":
             origins = g.get("frame_ancestors")
             if origins is None:

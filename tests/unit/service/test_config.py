@@ -26,6 +26,16 @@ def test_dev_login_is_refused_in_production():
         Settings.from_env(env)
 
 
+def test_production_over_plain_http_is_refused_naming_the_base_url():
+    env = {"DIGITOETS_ENV": "production", "DIGITOETS_SECRET_KEY": "s" * 40, "DIGITOETS_BASE_URL": "http://toets.zorg.example"}
+    with pytest.raises(ConfigurationError, match=r"DIGITOETS_BASE_URL must be an https:// URL when DIGITOETS_ENV=production"):
+        Settings.from_env(env)
+    with pytest.raises(ConfigurationError, match="DIGITOETS_BASE_URL"):  # the default is http too
+        Settings.from_env({"DIGITOETS_ENV": "production", "DIGITOETS_SECRET_KEY": "s" * 40})
+    settings = Settings.from_env({**env, "DIGITOETS_BASE_URL": "https://toets.zorg.example"})
+    assert settings.base_url == "https://toets.zorg.example"
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
