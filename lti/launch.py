@@ -38,6 +38,10 @@ DEFAULT_MAX_AGE = 300
 DEFAULT_LEEWAY = 5
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 _META = "lti1p3-meta-"
+#: The login initiation's own parameters, kept with the state to restart the same launch in a
+#: new window (``lti_storage_target`` is left out: a top-level window keeps its cookies).
+INITIATION_PARAMS = ("iss", "login_hint", "lti_message_hint", "client_id", "lti_deployment_id",
+                     "target_link_uri")
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,8 @@ def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStor
     login = ToolOIDCLogin(request, tool_conf, session, cookies)
     login.pass_params_to_launch({
         "issuer": iss, "client_id": registration.client_id, "registration_id": registration.id,
-        "target_link_uri": target, "storage_target": storage_target})
+        "target_link_uri": target, "storage_target": storage_target,
+        "initiation": {name: param(name) for name in INITIATION_PARAMS if param(name)}})
     try:
         url = login.get_redirect_object(redirect_uri or target).get_redirect_url()
     except (OIDCException, LtiException) as exc:
@@ -208,10 +213,12 @@ def find_launch(store: LaunchStateStore, launch_id: str) -> LaunchContext | None
 
 
 def pending_login(store: LaunchStateStore, state: str) -> dict[str, object] | None:
-    """What our login stored for ``state`` (issuer, registration, storage target), or ``None``.
+    """What our login stored for ``state``, or ``None``.
 
     The launch page uses it when the state cookie was blocked: with a ``storage_target`` it
-    can read the state back from the platform's storage and post the launch again.
+    can read the state back from the platform's storage and post the launch again; without
+    one, ``initiation`` (the login initiation's parameters) restarts the same launch in a new
+    window, where the state cookie is first-party.
     """
     if not state or not state.startswith("state-"):
         return None
@@ -220,4 +227,5 @@ def pending_login(store: LaunchStateStore, state: str) -> dict[str, object] | No
         stored = login_state(state, session.get_state_params(state))
     except LaunchError:
         return None
-    return {key: stored.get(key) for key in ("issuer", "client_id", "registration_id", "storage_target")}
+    return {key: stored.get(key)
+            for key in ("issuer", "client_id", "registration_id", "storage_target", "initiation")}

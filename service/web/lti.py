@@ -21,6 +21,7 @@ from lti.checks import peek
 from lti.errors import LaunchError, LtiError
 from lti.launch import find_launch, oidc_login, pending_login, validate_launch
 from lti.request import LtiRequest
+from lti.storage import DEFAULT_LOGIN_TTL
 from service import models as m
 from service.errors import ForbiddenError, NotFoundError
 from service.lti_tool import LtiTool
@@ -46,7 +47,7 @@ def _lti_request() -> LtiRequest:
     return LtiRequest(request.values.to_dict(), request.cookies.to_dict(), request.is_secure)
 
 
-def _refused(exc: LaunchError, step: str):
+def _refused(exc: LaunchError, step: str, *, needs_https: bool = False):
     """A short Dutch page; the log gets the reason and the platform's ids, never names or e-mail."""
     issuer, client, deployment = (request.values.get(k, "-") for k in ("iss", "client_id", "lti_deployment_id"))
     if request.form.get("id_token"):
@@ -59,7 +60,27 @@ def _refused(exc: LaunchError, step: str):
             pass
     logger.warning("LTI %s refused: %s (issuer %s, client %s, deployment %s)", step, exc.reason_code,
                    issuer, client, deployment)
-    return render_template("lti/refused.html", reason=exc.reason_code), 400
+    return render_template("lti/refused.html", reason=exc.reason_code, needs_https=needs_https), 400
+
+
+def _without_cookie(exc: LaunchError):
+    """The state cookie did not come back: read the state from platform storage, or restart in a new window."""
+    pending = pending_login(tool().store, request.form.get("state", ""))
+    if pending and pending.get("storage_target"):
+        # the cookie was blocked, but the platform keeps the state for us: read it back
+        return render_template("lti/storage_launch.html", form=request.form, target=pending["storage_target"],
+                               platform_origin=_platform_origin(pending.get("registration_id")))
+    if not tool().base_url.startswith("https://"):
+        # Over http the cookie is SameSite=Lax, and a cross-site POST never carries one: a new
+        # window would fail the same way. Only https helps.
+        return _refused(exc, "launch", needs_https=True)
+    if not pending or not pending.get("initiation"):
+        return _refused(exc, "launch")
+    token = secrets.token_urlsafe(24)
+    tool().store.set(f"restart:{token}", json.dumps(pending["initiation"]), DEFAULT_LOGIN_TTL)
+    logger.info("LTI launch without state cookie (registration %s): offering a new window",
+                pending.get("registration_id"))
+    return render_template("lti/cookies_blocked.html", continue_url=url_for("lti.restart", token=token))
 
 
 def _cookie_options() -> dict:
@@ -72,8 +93,25 @@ def _cookie_options() -> dict:
 @csrf.exempt
 def login():
     """Third-party login initiation: answer with the OIDC auth request to the platform."""
+    return _login_answer(_lti_request())
+
+
+@bp.get("/opnieuw/<token>")
+def restart(token: str):
+    """The same launch again in a new window, from the login initiation's own parameters.
+
+    As harmless as a login initiation (which anyone may send): the platform still decides who
+    signs in, and the new window's state cookie is first-party.
+    """
+    initiation = tool().store.get(f"restart:{token}")
+    if initiation is None:
+        raise NotFoundError(_("Deze link is verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))
+    return _login_answer(LtiRequest(json.loads(initiation), request.cookies.to_dict(), request.is_secure))
+
+
+def _login_answer(lti_request: LtiRequest):
     try:
-        redirect_to = oidc_login(_lti_request(), tool().tool_conf, tool().store, tool().allowed_hosts,
+        redirect_to = oidc_login(lti_request, tool().tool_conf, tool().store, tool().allowed_hosts,
                                  redirect_uri=tool().url(url_for("lti.launch")))
     except LaunchError as exc:
         return _refused(exc, "login")
@@ -108,11 +146,8 @@ def launch():
         context = validate_launch(_lti_request(), tool().tool_conf, tool().store, tool().allowed_hosts,
                                   browser_state=browser_state)
     except LaunchError as exc:
-        pending = pending_login(tool().store, request.form.get("state", ""))
-        if exc.reason_code == "state_cookie_missing" and pending and pending.get("storage_target"):
-            # the cookie was blocked, but the platform keeps the state for us: read it back
-            return render_template("lti/storage_launch.html", form=request.form, target=pending["storage_target"],
-                                   platform_origin=_platform_origin(pending.get("registration_id")))
+        if exc.reason_code == "state_cookie_missing":
+            return _without_cookie(exc)
         return _refused(exc, "launch")
     with current_db().begin() as db_session:
         outcome = launches.record_launch(db_session, context, now())

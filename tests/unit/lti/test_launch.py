@@ -11,7 +11,7 @@ import pytest
 from pylti1p3.contrib.flask import FlaskRequest
 
 from lti.errors import LaunchError
-from lti.launch import find_launch, oidc_login, validate_launch
+from lti.launch import find_launch, oidc_login, pending_login, validate_launch
 from lti.request import LtiRequest
 from lti.tool_conf import ToolConf
 from tests.support.platform import (BROKEN, INSTRUCTOR, LEARNER, TestPlatform, User, _with,
@@ -199,6 +199,21 @@ def test_launch_without_state_cookie_is_refused(launch_request, tool_conf, state
     request = launch_request(with_cookie=False)
     assert refused(lambda: validate_launch(request, tool_conf, state_store, TOOL_HOST)) == \
         "state_cookie_missing"
+
+
+def test_a_launch_without_cookie_restarts_from_the_logins_own_parameters(lms, tool_conf, state_store):
+    form = lms.login_initiation(TOOL_LAUNCH, storage_target="_parent")
+    login = oidc_login(LtiRequest(form), tool_conf, state_store, TOOL_HOST)
+    blocked = LtiRequest(lms.authorize(login.url), cookies={})  # the frame's cookie was blocked
+    assert refused(lambda: validate_launch(blocked, tool_conf, state_store, TOOL_HOST)) == "state_cookie_missing"
+    initiation = pending_login(state_store, blocked.params["state"])["initiation"]
+    assert initiation == {k: v for k, v in form.items() if k != "lti_storage_target"}
+    # the same initiation, in a new (top-level) window: a new state, and its cookie comes back
+    again = oidc_login(LtiRequest(initiation), tool_conf, state_store, TOOL_HOST)
+    assert again.state != login.state and again.storage_target is None
+    posted = LtiRequest(lms.authorize(again.url), cookies={c.name: c.value for c in again.cookies})
+    context = validate_launch(posted, tool_conf, state_store, TOOL_HOST)
+    assert (context.sub, context.resource_link.id) == ("2", "link-1")
 
 
 def test_state_cookie_of_another_login_is_refused(launch_request, tool_conf, state_store):
