@@ -8,6 +8,7 @@ from service.models.accreditation import (
     LearningHours,
     RegistrationNumber,
 )
+from service.models.audit import AuditEvent
 from service.models.attempts import Attempt, AttemptStatus, CurrentSkillLevel, Response, SkillObservation
 from service.models.catalogue import (
     ContentRelease,

@@ -51,6 +51,8 @@ class Organisation(Base):
     retention_months: Mapped[int] = mapped_column(default=36)
     #: store name and e-mail from the LMS launch; off keeps people pseudonymous
     store_personal_data: Mapped[bool] = mapped_column(default=False)
+    #: a teacher's course overview shows each participant's level per skill (off: only progress and score)
+    teacher_sees_levels: Mapped[bool] = mapped_column(default=False)
     #: identify the actor in xAPI by e-mail instead of a pseudonymous account
     xapi_identify_by_email: Mapped[bool] = mapped_column(default=False)
     lrs_endpoint: Mapped[str | None] = mapped_column(String(500))

@@ -11,7 +11,7 @@ from service.i18n_markers import N_
 
 PRIVACY_FIELDS = (
     "result_visibility", "min_group_size", "help_request_mode", "retention_months",
-    "store_personal_data", "xapi_identify_by_email",
+    "store_personal_data", "xapi_identify_by_email", "teacher_sees_levels",
 )
 
 

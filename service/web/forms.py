@@ -39,6 +39,7 @@ class OrganisationSettingsForm(FlaskForm):
         validators=[InputRequired(_l("Vul een getal in.")), NumberRange(1, 120, _l("Kies een getal van 1 tot en met 120."))],
     )
     store_personal_data = BooleanField(_l("Naam en e-mailadres uit de leeromgeving bewaren"))
+    teacher_sees_levels = BooleanField(_l("Docenten zien in het cursusoverzicht het niveau per vaardigheid"))
     xapi_identify_by_email = BooleanField(_l("In het LRS medewerkers met naam en e-mail vastleggen (anders met een nummer)"))
     lrs_endpoint = StringField(
         _l("Adres van het LRS"),

@@ -25,11 +25,12 @@ from lti.storage import DEFAULT_LOGIN_TTL
 from service import models as m
 from service.errors import ForbiddenError, NotFoundError
 from service.lti_tool import LtiTool
-from service.operations import grades
+from service.operations import courses, grades
 from service.operations import launches, registrations
 from service.web import current_db
 from service.web.auth import PERSON_KEY, now, sign_in
 from service.web.security import csrf, frame_only_by
+from service.web.teacher import TEACHER_COURSE_KEY
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 logger = logging.getLogger(__name__)
@@ -153,20 +154,28 @@ def launch():
         outcome = launches.record_launch(db_session, context, now())
         person = db_session.get(m.Person, outcome.person_id)
         sign_in(person)
+        # an Instructor (tool role course_admin) may see the overview of this course, and only this one
+        teacher_course = (courses.launched_course_id(db_session, outcome.resource_link_id)
+                          if m.ToolRole.COURSE_ADMIN.value in outcome.roles else None)
     session[LAUNCH_KEY] = context.launch_id
+    if teacher_course:
+        session[TEACHER_COURSE_KEY] = teacher_course
     if outcome.test_code and outcome.resource_link_id:
         session[LINKS_KEY] = {outcome.test_code: outcome.resource_link_id}
     if context.locale and context.locale[:2].lower() in ("nl", "en"):
         session["lang"] = context.locale[:2].lower()
     if outcome.deep_linking:
         target = url_for("lti.deep_linking")
+    elif teacher_course:
+        target = url_for("teacher.course", course_id=teacher_course)
     elif outcome.test_code:
         target = url_for("employee.test_intro", code=outcome.test_code)
     else:
         target = url_for("employee.tests")
     token = secrets.token_urlsafe(24)
     tool().store.set(f"continue:{token}", json.dumps({"person": outcome.person_id, "next": target,
-                                                      "launch": context.launch_id}), CONTINUE_TTL)
+                                                      "launch": context.launch_id, "course": teacher_course}),
+                     CONTINUE_TTL)
     return redirect(url_for("lti.check", t=token))
 
 
@@ -194,6 +203,8 @@ def continue_launch(token: str):
     with current_db().begin() as db_session:
         sign_in(db_session.get(m.Person, data["person"]))
     session[LAUNCH_KEY] = data["launch"]
+    if data.get("course"):
+        session[TEACHER_COURSE_KEY] = data["course"]
     return redirect(data["next"])
 
 

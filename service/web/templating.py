@@ -56,6 +56,10 @@ def privacy_lines(org: m.Organisation) -> list[str]:
         lines.append(_("Een digicoach ziet je resultaat alleen voor een vaardigheid waarvoor jij hulp vraagt."))
     else:
         lines.append(_("Is je niveau lager dan je functie vraagt? Dan maakt Digitoets zelf een hulpvraag voor een digicoach. Die ziet dan je resultaat voor die vaardigheid."))
+    if org.teacher_sees_levels:
+        lines.append(_("Je docent ziet of je de toets hebt gemaakt, je score en je niveau per vaardigheid. Niet je antwoorden."))
+    else:
+        lines.append(_("Je docent ziet of je de toets hebt gemaakt en je score. Niet je niveaus en niet je antwoorden."))
     if org.store_personal_data:
         lines.append(_("We bewaren je naam en e-mailadres uit de leeromgeving."))
     else:
