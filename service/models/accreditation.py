@@ -28,6 +28,9 @@ class AccreditationRegistry(Base):
     name: Mapped[str] = mapped_column(String(200))
     pe_online_org_id: Mapped[int | None]
     number_label: Mapped[str] = mapped_column(String(100), default="Registratienummer")
+    #: English next to the Dutch (None: the content has no English); see ``localized``
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    number_label_en: Mapped[str | None] = mapped_column(String(100))
     number_pattern: Mapped[str | None] = mapped_column(String(200))
     professions: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)

@@ -23,6 +23,9 @@ class Theme(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
+    #: English next to the Dutch (None: the content has no English); see ``localized``
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description_en: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(default=0)
 
     skills: Mapped[list[Skill]] = relationship(back_populates="theme", order_by="Skill.position")
@@ -38,6 +41,8 @@ class Skill(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description_en: Mapped[str | None] = mapped_column(Text)
     device: Mapped[str] = mapped_column(String(16), default="beide")
     position: Mapped[int] = mapped_column(default=0)
     #: False once the skill disappeared from the content files; kept for old results
@@ -62,6 +67,7 @@ class SkillLevelDescriptor(Base):
     skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
     level: Mapped[int]
     descriptor: Mapped[str] = mapped_column(Text)
+    descriptor_en: Mapped[str | None] = mapped_column(Text)
 
     skill: Mapped[Skill] = relationship(back_populates="levels")
 
@@ -75,6 +81,8 @@ class FunctionProfile(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    description_en: Mapped[str | None] = mapped_column(Text)
     hr_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -118,6 +126,8 @@ class LearningResource(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text, default="")
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    text_en: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(500))
     levels: Mapped[list[int]] = mapped_column(JSON, default=list)
     position: Mapped[int] = mapped_column(default=0)
@@ -135,6 +145,7 @@ class HelpRule(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     trigger: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
     level: Mapped[int | None]
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     priority: Mapped[str] = mapped_column(String(16), default="normaal")

@@ -26,6 +26,9 @@ class DigiTest(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     application: Mapped[str] = mapped_column(String(200))
     function_level: Mapped[str] = mapped_column(String(64))
+    #: English next to the Dutch (None: the content has no English); see ``localized``
+    application_en: Mapped[str | None] = mapped_column(String(200))
+    function_level_en: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
 
     versions: Mapped[list[TestVersion]] = relationship(back_populates="test", order_by="TestVersion.number")
@@ -50,6 +53,8 @@ class TestVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    description_en: Mapped[str | None] = mapped_column(Text)
     minutes: Mapped[int]
     time_limit_minutes: Mapped[int | None]
     pass_ratio: Mapped[float]
@@ -74,9 +79,11 @@ class Item(Base):
     position: Mapped[int]
     type: Mapped[str] = mapped_column(String(16))
     prompt: Mapped[str] = mapped_column(Text)
-    #: {"options": [{"code", "text", "correct"}], "steps": [...]}
+    #: {"options": [{"code", "text", "text_en", "correct"}], "steps": [...], "steps_en": [...]}
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     feedback: Mapped[str] = mapped_column(Text, default="")
+    prompt_en: Mapped[str | None] = mapped_column(Text)
+    feedback_en: Mapped[str | None] = mapped_column(Text)
 
     test_version: Mapped[TestVersion] = relationship(back_populates="items")
     skills: Mapped[list[ItemSkill]] = relationship(back_populates="item", cascade="all, delete-orphan")

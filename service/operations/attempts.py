@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -21,6 +21,7 @@ from mappings.errors import InvalidAnswerError
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
+from service.models.texts import localized, step_labels
 from service.operations import domain, events, grades, help_requests
 from service.operations.people import current_assignment
 
@@ -36,9 +37,11 @@ class PresentedItem:
     type: str
     prompt: str
     options: tuple[tuple[str, str], ...]  # (code, text)
-    steps: tuple[str, ...]
+    steps: tuple[str, ...]  # the content's (Dutch) steps: what an ordering answer holds
     position: int  # 1-based
     total: int
+    #: step -> the text shown for it (English for an English page when the content has it)
+    step_labels: dict[str, str] = field(default_factory=dict)
 
 
 def get_test(session: Session, code: str) -> m.DigiTest:
@@ -109,11 +112,15 @@ def _time_is_up(attempt: m.Attempt, now: datetime) -> bool:
     return attempt.deadline_at is not None and now >= attempt.deadline_at
 
 
-def present(attempt: m.Attempt, item: m.Item) -> PresentedItem:
-    """Show ``item`` with options (and steps) shuffled per attempt, the same on every resume."""
+def present(attempt: m.Attempt, item: m.Item, locale: str | None = None) -> PresentedItem:
+    """Show ``item`` with options (and steps) shuffled per attempt, the same on every resume.
+
+    Texts are in ``locale`` where the content has them (``localized``); the steps stay the
+    content's own, because an ordering answer is stored as those, and ``step_labels`` shows them.
+    """
     # The option order is presentation, not a secret, and it must repeat on resume: not a CSPRNG.
     rng = random.Random(f"{attempt.shuffle_seed}:{item.code}")  # nosec B311  # see above
-    options = [(o["code"], o["text"]) for o in item.data.get("options", [])]
+    options = [(o["code"], localized(o, "text", locale)) for o in item.data.get("options", [])]
     rng.shuffle(options)
     steps = list(item.data.get("steps", []))
     correct = list(steps)
@@ -122,8 +129,8 @@ def present(attempt: m.Attempt, item: m.Item) -> PresentedItem:
         steps = steps[1:] + steps[:1]
     items = attempt.test_version.items
     return PresentedItem(
-        code=item.code, type=item.type, prompt=item.prompt, options=tuple(options), steps=tuple(steps),
-        position=items.index(item) + 1, total=len(items),
+        code=item.code, type=item.type, prompt=localized(item, "prompt", locale), options=tuple(options),
+        steps=tuple(steps), position=items.index(item) + 1, total=len(items), step_labels=step_labels(item.data, locale),
     )
 
 

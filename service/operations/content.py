@@ -47,6 +47,15 @@ def bundle_hash(bundle: model.ContentBundle) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _english(entry, names=None) -> dict:
+    """The ``x_en`` columns of an entry: its English texts, None where the content has none.
+
+    Without ``names``, every ``x_en`` field of the dataclass that is a plain text is taken.
+    """
+    names = names or [f[:-3] for f, v in vars(entry).items() if f.endswith("_en") and isinstance(v, str)]
+    return {f"{name}_en": getattr(entry, f"{name}_en") or None for name in names}
+
+
 def _sync(obj, values: dict, summary: LoadSummary, kind: str, code: str, is_new: bool) -> None:
     """Set attributes that differ; record the object as created or updated."""
     changed = False
@@ -104,22 +113,25 @@ def load_content(session: Session, bundle: model.ContentBundle) -> LoadSummary:
 
 def _load_catalogue(session, bundle, summary):
     themes = _upsert(session, summary, m.Theme, "theme", bundle.themes,
-                     lambda t, pos: {"name": t.name, "description": t.description, "position": pos}, deactivate=False)
+                     lambda t, pos: {"name": t.name, "description": t.description, "position": pos, **_english(t)},
+                     deactivate=False)
     entries = [(skill, position) for theme in bundle.themes for position, skill in enumerate(theme.skills)]
     positions = {skill.code: position for skill, position in entries}
     skills = _upsert(
         session, summary, m.Skill, "skill", [skill for skill, _ in entries],
         lambda sk, _pos: {"theme": themes[sk.theme], "name": sk.name, "description": sk.description,
-                          "device": sk.device, "position": positions[sk.code], "active": True},
+                          "device": sk.device, "position": positions[sk.code], "active": True, **_english(sk)},
     )
     for skill, _ in entries:
         row = skills[skill.code]
         current = {d.level: d for d in row.levels}
         for level in skill.levels:
+            english = level.descriptor_en or None
             if level.level not in current:
-                row.levels.append(m.SkillLevelDescriptor(level=level.level, descriptor=level.descriptor))
-            elif current[level.level].descriptor != level.descriptor:
-                current[level.level].descriptor = level.descriptor
+                row.levels.append(m.SkillLevelDescriptor(level=level.level, descriptor=level.descriptor,
+                                                         descriptor_en=english))
+            elif (current[level.level].descriptor, current[level.level].descriptor_en) != (level.descriptor, english):
+                current[level.level].descriptor, current[level.level].descriptor_en = level.descriptor, english
             else:
                 continue
             if skill.code not in summary.created.get("skill", []):
@@ -130,7 +142,8 @@ def _load_catalogue(session, bundle, summary):
 def _load_profiles(session, bundle, themes, skills, summary):
     profiles = _upsert(
         session, summary, m.FunctionProfile, "function_profile", bundle.profiles,
-        lambda p, _pos: {"name": p.name, "description": p.description, "hr_codes": list(p.hr_codes), "active": True},
+        lambda p, _pos: {"name": p.name, "description": p.description, "hr_codes": list(p.hr_codes), "active": True,
+                         **_english(p)},
     )
     for profile in bundle.profiles:
         row = profiles[profile.code]
@@ -153,7 +166,8 @@ def _load_profiles(session, bundle, themes, skills, summary):
 def _load_tests(session, bundle, skills, profiles, summary):
     tests = _upsert(
         session, summary, m.DigiTest, "test", bundle.tests,
-        lambda t, _pos: {"application": t.application, "function_level": t.function_level, "active": True},
+        lambda t, _pos: {"application": t.application, "function_level": t.function_level, "active": True,
+                         **_english(t, ("application", "function_level"))},
     )
     for test in bundle.tests:
         row = tests[test.code]
@@ -165,13 +179,15 @@ def _load_tests(session, bundle, skills, profiles, summary):
         version = m.TestVersion(
             number=number, content_hash=digest, title=test.title, description=test.description,
             minutes=test.minutes, time_limit_minutes=test.time_limit_minutes, pass_ratio=test.pass_ratio,
-            profiles=[profiles[code] for code in test.profiles],
+            profiles=[profiles[code] for code in test.profiles], **_english(test, ("title", "description")),
         )
         for pos, item in enumerate(test.items):
             version.items.append(
                 m.Item(
                     code=item.code, position=pos, type=item.type.value, prompt=item.prompt, feedback=item.feedback,
-                    data={"options": [asdict(o) for o in item.options], "steps": list(item.steps)},
+                    data={"options": [asdict(o) for o in item.options], "steps": list(item.steps),
+                          "steps_en": list(item.steps_en)},
+                    **_english(item, ("prompt", "feedback")),
                     skills=[m.ItemSkill(skill=skills[s.skill], level=s.level, weight=s.weight) for s in item.skills],
                 )
             )
@@ -183,7 +199,7 @@ def _load_resources(session, bundle, skills, summary):
     _upsert(
         session, summary, m.LearningResource, "resource", bundle.resources,
         lambda r, pos: {"skill": skills[r.skill], "kind": r.kind.value, "title": r.title, "text": r.text,
-                        "url": r.url, "levels": list(r.levels), "position": pos, "active": True},
+                        "url": r.url, "levels": list(r.levels), "position": pos, "active": True, **_english(r)},
     )
 
 
@@ -191,7 +207,7 @@ def _load_help_rules(session, bundle, summary):
     _upsert(
         session, summary, m.HelpRule, "help_rule", bundle.help_rules,
         lambda r, _pos: {"trigger": r.trigger.value, "description": r.description, "level": r.level,
-                         "themes": list(r.themes), "priority": r.priority, "active": True},
+                         "themes": list(r.themes), "priority": r.priority, "active": True, **_english(r)},
     )
 
 
@@ -199,7 +215,8 @@ def _load_registries(session, bundle, summary):
     registries = _upsert(
         session, summary, m.AccreditationRegistry, "registry", bundle.registries,
         lambda r, _pos: {"name": r.name, "pe_online_org_id": r.pe_online_org_id, "number_label": r.number_label,
-                         "number_pattern": r.number_pattern, "professions": list(r.professions), "active": True},
+                         "number_pattern": r.number_pattern, "professions": list(r.professions), "active": True,
+                         **_english(r)},
     )
     for registry in bundle.registries:
         row = registries[registry.code]

@@ -81,7 +81,7 @@ def domain_resources(session: Session) -> tuple[model.LearningResource, ...]:
     return tuple(
         model.LearningResource(
             code=r.code, skill=r.skill.code, kind=model.ResourceKind(r.kind), title=r.title, text=r.text,
-            url=r.url, levels=tuple(r.levels),
+            url=r.url, levels=tuple(r.levels), title_en=r.title_en or "", text_en=r.text_en or "",
         )
         for r in rows
     )

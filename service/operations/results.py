@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from mappings import model
 from mappings import requirements as req
 from service import models as m
+from service.models.texts import localized
 from service.operations import domain
 from service.operations.attempts import required_levels
 from service.operations.feedback import ItemFeedback, item_feedback
@@ -73,9 +74,9 @@ class AttemptResult:
         return [s for s in self.skills if s.help_request is not None and s.status == "met"]
 
 
-def _descriptors(session: Session, skill_ids) -> dict[tuple[int, int], str]:
+def _descriptors(session: Session, skill_ids, locale: str | None = None) -> dict[tuple[int, int], str]:
     rows = session.scalars(select(m.SkillLevelDescriptor).where(m.SkillLevelDescriptor.skill_id.in_(list(skill_ids))))
-    return {(r.skill_id, r.level): r.descriptor for r in rows}
+    return {(r.skill_id, r.level): localized(r, "descriptor", locale) for r in rows}
 
 
 def _open_requests(session: Session, person_id: int) -> dict[int, m.HelpRequest]:
@@ -98,11 +99,14 @@ def _previous_levels(session: Session, attempt: m.Attempt) -> dict[int, int]:
     return {skill_id: level for skill_id, level in rows}
 
 
-def attempt_result(session: Session, attempt: m.Attempt, now: datetime) -> AttemptResult:
-    """Per skill in the attempt: level shown against the function's level, tips and help."""
+def attempt_result(session: Session, attempt: m.Attempt, now: datetime, locale: str | None = None) -> AttemptResult:
+    """Per skill in the attempt: level shown against the function's level, tips and help.
+
+    Content texts (title, skills, level descriptors, questions) are in ``locale`` where the content has them.
+    """
     resources = domain.domain_resources(session)
     observations = sorted(attempt.observations, key=lambda o: (o.skill.theme.position, o.skill.position))
-    texts = _descriptors(session, {o.skill_id for o in observations})
+    texts = _descriptors(session, {o.skill_id for o in observations}, locale)
     open_by_skill = _open_requests(session, attempt.person_id)
     previous = _previous_levels(session, attempt)
     lines = []
@@ -119,7 +123,8 @@ def attempt_result(session: Session, attempt: m.Attempt, now: datetime) -> Attem
         fitting = tuple(sorted(fitting, key=lambda r: r.kind is not model.ResourceKind.TIP))
         lines.append(
             SkillLine(
-                code=o.skill.code, name=o.skill.name, theme=o.skill.theme.name, level=o.level, required=goal,
+                code=o.skill.code, name=localized(o.skill, "name", locale), theme=localized(o.skill.theme, "name", locale),
+                level=o.level, required=goal,
                 status=status, level_text=texts.get((o.skill_id, max(o.level, 1)), ""),
                 goal_text=texts.get((o.skill_id, goal), "") if goal else "",
                 resources=fitting, help_request=open_by_skill.get(o.skill_id),
@@ -128,9 +133,9 @@ def attempt_result(session: Session, attempt: m.Attempt, now: datetime) -> Attem
             )
         )
     return AttemptResult(
-        attempt=attempt, title=attempt.test_version.title,
-        profile_name=attempt.function_profile.name if attempt.function_profile else None,
-        skills=tuple(lines), items=item_feedback(attempt),
+        attempt=attempt, title=localized(attempt.test_version, "title", locale),
+        profile_name=localized(attempt.function_profile, "name", locale) if attempt.function_profile else None,
+        skills=tuple(lines), items=item_feedback(attempt, locale),
     )
 
 
@@ -154,7 +159,7 @@ class Overview:
         return [s for s in self.skills if s.status == "not_met" and s.resources]
 
 
-def person_overview(session: Session, person: m.Person, now: datetime) -> Overview:
+def person_overview(session: Session, person: m.Person, now: datetime, locale: str | None = None) -> Overview:
     """My tests and attempts, my levels over time against my function, my help requests and plan."""
     assignment = current_assignment(person, now)
     profile = assignment.profile if assignment else None
@@ -179,14 +184,15 @@ def person_overview(session: Session, person: m.Person, now: datetime) -> Overvi
     )
     plan = dict(req.development_plan(statuses, domain.domain_resources(session)))
     skills = {s.code: s for s in session.scalars(select(m.Skill).where(m.Skill.code.in_(list(required) + list(current))))}
-    texts = _descriptors(session, {s.id for s in skills.values()})
+    texts = _descriptors(session, {s.id for s in skills.values()}, locale)
     open_by_skill = _open_requests(session, person.id)
     lines = []
     for status in sorted(statuses, key=lambda s: (skills[s.skill].theme.position, skills[s.skill].position)):
         skill = skills[status.skill]
         lines.append(
             SkillLine(
-                code=skill.code, name=skill.name, theme=skill.theme.name, level=status.demonstrated,
+                code=skill.code, name=localized(skill, "name", locale), theme=localized(skill.theme, "name", locale),
+                level=status.demonstrated,
                 required=status.required, status=status.status.value,
                 level_text=texts.get((skill.id, max(status.demonstrated or 1, 1)), ""),
                 goal_text=texts.get((skill.id, status.required), ""),

@@ -13,7 +13,7 @@ from service.operations import attempts, help_requests, people, results
 from service.schemas.answers import SaveAnswerArgs, form_answer
 from service.web import current_db
 from service.web.auth import login_required, now, signed_in_person
-from service.web.i18n import LANG_KEY, LOCALES, error_message
+from service.web.i18n import LANG_KEY, LOCALES, current_locale, error_message
 
 bp = Blueprint("employee", __name__)
 
@@ -129,7 +129,7 @@ def _question_page(attempt, number: int, error: str | None = None, status: int =
     if not 1 <= number <= len(items):
         abort(404)
     item = items[number - 1]
-    shown = attempts.present(attempt, item)
+    shown = attempts.present(attempt, item, current_locale())
     answer = attempts.answers_of(attempt).get(item.code)
     return (
         render_template(
@@ -226,7 +226,7 @@ def result(registration: str):
             return redirect(url_for("employee.resume", registration=registration))
         if attempt.status is m.AttemptStatus.SUBMITTED:  # scoring did not finish earlier: do it now
             attempts.score_attempt(session, attempt, now())
-        outcome = results.attempt_result(session, attempt, now())
+        outcome = results.attempt_result(session, attempt, now(), current_locale())
         return render_template("result.html", result=outcome, organisation=person.organisation)
 
 
@@ -258,7 +258,7 @@ def ask_help(registration: str):
 def overview():
     with current_db().begin() as session:
         person = _person(session)
-        data = results.person_overview(session, person, now())
+        data = results.person_overview(session, person, now(), current_locale())
         return render_template("overview.html", overview=data, person=person)
 
 

@@ -8,7 +8,9 @@ The messages of the service's errors are Dutch texts marked with ``N_`` where th
 from __future__ import annotations
 
 from flask import Flask, current_app, request, session
-from flask_babel import Babel, gettext
+from flask_babel import Babel, get_locale, gettext
+
+from service.models.texts import localized
 
 LOCALES = ("nl", "en")
 LANG_KEY = "lang"
@@ -23,9 +25,20 @@ def select_locale() -> str:
     return current_app.config["DIGITOETS_SETTINGS"].default_locale
 
 
+def current_locale() -> str:
+    """The page's language code, as Babel chose it for this request."""
+    return str(get_locale() or "nl")
+
+
+def localized_filter(obj, name: str):
+    """``{{ version|localized('title') }}``: a content text in the page's language, Dutch as fallback."""
+    return localized(obj, name, current_locale())
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     Babel(app, locale_selector=select_locale, default_domain="messages")
+    app.add_template_filter(localized_filter, "localized")
 
 
 def error_message(exc: Exception) -> str:
