@@ -15,7 +15,8 @@ from typing import Any, Collection, Mapping
 
 from lti._pylti import client_id_of
 from lti.claims import (CLAIM_AGS, CLAIM_CONTEXT, CLAIM_CUSTOM, CLAIM_DL_SETTINGS,
-                        CLAIM_MESSAGE_TYPE, CLAIM_NRPS, CLAIM_RESOURCE_LINK, CLAIM_ROLES,
+                        CLAIM_MESSAGE_TYPE, CLAIM_NRPS, CLAIM_PRESENTATION, CLAIM_RESOURCE_LINK,
+                        CLAIM_ROLES,
                         CLAIM_TARGET_LINK_URI)
 from lti.errors import LaunchError
 from lti.registration import LaunchStateStore, Registration
@@ -25,7 +26,7 @@ from lti.tool_conf import ToolConf
 #: The specification's limit for ``sub`` and other ids (LTI 1.3 core, section 5.1.2).
 MAX_ID_LENGTH = 255
 _OBJECT_CLAIMS = (CLAIM_CONTEXT, CLAIM_RESOURCE_LINK, CLAIM_CUSTOM, CLAIM_AGS, CLAIM_NRPS,
-                  CLAIM_DL_SETTINGS)
+                  CLAIM_DL_SETTINGS, CLAIM_PRESENTATION)
 
 
 def peek(id_token: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 CLAIM_MESSAGE_TYPE = LTI + "message_type"
@@ -73,6 +74,8 @@ class LaunchContext:
         storage_target: ``lti_storage_target`` of the login initiation (platform storage), or
             ``None`` when the platform does not offer it.
         locale: ``launch_presentation.locale`` (e.g. ``nl-NL``), or ``None``.
+        return_url: ``launch_presentation.return_url``, where "back to the course" leads; only
+            an absolute http(s) URL, else ``None``.
     """
 
     launch_id: str
@@ -97,6 +100,7 @@ class LaunchContext:
     deep_linking: DeepLinkingSettings | None = None
     storage_target: str | None = None
     locale: str | None = None
+    return_url: str | None = None
 
 
 def launch_context(body: Mapping[str, Any], *, launch_id: str, client_id: str,
@@ -139,7 +143,16 @@ def launch_context(body: Mapping[str, Any], *, launch_id: str, client_id: str,
         ) if settings else None,
         storage_target=storage_target,
         locale=(body.get(CLAIM_PRESENTATION) or {}).get("locale"),
+        return_url=_web_url((body.get(CLAIM_PRESENTATION) or {}).get("return_url")),
     )
+
+
+def _web_url(value: Any) -> str | None:
+    """An absolute http(s) URL, or ``None`` (never a ``javascript:`` link into our pages)."""
+    if not isinstance(value, str):
+        return None
+    parts = urlsplit(value.strip())
+    return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 _LIS = "http://purl.imsglobal.org/vocab/lis/v2/"

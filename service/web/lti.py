@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 LAUNCH_KEY = "lti_launch_id"
 LINKS_KEY = "lti_links"  # test code -> our resource link id, for the gradebook
+RETURN_KEY = "lti_return_url"  # launch_presentation.return_url: "Terug naar de cursus"
 CONTINUE_TTL = 300
 
 
@@ -158,6 +159,7 @@ def launch():
         teacher_course = (courses.launched_course_id(db_session, outcome.resource_link_id)
                           if m.ToolRole.COURSE_ADMIN.value in outcome.roles else None)
     session[LAUNCH_KEY] = context.launch_id
+    _remember_return_url(context.return_url)
     if teacher_course:
         session[TEACHER_COURSE_KEY] = teacher_course
     if outcome.test_code and outcome.resource_link_id:
@@ -174,9 +176,18 @@ def launch():
         target = url_for("employee.tests")
     token = secrets.token_urlsafe(24)
     tool().store.set(f"continue:{token}", json.dumps({"person": outcome.person_id, "next": target,
-                                                      "launch": context.launch_id, "course": teacher_course}),
+                                                      "launch": context.launch_id, "course": teacher_course,
+                                                      "return_url": context.return_url}),
                      CONTINUE_TTL)
     return redirect(url_for("lti.check", t=token))
+
+
+def _remember_return_url(url: str | None) -> None:
+    """The course to go back to, for this launch only (a launch without one forgets the last)."""
+    if url:
+        session[RETURN_KEY] = url
+    else:
+        session.pop(RETURN_KEY, None)
 
 
 @bp.get("/check")
@@ -203,6 +214,7 @@ def continue_launch(token: str):
     with current_db().begin() as db_session:
         sign_in(db_session.get(m.Person, data["person"]))
     session[LAUNCH_KEY] = data["launch"]
+    _remember_return_url(data.get("return_url"))
     if data.get("course"):
         session[TEACHER_COURSE_KEY] = data["course"]
     return redirect(data["next"])

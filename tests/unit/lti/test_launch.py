@@ -73,8 +73,9 @@ def test_invalid_token_is_refused_with_its_reason(case, launch_request, tool_con
     ({"context": {"title": "Zorg voor ouderen", "label": "ZVO"}}, "missing_context_id"),
     ({"context": {"id": "", "title": "Zorg voor ouderen"}}, "missing_context_id"),
     ({"context": {}}, "missing_context_id"),
+    ({"launch_presentation": "iframe"}, "bad_claim"),
 ], ids=["roles-string", "custom-list", "resource-link-string", "sub-number", "sub-256-characters",
-        "context-without-id", "context-empty-id", "context-empty"])
+        "context-without-id", "context-empty-id", "context-empty", "presentation-string"])
 def test_malformed_claims_are_refused(claims, reason, launch_request, tool_conf, state_store):
     request = launch_request(tamper=_with(**claims))
     assert refused(lambda: validate_launch(request, tool_conf, state_store, TOOL_HOST)) == reason
@@ -155,6 +156,20 @@ def test_valid_variant_is_accepted(variant, launch_request, tool_conf, state_sto
         assert (context.context, context.ags, context.nrps_memberships_url) == (None, None, None)
     if "user" in variant:
         assert context.email == variant["user"].email and context.name == variant["user"].name
+
+
+@pytest.mark.parametrize("presentation, expected", [
+    ({"return_url": "https://leren.zorg.example/mod/lti/return.php?course=2"},
+     "https://leren.zorg.example/mod/lti/return.php?course=2"),
+    ({"return_url": "javascript:alert(1)"}, None),
+    ({"return_url": "/relative"}, None),
+    ({"locale": "nl-NL"}, None),
+], ids=["https", "javascript", "relative", "none"])
+def test_return_url_is_kept_only_when_it_is_a_web_address(presentation, expected, launch_request, tool_conf,
+                                                           state_store):
+    context = validate_launch(launch_request(tamper=_with(launch_presentation=presentation)), tool_conf,
+                              state_store, TOOL_HOST)
+    assert context.return_url == expected
 
 
 def test_sub_of_255_characters_is_accepted(launch_request, tool_conf, state_store):

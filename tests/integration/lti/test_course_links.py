@@ -1,0 +1,41 @@
+"""Links in the page header that lead back: to the course (return_url), or to a new window."""
+
+from __future__ import annotations
+
+import re
+
+from tests.integration.lti.conftest import follow, launch
+from tests.support.platform import _with
+
+RETURN = "https://leren.zorg.example/mod/lti/return.php?course=2&instanceid=7"
+CUSTOM = {"digitoets_test": "ecd-rapportage", "digitoets_function": "VIG"}
+
+
+def _back_link(page: str) -> str | None:
+    found = re.search(r'<a href="([^"]*)" target="_top">Terug naar de cursus</a>', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_a_launch_with_a_return_url_offers_the_way_back_to_the_course(client, lms, registered):
+    presentation = _with(launch_presentation={"locale": "nl-NL", "return_url": RETURN})
+    page = follow(client, launch(client, lms, tamper=presentation, custom=CUSTOM).response).get_data(as_text=True)
+    assert "Rapporteren in het ECD" in page
+    assert _back_link(page) == RETURN  # target=_top: the course replaces the LMS page, not the frame
+    assert _back_link(client.get("/mijn-overzicht").get_data(as_text=True)) == RETURN
+
+    # a later launch without a return URL forgets the earlier one
+    page = follow(client, launch(client, lms, custom=CUSTOM).response).get_data(as_text=True)
+    assert _back_link(page) is None
+
+
+def test_a_return_url_that_is_no_web_address_is_not_offered(client, lms, registered):
+    presentation = _with(launch_presentation={"return_url": "javascript:alert(document.cookie)"})
+    page = follow(client, launch(client, lms, tamper=presentation, custom=CUSTOM).response).get_data(as_text=True)
+    assert "Rapporteren in het ECD" in page and "Terug naar de cursus" not in page
+
+
+def test_open_in_new_window_is_not_offered_on_a_page_rendered_from_a_post(client, lms, registered):
+    refused = launch(client, lms, tamper="expired", custom=CUSTOM).response
+    assert refused.status_code == 400 and "Open in nieuw venster" not in refused.get_data(as_text=True)
+    page = follow(client, launch(client, lms, custom=CUSTOM).response)  # a GET page does offer it
+    assert "Open in nieuw venster" in page.get_data(as_text=True)
