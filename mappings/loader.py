@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from marshmallow import Schema, ValidationError
 
-from mappings import model, schema
+from mappings import model, schema, schema_followup
 from mappings.english import english_problems
 from mappings.errors import ContentError, ContentProblem
 
@@ -21,9 +21,9 @@ from mappings.errors import ContentError, ContentProblem
 SINGLE_FILES: dict[str, type[Schema]] = {
     "catalogue.yaml": schema.CatalogueSchema,
     "profiles.yaml": schema.ProfilesSchema,
-    "resources.yaml": schema.ResourcesSchema,
-    "help_rules.yaml": schema.HelpRulesSchema,
-    "accreditation.yaml": schema.AccreditationSchema,
+    "resources.yaml": schema_followup.ResourcesSchema,
+    "help_rules.yaml": schema_followup.HelpRulesSchema,
+    "accreditation.yaml": schema_followup.AccreditationSchema,
 }
 TESTS_DIR = "tests"
 #: The content a new organisation starts with, shipped with the code.

@@ -114,3 +114,12 @@ def test_the_english_is_stored_with_the_content(database):
         assert localized(option, "text", "nl") == option["text"]
         registry = session.scalar(select(m.AccreditationRegistry).where(m.AccreditationRegistry.code == "knmg-gaia"))
         assert registry.number_label_en == "BIG number"
+
+
+def test_loading_the_english_starter_content_twice_changes_nothing(database):
+    bundle = load_folder(STARTER_CONTENT)
+    with database.begin() as session:
+        assert load_content(session, bundle).changed
+    with database.begin() as session:
+        again = load_content(session, bundle)
+        assert not again.changed, again.as_dict()
