@@ -203,6 +203,26 @@ def check():
     return render_template("lti/cookies_blocked.html", continue_url=url_for("lti.continue_launch", token=token))
 
 
+@bp.post("/nieuw-venster")
+def new_window():
+    """A one-time link that opens ``next`` (a page of ours) signed in, in a window of its own.
+
+    Asked for from inside the LMS frame, where the person's session cookie is partitioned and
+    a new window would not have it. Answers ``{"url": ...}``; the link works once, for 5 minutes.
+    """
+    person_id = session.get(PERSON_KEY)
+    next_path = request.form.get("next", "")
+    if person_id is None:
+        raise ForbiddenError(_("Open Digitoets opnieuw vanuit je leeromgeving."))
+    if not next_path.startswith("/") or next_path.startswith("//") or "\\" in next_path:
+        raise NotFoundError(_("Deze pagina bestaat niet."))
+    token = secrets.token_urlsafe(24)
+    tool().store.set(f"continue:{token}", json.dumps({
+        "person": person_id, "next": next_path, "launch": session.get(LAUNCH_KEY),
+        "course": session.get(TEACHER_COURSE_KEY), "return_url": session.get(RETURN_KEY)}), CONTINUE_TTL)
+    return jsonify(url=url_for("lti.continue_launch", token=token))
+
+
 @bp.get("/doorgaan/<token>")
 def continue_launch(token: str):
     """The new-window path: a one-time link that signs the person in outside the frame."""
@@ -213,7 +233,8 @@ def continue_launch(token: str):
     data = json.loads(raw)
     with current_db().begin() as db_session:
         sign_in(db_session.get(m.Person, data["person"]))
-    session[LAUNCH_KEY] = data["launch"]
+    if data.get("launch"):
+        session[LAUNCH_KEY] = data["launch"]
     _remember_return_url(data.get("return_url"))
     if data.get("course"):
         session[TEACHER_COURSE_KEY] = data["course"]

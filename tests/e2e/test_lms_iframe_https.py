@@ -117,3 +117,32 @@ def test_a_blocked_cookie_on_https_restarts_the_same_launch_in_a_new_window(http
         expect(window.get_by_role("heading", name="Rapporteren in het ECD")).to_be_visible(timeout=15000)
         expect(window.get_by_role("button", name="Start de toets")).to_be_visible()
         assert window.url.startswith(f"{tool}/toets/ecd-rapportage")
+
+
+def test_open_in_new_window_from_a_working_https_frame_stays_signed_in(https_tool, chromium):
+    """Chromium keeps the frame's Partitioned session cookie for the LMS's site only: the new window
+    has no session of its own, so the header link must bring the person along (one-time link)."""
+    tool, app = https_tool
+    with TestPlatform(tool_key_set=app.extensions["digitoets.lti"].keys.jwks,
+                      tool_launch_url=f"{tool}/lti/launch") as lms:
+        lms.base_url = lms.base_url.replace("127.0.0.1", "localhost")
+        with app.extensions[EXTENSION].begin() as session:
+            org = ensure_demo_organisation(session, now())
+            registrations.register_platform(session, org, issuer=lms.issuer, client_id=lms.client_id,
+                                            auth_login_url=lms.auth_url, auth_token_url=lms.token_url,
+                                            key_set_url=lms.jwks_url, deployment_ids=[lms.deployment_id])
+        course = lms.browser_launch_url(f"{tool}/lti/login", iframe=True, target_link_uri=f"{tool}/lti/launch",
+                                        custom={"digitoets_test": "ecd-rapportage", "digitoets_function": "VIG"})
+        context = chromium.new_context(locale="nl-NL", ignore_https_errors=True)
+        try:
+            page = context.new_page()
+            page.goto(course)
+            frame = page.frame_locator("iframe[name=lti]")
+            expect(frame.get_by_role("button", name="Start de toets")).to_be_visible(timeout=15000)
+            with context.expect_page() as opened:
+                frame.get_by_role("link", name="Open in nieuw venster").click()
+            window = opened.value
+            expect(window.get_by_role("button", name="Start de toets")).to_be_visible(timeout=15000)
+            assert window.url == f"{tool}/toets/ecd-rapportage"
+        finally:
+            context.close()

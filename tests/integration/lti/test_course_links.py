@@ -39,3 +39,36 @@ def test_open_in_new_window_is_not_offered_on_a_page_rendered_from_a_post(client
     assert refused.status_code == 400 and "Open in nieuw venster" not in refused.get_data(as_text=True)
     page = follow(client, launch(client, lms, custom=CUSTOM).response)  # a GET page does offer it
     assert "Open in nieuw venster" in page.get_data(as_text=True)
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def test_open_in_new_window_signs_the_person_in_there_once(app, client, lms, registered):
+    presentation = _with(launch_presentation={"locale": "nl-NL", "return_url": RETURN})
+    page = follow(client, launch(client, lms, tamper=presentation, custom=CUSTOM).response).get_data(as_text=True)
+    assert 'data-new-window="/lti/nieuw-venster"' in page
+    answer = client.post("/lti/nieuw-venster", data={"next": "/toets/ecd-rapportage"},
+                         headers={"X-CSRFToken": _csrf(page), "Accept": "application/json"})
+    assert answer.status_code == 200
+    url = answer.get_json()["url"]
+
+    window = app.test_client()  # a window of its own: the frame's (partitioned) cookie is not there
+    opened = window.get(url)
+    assert opened.status_code == 302 and opened.location == "/toets/ecd-rapportage"
+    shown = window.get(opened.location).get_data(as_text=True)
+    assert "Rapporteren in het ECD" in shown and _back_link(shown) == RETURN
+    assert app.test_client().get(url).status_code == 404  # the link works once
+
+
+def test_open_in_new_window_goes_only_to_our_own_pages_and_only_when_signed_in(app, client, lms, registered):
+    page = follow(client, launch(client, lms, custom=CUSTOM).response).get_data(as_text=True)
+    headers = {"X-CSRFToken": _csrf(page), "Accept": "application/json"}
+    for elsewhere in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        assert client.post("/lti/nieuw-venster", data={"next": elsewhere}, headers=headers).status_code == 404
+    stranger = app.test_client()
+    token = _csrf(stranger.get("/").get_data(as_text=True))
+    refused = stranger.post("/lti/nieuw-venster", data={"next": "/mijn-overzicht"},
+                            headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert refused.status_code == 403
