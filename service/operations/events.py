@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from service import models as m
 from xapi import events as xe
 from xapi.statements import StatementBuilder
+from xapi.vocabulary import SELF_RATING_SCALE
 
 BASE_URL_KEY = "base_url"
 #: the step between statements of one attempt that would otherwise share a timestamp
@@ -42,7 +43,11 @@ def enqueue(session: Session, organisation_id: int, statements: list[dict]) -> i
             select(m.OutboxItem.dedupe_key).where(m.OutboxItem.kind == m.OutboxKind.XAPI, m.OutboxItem.dedupe_key.in_(ids))
         )
     )
-    fresh = [s for s in statements if s["id"] not in known]
+    fresh = []
+    for statement in statements:  # also once when one list holds the same event twice
+        if statement["id"] not in known:
+            known.add(statement["id"])
+            fresh.append(statement)
     session.add_all(
         m.OutboxItem(organisation_id=organisation_id, kind=m.OutboxKind.XAPI, dedupe_key=s["id"], payload=s) for s in fresh
     )
@@ -112,8 +117,6 @@ def _interaction(item: m.Item) -> tuple[xe.InteractionRef, dict[str, str]]:
 
 
 def _response_codes(item: m.Item, value, step_codes: dict[str, str]) -> tuple[str, ...]:
-    from xapi.vocabulary import SELF_RATING_SCALE
-
     if item.type == "self_rating":
         return (SELF_RATING_SCALE[int(value)][0],)
     if item.type == "ordering":

@@ -43,7 +43,7 @@ def own_lrs():
 
 @pytest.fixture
 def lrs_client(lrs):
-    with LRSClient(lrs.endpoint, USERNAME, PASSWORD, timeout=(2, 10)) as client:
+    with LRSClient(lrs.endpoint, USERNAME, PASSWORD, timeout=(5, 60)) as client:  # success paths: generous
         yield client
 
 

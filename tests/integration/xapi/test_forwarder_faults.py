@@ -8,6 +8,7 @@ with SIGSTOP instead of restarting it. Counting "by id" reads every statement ba
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,6 +32,10 @@ BASE = "https://digitoets.example"
 BUILDER = StatementBuilder(BASE)
 ROOT = Path(__file__).resolve().parents[3]
 LATER = timedelta(days=1)  # a clock past every backoff
+#: timeouts for calls that are meant to fail on a frozen LRS: short, so the test is quick
+FROZEN = (1, 1)
+#: timeouts for calls that are meant to succeed: generous, so a busy machine cannot fail them
+PATIENT = (5, 60)
 
 
 def produce(database, count: int, slug: str = "zorg-a") -> tuple[int, list[str]]:
@@ -52,7 +57,7 @@ def produce(database, count: int, slug: str = "zorg-a") -> tuple[int, list[str]]
         return org.id, [s["id"] for s in statements]
 
 
-def pool(timeout=(1, 1)):
+def pool(timeout=PATIENT):
     clients = {}
 
     def client_for(target):
@@ -62,8 +67,23 @@ def pool(timeout=(1, 1)):
     return client_for
 
 
+def deliver_everything(database, lrs, expected: int, rounds: int = 5) -> int:
+    """Forward until ``expected`` rows are delivered, each round with a clock past every backoff.
+
+    A success path must not hinge on one call beating a timeout: an LRS that just woke up may
+    still be working through the requests it got while frozen. Returns how many were delivered.
+    """
+    delivered = 0
+    for n in range(1, rounds + 1):
+        report = forward.forward(database, target(lrs), pool(), clock=lambda n=n: datetime.now(UTC) + n * LATER)
+        delivered += report.delivered
+        if statuses(database) == {"delivered": expected}:
+            break
+    return delivered
+
+
 def stored_ids(lrs) -> list[str]:
-    with LRSClient(lrs.endpoint, USERNAME, PASSWORD, timeout=(2, 30)) as client:
+    with LRSClient(lrs.endpoint, USERNAME, PASSWORD, timeout=PATIENT) as client:
         return [s["id"] for s in client.fetch_statements(params={"limit": "500"})]
 
 
@@ -81,13 +101,12 @@ def test_a_thousand_statements_wait_while_the_lrs_is_frozen_then_arrive_once(com
     own_lrs.pause()
     try:
         _, ids = produce(committed_database, 1000)
-        report = forward.forward(committed_database, target(own_lrs), pool())
+        report = forward.forward(committed_database, target(own_lrs), pool(FROZEN))
         assert report.delivered == 0 and report.deferred in (100, 200, 300)  # the batches in flight timed out
         assert statuses(committed_database) == {"pending": 1000}
     finally:
         own_lrs.resume()
-    report = forward.forward(committed_database, target(own_lrs), pool(), clock=lambda: datetime.now(UTC) + LATER)
-    assert report.delivered == 1000
+    assert deliver_everything(committed_database, own_lrs, 1000) == 1000
     assert statuses(committed_database) == {"delivered": 1000}
     arrived = stored_ids(own_lrs)
     assert len(arrived) == 1000 and set(arrived) == set(ids)
@@ -107,8 +126,7 @@ def test_a_slow_lrs_hits_the_timeout_and_is_retried(committed_database, own_lrs)
         assert all("LRS did not answer POST within" in r.last_error for r in rows)
         assert all(r.next_attempt_at > datetime.now(UTC) for r in rows)
     assert forward.forward(committed_database, target(own_lrs), pool()).delivered == 0  # backoff not over yet
-    report = forward.forward(committed_database, target(own_lrs), pool(), clock=lambda: datetime.now(UTC) + LATER)
-    assert report.delivered == 5
+    assert deliver_everything(committed_database, own_lrs, 5) == 5
     assert sorted(stored_ids(own_lrs)) == sorted(ids)
 
 
@@ -118,7 +136,7 @@ def test_a_poisoned_statement_is_isolated_while_the_rest_of_its_batch_lands(comm
     poison = BUILDER.voided(void_a["id"], datetime.now(UTC))  # valid xAPI shape; an LRS refuses voiding a voider
     with committed_database.begin() as session:
         events.enqueue(session, org_id, [void_a, poison])
-    report = forward.forward(committed_database, target(lrs), pool(timeout=(2, 10)))
+    report = forward.forward(committed_database, target(lrs), pool())
     assert (report.delivered, report.rejected) == (10, 1)
     with committed_database.begin() as session:
         [dead] = outbox.dead_letters(session)
@@ -132,10 +150,11 @@ def test_without_an_lrs_statements_wait_visibly_and_go_once_one_is_configured(co
     with committed_database.begin() as session:
         assert outbox.outbox_counts(session) == {("zorg-a", "pending"): 3}
         session.get(m.Organisation, org_id).lrs_endpoint = lrs.endpoint
-    assert forward.forward(committed_database, None, pool(timeout=(2, 10))).delivered == 3
+    assert forward.forward(committed_database, None, pool()).delivered == 3
 
 
-def _forwarder(database_url: str, lrs, instance: Path, batch_size: int = 100, *extra: str) -> subprocess.Popen:
+def _forwarder(database_url: str, lrs, instance: Path, batch_size: int = 100, *extra: str,
+               lrs_timeout: int = 30) -> subprocess.Popen:
     env = {
         **os.environ,
         "DIGITOETS_ENV": "testing",
@@ -144,7 +163,7 @@ def _forwarder(database_url: str, lrs, instance: Path, batch_size: int = 100, *e
         "DIGITOETS_LRS_ENDPOINT": lrs.endpoint,
         "DIGITOETS_LRS_USERNAME": USERNAME,
         "DIGITOETS_LRS_PASSWORD": PASSWORD,
-        "DIGITOETS_LRS_TIMEOUT": "30",
+        "DIGITOETS_LRS_TIMEOUT": str(lrs_timeout),
     }
     command = [sys.executable, "-c", "from service.cli import main; main()", "xapi", "forward", "--batch-size",
                str(batch_size), *extra]
@@ -163,6 +182,18 @@ def _connected_to(port: int, timeout: float = 30) -> bool:
     return False
 
 
+def _processes_connected_to(port: int, pids: set[int], timeout: float = 60) -> bool:
+    """True once every process in ``pids`` holds an established TCP connection to ``port``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["ss", "-Htnp", "state", "established", f"( dport = :{port} )"],
+                             capture_output=True, text=True, check=False).stdout
+        if pids <= {int(pid) for pid in re.findall(r"pid=(\d+)", out)}:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def test_a_forwarder_killed_mid_batch_loses_and_doubles_nothing(committed_database, database_url, own_lrs, tmp_path):
     _, ids = produce(committed_database, 250)
     own_lrs.pause()  # the forwarder's POST will hang inside the batch it claimed
@@ -176,9 +207,7 @@ def test_a_forwarder_killed_mid_batch_loses_and_doubles_nothing(committed_databa
         own_lrs.resume()  # the LRS now stores the batch the killed forwarder never recorded
     assert statuses(committed_database) == {"pending": 250}
     # restarted after the lease of the killed forwarder ran out
-    report = forward.forward(committed_database, target(own_lrs), pool(timeout=(2, 10)),
-                            clock=lambda: datetime.now(UTC) + LATER)
-    assert report.delivered == 250
+    assert deliver_everything(committed_database, own_lrs, 250) == 250
     assert statuses(committed_database) == {"delivered": 250}
     arrived = stored_ids(own_lrs)
     assert len(arrived) == 250 and set(arrived) == set(ids)
@@ -187,8 +216,15 @@ def test_a_forwarder_killed_mid_batch_loses_and_doubles_nothing(committed_databa
 @pytest.mark.postgres
 def test_two_forwarders_at_once_never_send_a_row_twice(committed_database, database_url, lrs, tmp_path):
     _, ids = produce(committed_database, 1000, slug="zorg-twee")
-    workers = [_forwarder(database_url, lrs, tmp_path / str(n), batch_size=25) for n in range(2)]
-    outputs = [w.communicate(timeout=120) for w in workers]
+    # Freeze the LRS until both forwarders hold a batch, so that a slow start of one (a busy
+    # machine) cannot leave all the work to the other; a long read timeout rides out the wait.
+    lrs.pause()
+    try:
+        workers = [_forwarder(database_url, lrs, tmp_path / str(n), batch_size=25, lrs_timeout=300) for n in range(2)]
+        assert _processes_connected_to(lrs.port, {w.pid for w in workers}), "a forwarder never reached the LRS"
+    finally:
+        lrs.resume()
+    outputs = [w.communicate(timeout=600) for w in workers]
     assert [w.returncode for w in workers] == [0, 0], [err for _, err in outputs]
     delivered = [int(out.split("delivered ")[1].split(",")[0]) for out, _ in outputs]
     assert sum(delivered) == 1000, delivered  # a row sent by both would be counted twice
@@ -199,11 +235,11 @@ def test_two_forwarders_at_once_never_send_a_row_twice(committed_database, datab
 def test_the_worker_stops_cleanly_on_sigterm(committed_database, database_url, lrs, tmp_path):
     produce(committed_database, 20)
     looping = _forwarder(database_url, lrs, tmp_path, 100, "--loop", "--interval", "1")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # generous: only a failure waits this long
     while statuses(committed_database).get("delivered", 0) < 20 and time.monotonic() < deadline:
         time.sleep(0.2)
     looping.send_signal(signal.SIGTERM)
-    out, err = looping.communicate(timeout=15)
+    out, err = looping.communicate(timeout=120)
     assert looping.returncode == 0, err
     assert "delivered 20" in out
     assert statuses(committed_database) == {"delivered": 20}
