@@ -14,6 +14,8 @@ from service.i18n_markers import N_
 from service.operations import domain, events
 
 OPEN_STATUSES = (m.HelpRequestStatus.NEW, m.HelpRequestStatus.CLAIMED, m.HelpRequestStatus.PLANNED)
+#: the most a help text may hold (the form counts down to it; longer is refused, never cut)
+MESSAGE_MAX = 500
 
 
 def open_request(session: Session, person: m.Person, skill: m.Skill) -> m.HelpRequest | None:
@@ -64,12 +66,51 @@ def request_help(
         return existing, False
     request = m.HelpRequest(
         organisation_id=person.organisation_id, person=person, skill=observation.skill, attempt_id=attempt.id,
-        consent_at=now, consent_text=consent_text, message=(message or "").strip()[:2000] or None, created_at=now,
+        consent_at=now, consent_text=consent_text, message=(message or "").strip()[:MESSAGE_MAX] or None, created_at=now,
     )
     session.add(request)
     session.flush()
     events.help_requested(session, request)
     return request, True
+
+
+def request_help_for_skills(
+    session: Session,
+    person: m.Person,
+    attempt: m.Attempt,
+    skill_codes: list[str],
+    consent_text: str,
+    now: datetime,
+    message: str | None = None,
+) -> list[m.HelpRequest]:
+    """One help request for several skills of an attempt, with one consent and one help text.
+
+    The data model keeps one row per skill (a coach picks up, plans and resolves each skill on
+    its own, and the xAPI statement names one skill), so the rows share the consent moment,
+    consent text and message and are made in the caller's one transaction: all or nothing.
+    Skills that already have an open request keep it and get no second one.
+
+    Returns:
+        The requests made now (empty when every chosen skill already had one open).
+
+    Raises:
+        InvalidInputError: when no skill is chosen, the text is too long, or a skill may not be chosen.
+    """
+    codes = list(dict.fromkeys(c for c in skill_codes if c))
+    if not codes:
+        raise InvalidInputError(N_("Kies minstens één vaardigheid waarbij je hulp wilt."), {"skill": ["kies er een"]})
+    text = (message or "").strip()
+    if len(text) > MESSAGE_MAX:
+        raise InvalidInputError(
+            N_("Je bericht is te lang: %(n)s tekens. Er passen er %(max)s in."),
+            {"message": [f"te lang: {len(text)} > {MESSAGE_MAX}"]}, n=len(text), max=MESSAGE_MAX,
+        )
+    made = []
+    for code in codes:  # every skill is checked before any row is flushed by the caller's commit
+        request, created = request_help(session, person, attempt, code, consent_text, now, text)
+        if created:
+            made.append(request)
+    return made
 
 
 def create_automatic_requests(session: Session, attempt: m.Attempt, now: datetime) -> list[m.HelpRequest]:
@@ -102,14 +143,27 @@ def create_automatic_requests(session: Session, attempt: m.Attempt, now: datetim
     return created
 
 
-def cancel_help_request(session: Session, person: m.Person, request_id: int, now: datetime) -> m.HelpRequest:
-    """The employee withdraws a request that a coach has not resolved yet."""
+#: the note on a request the employee closed because a later test showed the level
+NO_LONGER_NEEDED = "Medewerker heeft geen hulp meer nodig: de vaardigheid is nu op niveau."
+
+
+def own_request(session: Session, person: m.Person, request_id: int) -> m.HelpRequest:
+    """The person's own help request; someone else's is as unknown as a missing one."""
     request = session.get(m.HelpRequest, request_id)
     if request is None or request.person_id != person.id:
         raise NotFoundError(N_("Deze hulpvraag bestaat niet."))
+    return request
+
+
+def cancel_help_request(
+    session: Session, person: m.Person, request_id: int, now: datetime, note: str | None = None
+) -> m.HelpRequest:
+    """The employee withdraws a request that a coach has not resolved yet (``note`` says why)."""
+    request = own_request(session, person, request_id)
     if request.status not in OPEN_STATUSES:
         raise ConflictError(N_("Deze hulpvraag is al afgerond."))
     request.status = m.HelpRequestStatus.CANCELLED
     request.resolved_at = now
+    request.resolution_note = note
     session.flush()
     return request

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, ServiceError
-from service.operations import attempts, help_requests, people, results
+from service.operations import attempts, people, results
 from service.schemas.answers import SaveAnswerArgs, form_answer
 from service.web import current_db
 from service.web.auth import login_required, now, signed_in_person
@@ -230,29 +230,6 @@ def result(registration: str):
         return render_template("result.html", result=outcome, organisation=person.organisation)
 
 
-def _skill_anchor() -> str:
-    """Back to the skill's card, where the confirmation (or the consent error) is."""
-    return f"skill-{request.form.get('skill', '')}"
-
-
-@bp.post("/poging/<registration>/hulp")
-@login_required
-def ask_help(registration: str):
-    with current_db().begin() as session:
-        person = _person(session)
-        attempt = attempts.get_attempt(session, person, registration)
-        consent = _("Ik geef toestemming dat een digicoach mijn resultaat voor deze vaardigheid ziet en contact met mij opneemt.")
-        if request.form.get("consent") != "yes":
-            flash(_("Zet een vinkje bij toestemming. Dan kan een digicoach je helpen."), "error")
-            return redirect(url_for("employee.result", registration=registration, _anchor=_skill_anchor()))
-        _request, created = help_requests.request_help(
-            session, person, attempt, request.form.get("skill", ""), consent, now(), request.form.get("message")
-        )
-        flash(_("Je hulpvraag is verstuurd. Een digicoach neemt contact met je op.") if created
-              else _("Je had hier al om hulp gevraagd. Een digicoach neemt contact met je op."))
-    return redirect(url_for("employee.result", registration=registration, _anchor=_skill_anchor()))
-
-
 @bp.get("/mijn-overzicht")
 @login_required
 def overview():
@@ -260,15 +237,6 @@ def overview():
         person = _person(session)
         data = results.person_overview(session, person, now(), current_locale())
         return render_template("overview.html", overview=data, person=person)
-
-
-@bp.post("/hulpvragen/<int:request_id>/intrekken")
-@login_required
-def withdraw_help(request_id: int):
-    with current_db().begin() as session:
-        help_requests.cancel_help_request(session, _person(session), request_id, now())
-    flash(_("Je hulpvraag is ingetrokken."))
-    return redirect(url_for("employee.overview"))
 
 
 @bp.get("/taal/<code>")

@@ -61,14 +61,27 @@ def answer(page: Page, item: Item, correct: bool = True) -> None:
     """Answer the question on the page with the mouse, as most people do."""
     expect(page.get_by_role("heading", level=1)).to_have_text(item.prompt)
     if item.type is ItemType.ORDERING:
-        steps = list(item.steps) if correct else list(reversed(item.steps))
-        for position, step in enumerate(steps, start=1):
-            page.get_by_label(step, exact=True).select_option(str(position))
+        order_steps(page, list(item.steps) if correct else list(reversed(item.steps)))
     elif item.type is ItemType.SELF_RATING:
         page.get_by_label(SELF_RATING, exact=True).check()
     else:
         for label in chosen_labels(item, correct):
             page.get_by_label(label, exact=True).check()
+
+
+def shown_order(page: Page) -> list[str]:
+    """The steps of an ordering question as the list on the page shows them now."""
+    return page.locator("ol.order-list > li .step-text").all_inner_texts()
+
+
+def order_steps(page: Page, steps: list[str]) -> None:
+    """Put the steps in this order by tapping "Omhoog" (as on a phone), top step first."""
+    for index, step in enumerate(steps):
+        while shown_order(page).index(step) > index:
+            before = shown_order(page).index(step)
+            page.get_by_role("button", name=f"Omhoog: {step}", exact=True).click()
+            expect(page.locator("ol.order-list > li").nth(before - 1)).to_contain_text(step)
+    assert shown_order(page) == steps
 
 
 def saves_done(page: Page) -> None:
@@ -105,12 +118,21 @@ def visit_every_page(page: Page, visit: Callable[[str], None]) -> None:
     visit("review /inleveren")
     press(page, "Inleveren en resultaat zien")
     visit("result /resultaat (with help form)")
-    low = page.locator(f"#skill-{LOW_SKILL}")
-    low.get_by_label(re.compile("^Ik geef toestemming")).check()
-    press(page, re.compile("^Ik wil hulp hierbij"), within=low)
+    ask_help(page, LOW_SKILL)
     visit("result /resultaat (help asked)")
     page.goto("/mijn-overzicht")
     visit("overview /mijn-overzicht")
+
+
+def ask_help(page: Page, *skill_codes: str, message: str = "") -> None:
+    """In the one help form on the result page: tick the skills, give consent, send."""
+    form = page.locator("form.help")
+    for code in skill_codes:
+        form.get_by_label(SKILLS[code].name, exact=True).check()
+    if message:
+        form.get_by_label(re.compile("^Wil je er iets bij vertellen")).fill(message)
+    form.get_by_label(re.compile("^Ik geef toestemming")).check()
+    press(page, "Vraag hulp aan een digicoach", within=form)
 
 
 # --- keyboard ------------------------------------------------------------------------------
@@ -206,18 +228,24 @@ def answer_with_keyboard(page: Page, item: Item, correct: bool = True) -> None:
 
 
 def _fill_ordering(page: Page, steps: list[str]) -> None:
-    """Give each select its number with the arrow keys while it has focus (no mouse, no fill).
+    """Build the order with Tab and Enter on the "Omhoog" buttons only (no mouse).
 
-    The selects are visited in page order (the steps are shuffled on screen); the first
-    option of each is "Kies een nummer", so option n is n ArrowDowns below it.
+    Top step first: Tab forward to the step's "Omhoog" button, press Enter until it is in
+    place. Focus stays on the moved step's button, so the next step is always further down.
+    Each move is announced in the polite live region.
     """
-    wanted = {step: position for position, step in enumerate(steps, start=1)}
-    for _ in steps:
-        info = tab_to(page, "", tag="select")
-        target, now = wanted[info["name"]], int(info["value"] or 0)
-        for _ in range(abs(target - now)):
-            page.keyboard.press("ArrowDown" if target > now else "ArrowUp")
-        assert focused(page)["value"] == str(target), f"the arrow keys did not choose {target} for {info['name']!r}"
+    for index, step in enumerate(steps):
+        moves = shown_order(page).index(step) - index
+        if moves <= 0:
+            continue
+        tab_to(page, f"Omhoog: {step}", tag="button")
+        for _ in range(moves):
+            page.keyboard.press("Enter")
+        expect(page.locator(".order-live")).to_have_text(f"{step} staat nu op plaats {index + 1} van {len(steps)}.")
+        info = focused(page)
+        assert info["name"].endswith(f": {step}"), f"focus left the moved step: {info}"
+        assert_focus_visible(info)
+    assert shown_order(page) == steps
 
 
 # --- axe-core ------------------------------------------------------------------------------

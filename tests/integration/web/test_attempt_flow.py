@@ -41,6 +41,13 @@ def answer_all(browser, registration):
         assert response.status_code == 302, response.get_data(as_text=True)
 
 
+def card(page: str, code: str) -> str:
+    """The HTML of one skill's card on the result page."""
+    start = page.index(f'id="skill-{code}"')
+    end = page.find('class="skill card"', start)
+    return page[start:end if end > 0 else len(page)]
+
+
 def count(database, model, **where) -> int:
     with database.begin() as session:
         query = select(func.count()).select_from(model)
@@ -59,13 +66,13 @@ def test_whole_attempt_shows_level_per_skill_against_the_function(browser, make_
     page = browser.get(response.location).get_data(as_text=True)
     assert "Je resultaat: Rapporteren in het ECD" in page
     assert "Voor 1 van de 2 vaardigheden haal je al het niveau dat je functie (Verzorgende IG) vraagt." in page
-    rapporteren = page[page.index('id="skill-ecd-rapporteren"'):page.index('id="skill-ecd-zoeken"')]
-    assert "Op niveau" in rapporteren and "niveau 3 (vaardig)" in rapporteren
-    wachtwoord = page[page.index('id="skill-wachtwoord-veilig"'):]
+    rapporteren = card(page, "ecd-rapporteren")
+    assert "Op niveau" in rapporteren and "Vaardig (niveau 3)" in rapporteren
+    wachtwoord = card(page, "wachtwoord-veilig")
     assert "Nog niet op niveau" in wachtwoord
-    assert "niveau 1 (met hulp)" in wachtwoord and "niveau 2 (zelfstandig)" in wachtwoord
+    assert "Met hulp (niveau 1)" in wachtwoord and "Zelfstandig (niveau 2)" in wachtwoord
     assert "Een sterk wachtwoord maken" in wachtwoord  # the link from resources.yaml
-    assert "Ik wil hulp hierbij" in wachtwoord
+    assert 'name="skill" value="wachtwoord-veilig"' in page  # it can be ticked in the one help form
     assert "Wie ziet wat?" in page and "minstens 5 mensen" in page
 
 
@@ -212,8 +219,11 @@ def test_help_request_needs_consent_and_is_created_once(browser, make_person, da
     registration = start(browser)
     answer_all(browser, registration)
     browser.post(f"/poging/{registration}/inleveren")
-    no_consent = browser.post(f"/poging/{registration}/hulp", data={"skill": "wachtwoord-veilig"})
-    assert no_consent.status_code == 302
+    no_consent = browser.post(f"/poging/{registration}/hulp", data={"skill": "wachtwoord-veilig", "message": "Graag"})
+    assert no_consent.status_code == 422
+    refused = no_consent.get_data(as_text=True)
+    assert "Zet een vinkje bij toestemming." in refused
+    assert 'value="wachtwoord-veilig" checked' in refused and ">Graag</textarea>" in refused  # nothing typed is lost
     assert count(database, m.HelpRequest) == 0
     for _ in range(2):
         browser.post(f"/poging/{registration}/hulp",
@@ -262,7 +272,7 @@ def test_overview_shows_levels_plan_and_help(browser, make_person):
     page = browser.get("/mijn-overzicht").get_data(as_text=True)
     assert "Je functie: Verzorgende IG." in page
     assert "Je haalt het niveau voor 1 van de 2 vaardigheden van je functie." in page
-    assert "Veilige wachtwoorden: verstuurd" in page
+    assert "<strong>Veilige wachtwoorden</strong>: verstuurd" in page
     plan = page[page.index("Mijn ontwikkelplan"):page.index("Mijn hulpvragen")]
     assert "Een sterk wachtwoord maken" in plan
     assert "Rapporteren in het ECD</h3>" not in plan  # met: nothing to plan
