@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the service with the embedded defaults, plus a demo LRS (Learning Locker's statement
-# service, in memory, on 127.0.0.1 only) and the xAPI forwarder feeding it. Ctrl-C stops all three.
+# service, in memory, on 127.0.0.1 only) and the worker feeding it, which also sends scores to the LMS
+# gradebook (the demo LMS at /dev/lms). Ctrl-C stops all three.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/.venv/bin"
@@ -30,7 +31,7 @@ echo "Demo LRS (in memory) on $DIGITOETS_LRS_ENDPOINT; log in $lrs_dir/lrs.log"
 
 "$bin/digitoets" xapi forward --loop --interval 2 >"$lrs_dir/forwarder.log" 2>&1 &
 children+=($!)
-echo "xAPI forwarder running; log in $lrs_dir/forwarder.log"
+echo "Worker (xAPI statements and gradebook scores) running; log in $lrs_dir/forwarder.log"
 
 echo "Digitoets on http://$host:$port (development login: http://$host:$port/dev/login)"
 "$bin/digitoets" run --host "$host" --port "$port"

@@ -10,8 +10,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service import models as m
-from service.cli.common import current_database, current_settings, now
+from service.cli.common import current_database, current_lti_tool, current_settings, now
 from service.jobs import forward as forward_job
+from service.jobs import grades as grades_job
 from service.jobs import ingest as ingest_job
 from service.operations import outbox
 from xapi.client import LRSClient
@@ -50,7 +51,11 @@ class ClientPool:
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
 @click.option("--batch-size", default=forward_job.DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 1000))
 def forward(loop: bool, interval: float, batch_size: int) -> None:
-    """Send pending statements to each organisation's LRS (once, or as a worker with --loop)."""
+    """Send pending statements to each organisation's LRS, and scores to the gradebooks (once, or as a worker with --loop).
+
+    Statements and scores wait in the same outbox; with --loop one worker delivers both, so
+    no one has to run `lti send-scores` (which stays for one-off runs).
+    """
     stopping = {"flag": False}
 
     def stop(_signum, _frame):
@@ -58,7 +63,7 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
 
     previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
     pool = ClientPool(current_settings().lrs_timeout)
-    total = forward_job.ForwardReport()
+    total, graded = forward_job.ForwardReport(), forward_job.ForwardReport()
     try:
         while True:
             report = forward_job.forward(
@@ -66,6 +71,8 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
                 should_stop=lambda: stopping["flag"],
             )
             total.add(report)
+            graded.add(grades_job.send_scores(current_database(), current_lti_tool().ags,
+                                              should_stop=lambda: stopping["flag"]))
             if not loop or stopping["flag"]:
                 break
             deadline = time.monotonic() + interval
@@ -78,6 +85,7 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
     click.echo(
         f"delivered {total.delivered}, rejected {total.rejected}, conflicts {total.conflicts}, "
         f"waiting {total.deferred} (in {total.batches} batches)"
+        + f"; scores delivered {graded.delivered}, not gradable {graded.rejected}, waiting {graded.deferred}"
     )
 
 

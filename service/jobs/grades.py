@@ -27,10 +27,14 @@ logger = logging.getLogger(__name__)
 
 
 def send_scores(database: Database, client_for: Callable[[Registration], AgsClient], clock: Callable[[], datetime] = utcnow,
-                batch_size: int = 50) -> forward.ForwardReport:
-    """Deliver every due score; each row is settled on its own."""
+                batch_size: int = 50, should_stop: Callable[[], bool] = lambda: False) -> forward.ForwardReport:
+    """Deliver every due score; each row is settled on its own.
+
+    ``should_stop`` is asked before each batch is leased (the worker's SIGTERM): a batch once
+    leased is finished, so no score waits for its lease to run out.
+    """
     report = forward.ForwardReport()
-    while True:
+    while not should_stop():
         with database.begin() as session:
             rows = forward.claim_batch(session, None, clock(), batch_size, kind=m.OutboxKind.AGS_SCORE)
         if not rows:
@@ -39,6 +43,7 @@ def send_scores(database: Database, client_for: Callable[[Registration], AgsClie
         for row in rows:
             outcome = _send(database, row, client_for, clock)
             setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
 
 
 def _send(database: Database, row: forward.Leased, client_for, clock) -> str:

@@ -14,8 +14,9 @@ platform, and launches the tool the way Moodle does, in the browser and with not
 
 A teacher's "add a test" is an ``LtiDeepLinkingRequest``; the tool's answer comes back to
 ``/dev/lms/deep-linking-return``, which verifies the JWT with the tool's key set. Scores that
-``digitoets lti send-scores`` delivers (AGS, client credentials at ``/dev/lms/token``) land in
-a small gradebook file and show on the course page.
+the worker (``digitoets xapi forward --loop``, started by ``make run``) or ``digitoets lti
+send-scores`` delivers (AGS, client credentials at ``/dev/lms/token``) land in a small gradebook
+file and show on the course page.
 
 The platform's key lives in ``<instance>/demo-lms-key.pem`` (made once, never in the
 repository). On first use the platform registers itself for the demo organisation with its key
