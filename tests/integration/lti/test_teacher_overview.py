@@ -10,7 +10,7 @@ import re
 from sqlalchemy import select
 
 from service import models as m
-from service.jobs import grades
+from service.jobs import grades, roster
 from tests.integration.lti.conftest import LAUNCH_URL, follow, launch, register
 from tests.integration.lti.test_advantage import take_test
 from tests.support.platform import INSTRUCTOR, LEARNER, TestPlatform, User
@@ -132,3 +132,27 @@ def test_each_view_of_the_overview_is_audited(client, lms, registered, database)
         assert (event.actor_id, event.action) == (teacher.id, "course_overview.view")
         assert event.subject == f"lti_context:{course_id(database)}"
         assert event.organisation_id == teacher.organisation_id and event.detail.startswith("1 participants")
+
+
+def test_course_members_who_have_not_started_are_counted_from_the_roster(client, lms, registered, database, tool):
+    launch(client, lms, custom=ECD)
+    take_test(database, client)
+    for n in range(3):
+        lms.add_member("course-1", f"member-{n}", ["Learner"])
+    page = teacher_page(client, lms)  # the teacher ("9", Instructor) is a member too, but no learner
+    assert "cursisten zijn nog niet begonnen" not in page.get_data(as_text=True)  # no roster read yet
+    assert roster.sync_roster(database, tool.nrps).members == 5
+    html = client.get(page.request.path).get_data(as_text=True)
+    assert "3 cursisten zijn nog niet begonnen." in html
+
+
+def test_a_teacher_whose_cookie_was_blocked_continues_to_the_overview_in_a_new_window(app, client, lms, registered,
+                                                                                    database):
+    result = launch(client, lms, user=TEACHER, roles=[INSTRUCTOR], custom={"digitoets_test": "ecd-rapportage"})
+    client.delete_cookie("session")  # the browser dropped our cookie in the LMS frame
+    page = client.get(result.response.location).get_data(as_text=True)
+    token = page.split('href="/lti/doorgaan/')[1].split('"')[0]
+    new_window = app.test_client()
+    opened = new_window.get(f"/lti/doorgaan/{token}")
+    assert opened.location == f"/docent/cursus/{course_id(database)}"
+    assert "Overzicht van je cursus" in new_window.get(opened.location).get_data(as_text=True)
