@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.extensions[EXTENSION] = database
 
     from service.lti_tool import LtiTool
-    from service.web import admin, dev, employee, errors, health, help, i18n, lti, security, teacher, templating, xapi_profile
+    from service.web import (admin, dev, employee, errors, health, help, i18n, lti, privacy, security, teacher,
+                             templating, xapi_profile)
 
     app.extensions["digitoets.lti"] = LtiTool.build(settings, database)
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.register_blueprint(employee.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(privacy.bp)
     app.register_blueprint(lti.bp)
     app.register_blueprint(teacher.bp)
     if settings.dev_login:

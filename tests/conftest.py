@@ -150,6 +150,9 @@ def committed_database(engine, database_url):
     """A Database with real commits (for several connections or processes); emptied afterwards."""
     yield Database(database_url, engine=engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # TRUNCATE: the audit log's append-only trigger is for rows
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)))
+            return
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
 

@@ -34,6 +34,7 @@ class Organisation(Base):
     __table_args__ = (
         CheckConstraint("min_group_size >= 1", name="min_group_size_positive"),
         CheckConstraint("retention_months >= 1", name="retention_positive"),
+        CheckConstraint("leaver_months >= 1", name="leaver_months_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +50,9 @@ class Organisation(Base):
     )
     #: attempts and responses older than this are removed (personal data minimisation)
     retention_months: Mapped[int] = mapped_column(default=36)
+    #: someone without a launch for this long counts as left; the retention job then removes
+    #: their name and LMS account (pseudonymises them), keeping the accreditation ledger
+    leaver_months: Mapped[int] = mapped_column(default=24)
     #: store name and e-mail from the LMS launch; off keeps people pseudonymous
     store_personal_data: Mapped[bool] = mapped_column(default=False)
     #: a teacher's course overview shows each participant's level per skill (off: only progress and score)

@@ -51,6 +51,8 @@ class Person(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: set when the person was erased or pseudonymised: name, e-mail and LMS account are gone
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     organisation = relationship("Organisation")
     team = relationship("Team")

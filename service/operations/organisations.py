@@ -8,22 +8,34 @@ from sqlalchemy.orm import Session
 from service import models as m
 from service.errors import InvalidInputError, NotFoundError
 from service.i18n_markers import N_
+from service.operations import audit
 
 PRIVACY_FIELDS = (
     "result_visibility", "min_group_size", "help_request_mode", "retention_months",
-    "store_personal_data", "xapi_identify_by_email", "teacher_sees_levels",
+    "store_personal_data", "xapi_identify_by_email", "teacher_sees_levels", "leaver_months",
 )
 
 
-def update_settings(session: Session, organisation: m.Organisation, values: dict) -> m.Organisation:
+def _value(value) -> str:
+    return str(getattr(value, "value", value))
+
+
+def update_settings(session: Session, organisation: m.Organisation, values: dict,
+                    actor: m.Person | None = None) -> m.Organisation:
     """Apply validated settings. The LRS password is only replaced when a new one is given.
+
+    Changed privacy settings and a changed LRS are written to the audit log (which settings,
+    old and new value; for the LRS only whether the address, name or password changed).
 
     Raises:
         InvalidInputError: when the LRS endpoint is set without being a URL.
     """
+    changed = {}
     for name in PRIVACY_FIELDS:
-        if name in values:
+        if name in values and values[name] is not None and getattr(organisation, name) != values[name]:
+            changed[name] = f"{_value(getattr(organisation, name))}->{_value(values[name])}"
             setattr(organisation, name, values[name])
+    lrs_before = (organisation.lrs_endpoint, organisation.lrs_username, organisation.lrs_password)
     endpoint = (values.get("lrs_endpoint") or "").strip() or None
     if endpoint and not endpoint.startswith(("http://", "https://")):
         raise InvalidInputError(N_("Het LRS-adres moet met http:// of https:// beginnen."), {"lrs_endpoint": ["geen URL"]})
@@ -33,6 +45,14 @@ def update_settings(session: Session, organisation: m.Organisation, values: dict
         organisation.lrs_password = values["lrs_password"]
     if endpoint is None:
         organisation.lrs_username = organisation.lrs_password = None
+    if changed:
+        audit.record(session, organisation, actor, audit.Action.PRIVACY_SETTINGS_CHANGED,
+                     f"organisation:{organisation.id}", changed)
+    lrs_after = (organisation.lrs_endpoint, organisation.lrs_username, organisation.lrs_password)
+    if lrs_after != lrs_before:
+        parts = ("endpoint", "username", "password")
+        audit.record(session, organisation, actor, audit.Action.LRS_SETTINGS_CHANGED, f"organisation:{organisation.id}",
+                     {"changed": ",".join(p for p, a, b in zip(parts, lrs_before, lrs_after, strict=True) if a != b)})
     session.flush()
     return organisation
 
@@ -67,16 +87,21 @@ GRANTABLE = (m.ToolRole.HR, m.ToolRole.COACH, m.ToolRole.ACCREDITATION)
 
 
 def set_granted_roles(session: Session, organisation: m.Organisation, person_id: int, roles: set[m.ToolRole],
-                      granted_by: str) -> m.Person:
-    """Give a person exactly ``roles`` of the grantable ones (HR, coach, accreditation)."""
+                      granted_by: str, actor: m.Person | None = None) -> m.Person:
+    """Give a person exactly ``roles`` of the grantable ones (HR, coach, accreditation); audited."""
     person = session.get(m.Person, person_id)
     if person is None or person.organisation_id != organisation.id:
         raise NotFoundError(N_("Deze persoon hoort niet bij je organisatie."))
+    before = sorted(r.role.value for r in person.roles if r.role in GRANTABLE)
     for held in list(person.roles):
         if held.role in GRANTABLE and held.role not in roles:
             person.roles.remove(held)
     for role in roles:
         if role in GRANTABLE and not person.has_role(role):
             person.roles.append(m.PersonRole(role=role, granted_by=granted_by))
+    after = sorted(r.value for r in roles if r in GRANTABLE)
+    if after != before:
+        audit.record(session, organisation, actor, audit.Action.ROLES_CHANGED, f"person:{person.id}",
+                     {"before": ",".join(before) or "-", "after": ",".join(after) or "-"})
     session.flush()
     return person

@@ -10,6 +10,7 @@ from lti.registration import Registration
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
+from service.operations import audit
 
 
 def to_registration(row: m.LtiRegistration) -> Registration:
@@ -43,6 +44,7 @@ def register_platform(
     status: m.RegistrationStatus = m.RegistrationStatus.ACTIVE,
     function_parameter: str = "digitoets_function",
     role_parameter: str = "digitoets_roles",
+    actor: m.Person | None = None,
 ) -> m.LtiRegistration:
     """Register an LMS for an organisation (admin page, CLI or dynamic registration).
 
@@ -69,6 +71,8 @@ def register_platform(
     )
     session.add(registration)
     session.flush()
+    audit.record(session, organisation, actor, audit.Action.REGISTRATION_ADDED, f"registration:{registration.id}",
+                 {"status": status.value})
     return registration
 
 
@@ -84,18 +88,21 @@ def register_dynamic(session: Session, organisation: m.Organisation, platform: P
 
 
 def set_registration_status(session: Session, organisation: m.Organisation, registration_id: int,
-                            status: m.RegistrationStatus) -> m.LtiRegistration:
-    """Activate or disable one of the organisation's own registrations."""
+                            status: m.RegistrationStatus, actor: m.Person | None = None) -> m.LtiRegistration:
+    """Activate or disable one of the organisation's own registrations (audited)."""
     registration = session.get(m.LtiRegistration, registration_id)
     if registration is None or registration.organisation_id != organisation.id:
         raise NotFoundError(N_("Deze koppeling bestaat niet."))
+    if registration.status is not status:
+        audit.record(session, organisation, actor, audit.Action.REGISTRATION_STATUS_CHANGED,
+                     f"registration:{registration.id}", f"{registration.status.value}->{status.value}")
     registration.status = status
     session.flush()
     return registration
 
 
 def rename_registration(session: Session, organisation: m.Organisation, registration_id: int,
-                        name: str) -> m.LtiRegistration:
+                        name: str, actor: m.Person | None = None) -> m.LtiRegistration:
     """Give one of the organisation's registrations the name its admins know it by.
 
     Raises:
@@ -109,6 +116,8 @@ def rename_registration(session: Session, organisation: m.Organisation, registra
     if not name or len(name) > NAME_LENGTH:
         raise InvalidInputError(N_("Geef de koppeling een naam van 1 tot %(max)s tekens."),
                                 {"name": ["leeg of te lang"]}, max=NAME_LENGTH)
+    if registration.name != name:
+        audit.record(session, organisation, actor, audit.Action.REGISTRATION_RENAMED, f"registration:{registration.id}")
     registration.name = name
     session.flush()
     return registration

@@ -22,7 +22,8 @@ bp = Blueprint("admin", __name__, url_prefix="/beheer")
 @role_required(m.ToolRole.ORG_ADMIN)
 def settings():
     with current_db().begin() as session:
-        org = signed_in_person(session).organisation
+        admin = signed_in_person(session)
+        org = admin.organisation
         form = OrganisationSettingsForm(obj=org) if request.method == "GET" else OrganisationSettingsForm()
         if request.method == "GET":
             form.result_visibility.data = org.result_visibility.value
@@ -32,7 +33,7 @@ def settings():
             values = dict(form.data)
             values["result_visibility"] = m.ResultVisibility(values["result_visibility"])
             values["help_request_mode"] = m.HelpRequestMode(values["help_request_mode"])
-            organisations.update_settings(session, org, values)
+            organisations.update_settings(session, org, values, actor=admin)
             flash(_("De instellingen zijn opgeslagen."))
             return redirect(url_for("admin.settings"))
         status = 422 if form.errors else 200
@@ -71,10 +72,12 @@ def lti_registrations():
 
     form = RegistrationForm()
     with current_db().begin() as session:
-        org = signed_in_person(session).organisation
+        admin = signed_in_person(session)
+        org = admin.organisation
         if form.validate_on_submit():
             values = {k: (v or "").strip() or None for k, v in form.data.items() if k not in ("csrf_token", "deployment_id")}
-            registrations.register_platform(session, org, deployment_ids=[form.deployment_id.data.strip()], **values)
+            registrations.register_platform(session, org, deployment_ids=[form.deployment_id.data.strip()], actor=admin,
+                                           **values)
             flash(_("De leeromgeving is gekoppeld."))
             return redirect(url_for("admin.lti_registrations"))
         urls = {
@@ -93,8 +96,8 @@ def lti_status(registration_id: int, action: str):
     if action not in statuses:
         abort(404)
     with current_db().begin() as session:
-        org = signed_in_person(session).organisation
-        registrations.set_registration_status(session, org, registration_id, statuses[action])
+        admin = signed_in_person(session)
+        registrations.set_registration_status(session, admin.organisation, registration_id, statuses[action], actor=admin)
     flash(_("De koppeling staat aan.") if action == "aanzetten" else _("De koppeling staat uit."))
     return redirect(url_for("admin.lti_registrations"))
 
@@ -104,8 +107,9 @@ def lti_status(registration_id: int, action: str):
 def lti_rename(registration_id: int):
     """Rename a registration (a dynamically registered one is named after its platform and host)."""
     with current_db().begin() as session:
-        org = signed_in_person(session).organisation
-        registrations.rename_registration(session, org, registration_id, request.form.get("name", ""))
+        admin = signed_in_person(session)
+        registrations.rename_registration(session, admin.organisation, registration_id, request.form.get("name", ""),
+                                          actor=admin)
     flash(_("De naam is opgeslagen."))
     return redirect(url_for("admin.lti_registrations"))
 
@@ -136,7 +140,8 @@ def roles():
         org = admin.organisation
         if request.method == "POST":
             chosen = {m.ToolRole(r) for r in request.form.getlist("role") if r in {g.value for g in organisations.GRANTABLE}}
-            organisations.set_granted_roles(session, org, int(request.form.get("person", 0)), chosen, f"person:{admin.id}")
+            organisations.set_granted_roles(session, org, int(request.form.get("person", 0)), chosen, f"person:{admin.id}",
+                                            actor=admin)
             flash(_("De rollen zijn opgeslagen."))
             return redirect(url_for("admin.roles"))
         members = list(session.scalars(select(m.Person).where(m.Person.organisation_id == org.id).order_by(m.Person.id)))

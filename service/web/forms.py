@@ -38,6 +38,12 @@ class OrganisationSettingsForm(FlaskForm):
         _l("Toetsantwoorden bewaren (maanden)"),
         validators=[InputRequired(_l("Vul een getal in.")), NumberRange(1, 120, _l("Kies een getal van 1 tot en met 120."))],
     )
+    leaver_months = IntegerField(
+        _l("Na hoeveel maanden zonder gebruik telt iemand als vertrokken?"),
+        description=_l("Daarna halen we de naam en het account uit de leeromgeving weg. "
+                       "Uren en punten voor accreditatie blijven, zonder naam."),
+        validators=[Optional(), NumberRange(1, 240, _l("Kies een getal van 1 tot en met 240."))],
+    )
     store_personal_data = BooleanField(_l("Naam en e-mailadres uit de leeromgeving bewaren"))
     teacher_sees_levels = BooleanField(_l("Docenten zien in het cursusoverzicht het niveau per vaardigheid"))
     xapi_identify_by_email = BooleanField(_l("In het LRS medewerkers met naam en e-mail vastleggen (anders met een nummer)"))

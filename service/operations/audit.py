@@ -1,0 +1,123 @@
+"""The audit log: who looked at or exported personal data, and who changed roles and settings.
+
+One small API for every feature (the HR, coach and accreditation pages use it too):
+``record(session, organisation, actor, Action.X, subject, details)`` in the same transaction
+as the action itself, so an action without its audit row cannot be committed. The log is
+append-only: this module has no update or delete, and on PostgreSQL a trigger refuses both
+(migration 0004). Rows hold ids and short facts, never answers or names.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service import models as m
+from service.i18n_markers import N_
+
+DETAIL_LENGTH = 500
+
+
+class Action(enum.StrEnum):
+    """What happened. The value is stored; ``LABELS`` holds the Dutch text people read."""
+
+    COURSE_OVERVIEW_VIEWED = "course_overview.view"
+    PERSONAL_DATA_EXPORTED = "personal_data.export"
+    PERSON_ERASED = "person.erase"
+    PERSON_PSEUDONYMISED = "person.pseudonymise"
+    ROLES_CHANGED = "roles.change"
+    REGISTRATION_ADDED = "registration.add"
+    REGISTRATION_STATUS_CHANGED = "registration.status"
+    REGISTRATION_RENAMED = "registration.rename"
+    PRIVACY_SETTINGS_CHANGED = "settings.privacy"
+    LRS_SETTINGS_CHANGED = "settings.lrs"
+
+
+LABELS: dict[Action, str] = {
+    Action.COURSE_OVERVIEW_VIEWED: N_("Cursusoverzicht met resultaten bekeken"),
+    Action.PERSONAL_DATA_EXPORTED: N_("Eigen gegevens gedownload"),
+    Action.PERSON_ERASED: N_("Gegevens van een persoon gewist"),
+    Action.PERSON_PSEUDONYMISED: N_("Naam weggehaald: lang niet gebruikt"),
+    Action.ROLES_CHANGED: N_("Rollen veranderd"),
+    Action.REGISTRATION_ADDED: N_("Leeromgeving gekoppeld"),
+    Action.REGISTRATION_STATUS_CHANGED: N_("Koppeling aan- of uitgezet"),
+    Action.REGISTRATION_RENAMED: N_("Koppeling een andere naam gegeven"),
+    Action.PRIVACY_SETTINGS_CHANGED: N_("Privacy-instellingen veranderd"),
+    Action.LRS_SETTINGS_CHANGED: N_("LRS-instellingen veranderd"),
+}
+
+
+def label(action: str) -> str:
+    """The Dutch label of a stored action code (the code itself for an unknown one)."""
+    try:
+        return LABELS[Action(action)]
+    except ValueError:
+        return action
+
+
+def _text(details: str | dict | None) -> str | None:
+    if details is None:
+        return None
+    if isinstance(details, dict):
+        details = ", ".join(f"{key}={value}" for key, value in details.items())
+    return details[:DETAIL_LENGTH] or None
+
+
+def record(session: Session, organisation: m.Organisation | int, actor: m.Person | int | None, action: Action,
+           subject: str, details: str | dict | None = None, at: datetime | None = None) -> m.AuditEvent:
+    """Write one audit row in the caller's transaction.
+
+    Args:
+        organisation: The organisation whose data was touched (the log is read per organisation).
+        actor: Who did it; None for the system itself (a job, a command).
+        action: What happened.
+        subject: What it happened to, as ids: ``person:12``, ``registration:3``, ``organisation:1``.
+        details: Short facts without personal data (``{"roles": "coach,hr"}``), at most 500 characters.
+        at: When it happened, if not now (a job reporting work done at a known moment).
+    """
+    event = m.AuditEvent(
+        organisation_id=organisation if isinstance(organisation, int) else organisation.id,
+        actor_id=actor if actor is None or isinstance(actor, int) else actor.id,
+        action=Action(action).value, subject=subject[:255], detail=_text(details),
+        **({"at": at} if at is not None else {}),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[m.AuditEvent]
+    actors: dict[int, m.Person]  # actor id -> person, for the rows on this page
+    page: int
+    pages: int
+    total: int
+
+
+def events(session: Session, organisation: m.Organisation, *, action: Action | None = None,
+           since: datetime | None = None, until: datetime | None = None, page: int = 1,
+           per_page: int = 50) -> AuditPage:
+    """The organisation's audit rows, newest first, optionally for one action and a period.
+
+    ``until`` is exclusive. Rows of other organisations are never returned.
+    """
+    query = select(m.AuditEvent).where(m.AuditEvent.organisation_id == organisation.id)
+    if action is not None:
+        query = query.where(m.AuditEvent.action == Action(action).value)
+    if since is not None:
+        query = query.where(m.AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(m.AuditEvent.at < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = list(session.scalars(query.order_by(m.AuditEvent.at.desc(), m.AuditEvent.id.desc())
+                                .limit(per_page).offset((page - 1) * per_page)))
+    actor_ids = {r.actor_id for r in rows if r.actor_id is not None}
+    actors = {p.id: p for p in session.scalars(select(m.Person).where(m.Person.id.in_(actor_ids)))} if actor_ids else {}
+    return AuditPage(rows, actors, page, pages, total)
