@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from sqlalchemy import select
 
-from service import models as m
-from service.operations import attempts
 from service.operations.demo import DEMO_PEOPLE
 from tests.e2e.conftest import AXE_JS
-from tests.e2e.person import ECD, axe_violations, describe, sign_in, visit_every_page
+from tests.e2e.person import axe_violations, describe, sign_in, visit_every_page
+from tests.e2e.teacher import open_course_overview
 
 pytestmark = pytest.mark.browser
 
@@ -71,25 +68,10 @@ def test_every_page_of_a_whole_attempt_has_no_violations(axe_page):
 
 
 def test_the_teachers_course_overview_has_no_violations(axe_page, live_server):
-    """Ans opens the placement from the demo LMS and hands in; Karin (Instructor) then opens it."""
-    axe_page.goto("/dev/lms?als=ans")
-    card = axe_page.locator("li.card").filter(has=axe_page.get_by_role("heading", name=ECD.title))
-    with axe_page.expect_navigation(url=re.compile(r"/toets/ecd-rapportage$")):
-        card.get_by_role("button", name=re.compile("^Open de toets")).click()
-    with axe_page.expect_navigation(url=re.compile(r"/poging/")):
-        axe_page.get_by_role("button", name="Start de toets").click()
-    with live_server.database.begin() as session:  # hand in without answers: a score of 0 for the gradebook
-        attempt = session.scalars(select(m.Attempt)).one()
-        attempt.organisation.teacher_sees_levels = True  # so the levels column is checked too
-        attempts.submit_attempt(session, attempt, datetime.now(UTC))
-        attempts.score_attempt(session, attempt, datetime.now(UTC))
-
-    axe_page.goto("/dev/lms?als=docent")
-    card = axe_page.locator("li.card").filter(has=axe_page.get_by_role("heading", name=ECD.title))
-    with axe_page.expect_navigation(url=re.compile(r"/docent/cursus/\d+$")):
-        card.get_by_role("button", name=re.compile("^Open de toets")).click()
-    row = axe_page.get_by_role("row").filter(has_text="Ans de Vries")
-    assert "Wacht op verzenden" in row.inner_text()
+    """With levels shown (the fullest version of the page) and a score waiting for the gradebook."""
+    open_course_overview(axe_page, live_server, levels=True)
+    card = axe_page.locator("li.participant").filter(has=axe_page.get_by_role("heading", name="Ans de Vries"))
+    assert "Wacht op verzenden" in card.inner_text() and "Niveau per vaardigheid" in card.inner_text()
     check = Findings(axe_page)
     check("teacher course overview /docent/cursus")
     check.assert_none()

@@ -33,9 +33,9 @@ def course_id(database, context_id="course-1") -> int:
 
 
 def cells(html: str) -> list[str]:
-    """The participants' rows (table bodies) as plain text, one string per row."""
-    rows = [row for body in re.findall(r"<tbody>(.*?)</tbody>", html, re.S) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
-    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+    """The participants' cards as plain text, one string per person."""
+    cards = [chunk.split("</dl>")[0] for chunk in html.split('<li class="card participant">')[1:]]
+    return [" ".join(re.sub(r"<[^>]+>", " ", card).split()) for card in cards]
 
 
 def pseudonym(database, subject: str) -> str:
@@ -70,8 +70,8 @@ def test_names_and_levels_show_when_the_organisation_allows(client, lms, content
     take_test(database, client)
     html = teacher_page(client, lms).get_data(as_text=True)
     [row] = [r for r in cells(html) if "Anna de Vries" in r]
-    body = html.split("<tbody>")[1].split("</tbody>")[0]
-    levels = dict(line.split(": ", 1) for line in re.findall(r"<li>(.*?)</li>", body, re.S))
+    card = html.split('<li class="card participant">')[1].split("</dl>")[0]
+    levels = dict(line.split(": ", 1) for line in re.findall(r"<li>(.*?)</li>", card, re.S))
     assert "(niveau 0)" in levels["Veilige wachtwoorden"] and "nodig" in levels["Veilige wachtwoorden"]  # ecd-05 wrong
     assert "(niveau 2)" in levels["Zoeken in het ECD"] and "(niveau 3)" in levels["Rapporteren in het ECD"]
     assert not any(answer in html for answer in ANSWERS)
