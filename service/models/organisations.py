@@ -53,6 +53,10 @@ class Organisation(Base):
     #: someone without a launch for this long counts as left; the retention job then removes
     #: their name and LMS account (pseudonymises them), keeping the accreditation ledger
     leaver_months: Mapped[int] = mapped_column(default=24)
+    #: the function an employee gets who answers "weet ik niet / staat er niet bij" (None: not offered)
+    default_function_profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("function_profiles.id", ondelete="SET NULL")
+    )
     #: store name and e-mail from the LMS launch; off keeps people pseudonymous
     store_personal_data: Mapped[bool] = mapped_column(default=False)
     #: a teacher's course overview shows each participant's level per skill (off: only progress and score)
@@ -64,6 +68,7 @@ class Organisation(Base):
     lrs_password: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    default_function_profile = relationship("FunctionProfile")
     locations: Mapped[list[Location]] = relationship(back_populates="organisation")
     teams: Mapped[list[Team]] = relationship(back_populates="organisation")
 

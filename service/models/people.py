@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, utcnow
@@ -91,6 +91,10 @@ class FunctionAssignment(Base):
     source: Mapped[AssignmentSource] = mapped_column(enum_type(AssignmentSource, "assignment_source"))
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: why the employee changed their own function (self-chosen changes only)
+    reason: Mapped[str | None] = mapped_column(Text)
+    #: the employee answered "weet ik niet / staat er niet bij": the organisation's default function
+    is_default: Mapped[bool] = mapped_column(default=False)
 
     person: Mapped[Person] = relationship(back_populates="function_assignments")
     profile = relationship("FunctionProfile")

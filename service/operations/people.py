@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import models as m
-from service.errors import ConflictError, NotFoundError
+from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
 
 
@@ -86,6 +86,74 @@ def assign_function(
     person.function_assignments.append(assignment)
     session.flush()
     return assignment
+
+
+#: the most a reason for a change of function may hold
+REASON_MAX = 500
+#: the form value of "weet ik niet / staat er niet bij"
+UNKNOWN = "weet-ik-niet"
+#: where a function came from, as the employee is told when it cannot be changed here
+_STRONGER = {
+    m.AssignmentSource.LTI: N_(
+        "Je functie komt uit je leeromgeving. Die gaat voor. Klopt die niet? Vraag HR om die aan te passen."
+    ),
+    m.AssignmentSource.HR_IMPORT: N_(
+        "Je functie komt uit de gegevens van HR. Die gaan voor. Klopt die niet? Vraag HR om die aan te passen."
+    ),
+}
+
+
+def choose_own_function(
+    session: Session, person: m.Person, code: str, now: datetime, reason: str | None = None
+) -> m.FunctionAssignment:
+    """The employee chooses (or changes) their own function; ``code`` UNKNOWN means the default.
+
+    The first choice needs no reason; a change does. A function from the LMS or from HR data
+    wins: the employee cannot replace it here (and the next launch or HR import would undo it).
+
+    Raises:
+        ConflictError: when the current function came from the LMS or HR.
+        InvalidInputError: when a change has no reason or a too long one, or no default exists.
+        NotFoundError: when no active function has this code.
+    """
+    current = current_assignment(person, now)
+    if current is not None and current.source in _STRONGER:
+        raise ConflictError(_STRONGER[current.source])
+    if code == UNKNOWN:
+        profile = person.organisation.default_function_profile
+        if profile is None or not profile.active:
+            raise InvalidInputError(
+                N_("Je organisatie heeft geen standaardfunctie. Kies de functie die het meest op jouw werk lijkt."),
+                {"function": ["geen standaardfunctie"]},
+            )
+    else:
+        profile = get_profile(session, code)
+    text = (reason or "").strip()
+    if current is not None:
+        if current.function_profile_id == profile.id and current.is_default == (code == UNKNOWN):
+            return current
+        if not text:
+            raise InvalidInputError(N_("Schrijf kort waarom je je functie verandert."), {"reason": ["leeg"]})
+    if len(text) > REASON_MAX:
+        raise InvalidInputError(
+            N_("Je uitleg is te lang: %(n)s tekens. Er passen er %(max)s in."),
+            {"reason": [f"te lang: {len(text)}"]}, n=len(text), max=REASON_MAX,
+        )
+    if current is not None:
+        current.valid_until = now
+    assignment = m.FunctionAssignment(
+        profile=profile, source=m.AssignmentSource.SELF_CHOSEN, valid_from=now,
+        reason=text or None, is_default=code == UNKNOWN,
+    )
+    person.function_assignments.append(assignment)
+    session.flush()
+    return assignment
+
+
+def set_default_function(session: Session, organisation: m.Organisation, code: str | None) -> None:
+    """The function for "weet ik niet / staat er niet bij"; empty ``code``: that choice is not offered."""
+    organisation.default_function_profile = get_profile(session, code) if code else None
+    session.flush()
 
 
 def active_profiles(session: Session) -> list[m.FunctionProfile]:

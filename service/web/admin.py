@@ -25,7 +25,9 @@ def settings():
         admin = signed_in_person(session)
         org = admin.organisation
         form = OrganisationSettingsForm(obj=org) if request.method == "GET" else OrganisationSettingsForm()
+        form.default_function.choices = [("", _("Geen"))] + [(p.code, p.name) for p in people.active_profiles(session)]
         if request.method == "GET":
+            form.default_function.data = org.default_function_profile.code if org.default_function_profile else ""
             form.result_visibility.data = org.result_visibility.value
             form.help_request_mode.data = org.help_request_mode.value
             form.lrs_password.data = ""
@@ -33,6 +35,7 @@ def settings():
             values = dict(form.data)
             values["result_visibility"] = m.ResultVisibility(values["result_visibility"])
             values["help_request_mode"] = m.HelpRequestMode(values["help_request_mode"])
+            people.set_default_function(session, org, values.pop("default_function"))
             organisations.update_settings(session, org, values, actor=admin)
             flash(_("De instellingen zijn opgeslagen."))
             return redirect(url_for("admin.settings"))

@@ -67,17 +67,18 @@ def choose_function():
         person = _person(session)
         profiles = people.active_profiles(session)
         error = None
+        code, reason = request.form.get("function", ""), request.form.get("reason", "")
         if request.method == "POST":
-            code = request.form.get("function", "")
-            try:
-                profile = people.get_profile(session, code)
-                people.assign_function(session, person, profile, m.AssignmentSource.SELF_CHOSEN, now())
+            try:  # every check runs before anything changes: a refusal stores nothing
+                people.choose_own_function(session, person, code, now(), reason)
                 return redirect(target)
             except ServiceError as exc:
                 error = error_message(exc) if code else _("Kies je functie uit de lijst.")
         current = people.current_assignment(person, now())
-        status = 422 if error else 200
-        return render_template("function.html", profiles=profiles, current=current, error=error, target=target), status
+        return render_template(
+            "function.html", profiles=profiles, current=current, error=error, target=target, chosen=code, reason=reason,
+            default=person.organisation.default_function_profile, unknown=people.UNKNOWN, reason_max=people.REASON_MAX,
+        ), 422 if error else 200
 
 
 @bp.get("/toets/<code>")

@@ -46,6 +46,12 @@ class OrganisationSettingsForm(FlaskForm):
     )
     store_personal_data = BooleanField(_l("Naam en e-mailadres uit de leeromgeving bewaren"))
     teacher_sees_levels = BooleanField(_l("Docenten zien in het cursusoverzicht het niveau per vaardigheid"))
+    default_function = SelectField(
+        _l("Functie voor wie zijn functie niet weet"),
+        description=_l("Kiest een medewerker 'Weet ik niet / staat er niet bij'? Dan krijgt die deze functie. "
+                       "Bij 'Geen' staat die keuze er niet."),
+        choices=[], default="",
+    )
     xapi_identify_by_email = BooleanField(_l("In het LRS medewerkers met naam en e-mail vastleggen (anders met een nummer)"))
     lrs_endpoint = StringField(
         _l("Adres van het LRS"),

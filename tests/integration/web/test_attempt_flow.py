@@ -190,21 +190,21 @@ def test_time_limit_closes_the_attempt(browser, make_person, database):
     assert count(database, m.Response) == 1
 
 
-def test_function_is_chosen_once(browser, make_person, database):
+def test_function_is_chosen_first_and_a_change_needs_a_reason(browser, make_person, database):
     browser.sign_in(make_person(function=None))
     response = browser.get("/toetsen")
     assert response.location.startswith("/functie")
     page = browser.get(response.location).get_data(as_text=True)
-    assert "Dit doe je maar één keer" in page and "Helpende" in page
+    assert "We weten je functie nog niet" in page and "Helpende" in page
     chosen = browser.post("/functie?next=/toetsen", data={"function": "helpende"})
     assert chosen.location == "/toetsen"
     again = browser.post("/functie", data={"function": "verzorgende-ig"})
     assert again.status_code == 422
-    assert "Je functie is al bekend" in again.get_data(as_text=True)
+    assert "Schrijf kort waarom je je functie verandert." in again.get_data(as_text=True)
     with database.begin() as session:
         [assignment] = session.scalars(select(m.FunctionAssignment)).all()
         assert assignment.profile.code == "helpende"
-        assert assignment.source is m.AssignmentSource.SELF_CHOSEN
+        assert assignment.source is m.AssignmentSource.SELF_CHOSEN and assignment.reason is None
 
 
 def test_unknown_function_is_refused(browser, make_person):
