@@ -18,6 +18,7 @@ from lti.claims import parse_role
 from service import models as m
 from service.errors import ForbiddenError, NotFoundError
 from service.i18n_markers import N_
+from service.operations import audit
 
 #: the gradebook (AGS outbox) state of a score, as the teacher sees it
 GRADEBOOK_STATES = {
@@ -27,7 +28,6 @@ GRADEBOOK_STATES = {
     m.OutboxStatus.CONFLICT: "failed",
 }
 TEACHER_ROLES = (m.ToolRole.COURSE_ADMIN, m.ToolRole.ORG_ADMIN)
-AUDIT_ACTION = "course_overview.view"
 
 
 @dataclass(frozen=True)
@@ -175,11 +175,8 @@ def course_overview(session: Session, teacher: m.Person, course_id: int, launche
     ).all()
     placements = tuple(_placement(session, course, link, show_names, show_levels) for link in links)
     people = sum(len(p.participants) for p in placements)
-    session.add(m.AuditEvent(
-        organisation_id=organisation.id, actor_id=teacher.id, action=AUDIT_ACTION, subject=f"lti_context:{course.id}",
-        detail=f"{people} participants, levels {'shown' if show_levels else 'hidden'}", at=now,
-    ))
-    session.flush()
+    audit.record(session, organisation, teacher, audit.Action.COURSE_OVERVIEW_VIEWED, f"lti_context:{course.id}",
+                 {"participants": people, "levels": "shown" if show_levels else "hidden"}, at=now)
     return CourseOverview(course.id, course.title or course.context_id, placements, show_levels, show_names)
 
 

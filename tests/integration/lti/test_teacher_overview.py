@@ -131,7 +131,7 @@ def test_each_view_of_the_overview_is_audited(client, lms, registered, database)
         [event] = session.scalars(select(m.AuditEvent).where(m.AuditEvent.action == "course_overview.view")).all()
         assert (event.actor_id, event.action) == (teacher.id, "course_overview.view")
         assert event.subject == f"lti_context:{course_id(database)}"
-        assert event.organisation_id == teacher.organisation_id and event.detail.startswith("1 participants")
+        assert event.organisation_id == teacher.organisation_id and event.detail == "participants=1, levels=hidden"
 
 
 def test_course_members_who_have_not_started_are_counted_from_the_roster(client, lms, registered, database, tool):
