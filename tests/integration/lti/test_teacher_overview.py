@@ -6,6 +6,7 @@ Every launch goes through the real LTI exchange with the test LMS; grades go to 
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 from sqlalchemy import select
 
@@ -156,3 +157,44 @@ def test_a_teacher_whose_cookie_was_blocked_continues_to_the_overview_in_a_new_w
     opened = new_window.get(f"/lti/doorgaan/{token}")
     assert opened.location == f"/docent/cursus/{course_id(database)}"
     assert "Overzicht van je cursus" in new_window.get(opened.location).get_data(as_text=True)
+
+
+class _FormValues(HTMLParser):
+    """The values a browser would submit for the page's settings form, as it is shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and (a.get("type") != "checkbox" or "checked" in a):
+            self.values[a["name"]] = a.get("value") or ("y" if a.get("type") == "checkbox" else "")
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and ("selected" in a or self._select not in self.values):
+            self.values[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def test_the_admin_lets_teachers_see_levels_and_employees_are_told(client, lms, registered, database):
+    launch(client, lms, custom=ECD)
+    result = f"/poging/{take_test(database, client)}/resultaat"  # it says who sees what
+    assert "Je docent ziet of je de toets hebt gemaakt en je score. Niet je niveaus" in client.get(
+        result).get_data(as_text=True)
+    assert "Niveau per vaardigheid" not in teacher_page(client, lms).get_data(as_text=True)
+    admin = User(id="50", name=None)
+    launch(client, lms, user=admin, roles=["http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"])
+    form = _FormValues()
+    form.feed(client.get("/beheer/instellingen").get_data(as_text=True))
+    assert "teacher_sees_levels" not in form.values  # off by default
+    saved = client.post("/beheer/instellingen", data={**form.values, "teacher_sees_levels": "y"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    assert "Niveau per vaardigheid" in teacher_page(client, lms).get_data(as_text=True)
+    launch(client, lms, custom=ECD)  # Anna again
+    assert "Je docent ziet of je de toets hebt gemaakt, je score en je niveau per vaardigheid." in client.get(
+        result).get_data(as_text=True)
