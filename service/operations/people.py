@@ -92,15 +92,6 @@ def assign_function(
 REASON_MAX = 500
 #: the form value of "weet ik niet / staat er niet bij"
 UNKNOWN = "weet-ik-niet"
-#: where a function came from, as the employee is told when it cannot be changed here
-_STRONGER = {
-    m.AssignmentSource.LTI: N_(
-        "Je functie komt uit je leeromgeving. Die gaat voor. Klopt die niet? Vraag HR om die aan te passen."
-    ),
-    m.AssignmentSource.HR_IMPORT: N_(
-        "Je functie komt uit de gegevens van HR. Die gaan voor. Klopt die niet? Vraag HR om die aan te passen."
-    ),
-}
 
 
 def choose_own_function(
@@ -117,8 +108,14 @@ def choose_own_function(
         NotFoundError: when no active function has this code.
     """
     current = current_assignment(person, now)
-    if current is not None and current.source in _STRONGER:
-        raise ConflictError(_STRONGER[current.source])
+    if current is not None and current.source is m.AssignmentSource.LTI:
+        raise ConflictError(
+            N_("Je functie komt uit je leeromgeving. Die gaat voor. Klopt die niet? Vraag HR om die aan te passen.")
+        )
+    if current is not None and current.source is m.AssignmentSource.HR_IMPORT:
+        raise ConflictError(
+            N_("Je functie komt uit de gegevens van HR. Die gaan voor. Klopt die niet? Vraag HR om die aan te passen.")
+        )
     if code == UNKNOWN:
         profile = person.organisation.default_function_profile
         if profile is None or not profile.active:
