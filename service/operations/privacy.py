@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import String, cast, delete, exists, func, select, update
 from sqlalchemy.orm import Session
@@ -24,6 +24,8 @@ from service.operations.subject_access import collect
 
 #: the issuer of a pseudonymised person: an LMS launch can never match it
 REMOVED_ISSUER = "urn:digitoets:removed"
+#: how long after a leased statement's lease its voiding statement is sent (above the forwarder's lease)
+AFTER_LEASE = timedelta(minutes=10)
 
 @dataclass
 class Removal:
@@ -101,8 +103,8 @@ def void_statements(session: Session, organisation_id: int, pseudonym: str, emai
     A statement is "about" the person when their pseudonym (or e-mail) appears in it: as actor,
     or in its context. Each delivered one gets one voiding statement with a deterministic id
     (``void:<statement id>``), so erasing twice queues nothing new. Statements not delivered
-    yet are taken out of the outbox instead, so they never leave. Voiding statements are
-    never voided themselves (the LRS refuses that).
+    yet and not leased are taken out of the outbox instead, so they never leave. Voiding
+    statements are never voided themselves (the LRS refuses that).
 
     Returns:
         (voiding statements queued, undelivered statements removed).
@@ -114,17 +116,27 @@ def void_statements(session: Session, organisation_id: int, pseudonym: str, emai
         m.OutboxItem.organisation_id == organisation_id, m.OutboxItem.kind == m.OutboxKind.XAPI, mentions,
     ).order_by(m.OutboxItem.id)).all()
     builder = events.builder(session)
-    voids, dropped = [], []
+    voids, dropped, later = [], [], {}
     for row in rows:
         if row.payload.get("verb", {}).get("id", "").endswith("/voided"):
             continue
-        if row.status is m.OutboxStatus.DELIVERED:
+        if row.status is m.OutboxStatus.PENDING and row.next_attempt_at > now:
+            # Leased by a running forwarder (or waiting after a failure): it may be on its way
+            # to the LRS right now, so it stays, and its voiding statement waits until after
+            # the original's next try.
+            voids.append(builder.voided(row.dedupe_key, now))
+            later[voids[-1]["id"]] = row.next_attempt_at + AFTER_LEASE
+        elif row.status is m.OutboxStatus.DELIVERED:
             voids.append(builder.voided(row.dedupe_key, now))
         else:
             dropped.append(row.id)
     if dropped:
         session.execute(delete(m.OutboxItem).where(m.OutboxItem.id.in_(dropped)))
     queued = events.enqueue(session, organisation_id, voids) if voids else 0
+    for statement_id, when in later.items():
+        session.execute(update(m.OutboxItem).where(m.OutboxItem.kind == m.OutboxKind.XAPI,
+                                                   m.OutboxItem.dedupe_key == statement_id)
+                        .values(next_attempt_at=when))
     return queued, len(dropped)
 
 
