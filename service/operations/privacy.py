@@ -150,8 +150,9 @@ class ErasurePreview:
     ledger_rows: int
 
 
-def erasure_preview(session: Session, organisation: m.Organisation, person_id: int) -> ErasurePreview:
-    """The person an admin is about to erase, with counts (no answers or results).
+def erasure_preview(session: Session, organisation: m.Organisation, person_id: int, viewer: m.Person | None,
+                    purpose: str = "erase_confirmation") -> ErasurePreview:
+    """The person an admin is about to erase, with counts (no answers or results); the view is audited.
 
     Raises:
         NotFoundError: when the person is not one of the organisation's, or is erased already.
@@ -163,6 +164,7 @@ def erasure_preview(session: Session, organisation: m.Organisation, person_id: i
     def count(model) -> int:
         return session.scalar(select(func.count()).select_from(model).where(model.person_id == person.id)) or 0
 
+    audit.record(session, organisation, viewer, audit.Action.PERSON_VIEWED, f"person:{person.id}", purpose)
     return ErasurePreview(person, count(m.Attempt), count(m.HelpRequest),
                           count(m.LearningHours) + count(m.AccreditationRecord))
 

@@ -80,12 +80,10 @@ def erase(person_id: int):
     """Erase a person after a confirmation; the accreditation ledger stays without a name."""
     with current_db().begin() as db_session:
         admin = signed_in_person(db_session)
-        preview = privacy.erasure_preview(db_session, admin.organisation, person_id)
-        error = None
-        if request.method == "POST":
-            if request.form.get("bevestig") == "ja":
-                privacy.erase_person(db_session, admin.organisation, person_id, admin, now())
-                flash(_("De gegevens van deze persoon zijn gewist."))
-                return redirect(url_for("admin.roles"))
-            error = _("Zet een vinkje om te bevestigen dat je de gegevens wilt wissen.")
+        if request.method == "POST" and request.form.get("bevestig") == "ja":
+            privacy.erase_person(db_session, admin.organisation, person_id, admin, now())
+            flash(_("De gegevens van deze persoon zijn gewist."))
+            return redirect(url_for("admin.roles"))
+        preview = privacy.erasure_preview(db_session, admin.organisation, person_id, admin)
+        error = _("Zet een vinkje om te bevestigen dat je de gegevens wilt wissen.") if request.method == "POST" else None
         return render_template("admin/erase.html", preview=preview, error=error), (422 if error else 200)

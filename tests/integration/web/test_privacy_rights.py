@@ -112,6 +112,8 @@ def test_admin_erases_a_person_after_confirming_and_the_ledger_stays(browser, ma
     assert refused.status_code == 422 and "Zet een vinkje" in refused.get_data(as_text=True)
     with database.begin() as session:
         assert session.get(m.Person, person).name == "Anna de Vries"
+        viewed = session.scalars(select(m.AuditEvent).where(m.AuditEvent.action == "person.view")).all()
+        assert [(e.actor_id, e.subject) for e in viewed] == [(admin, f"person:{person}")] * 2  # page, refused post
 
     assert browser.post(f"/beheer/personen/{person}/wissen", data={"bevestig": "ja"}).status_code == 302
     with database.begin() as session:
