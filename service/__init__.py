@@ -7,9 +7,9 @@ import logging
 from flask import Flask
 
 from service.config import Settings
-from service.db import Database
+from service.db import EXTENSION, Database
 
-EXTENSION = "digitoets"
+__all__ = ["EXTENSION", "create_app"]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
@@ -44,11 +44,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database.configure(base_url=settings.base_url)
     app.extensions[EXTENSION] = database
 
+    from service.lti_tool import EXTENSION as LTI_EXTENSION
     from service.lti_tool import LtiTool
     from service.web import (admin, dev, employee, errors, health, help, i18n, lti, privacy, security, teacher,
                              templating, xapi_profile)
 
-    app.extensions["digitoets.lti"] = LtiTool.build(settings, database)
+    app.extensions[LTI_EXTENSION] = LtiTool.build(settings, database)
 
     errors.init_app(app)
     i18n.init_app(app)

@@ -14,6 +14,9 @@ from service.config import Settings
 from service.db import Database
 from service.lti_stores import DbLaunchStateStore, DbRegistrationStore
 
+#: where create_app keeps the LtiTool
+EXTENSION = "digitoets.lti"
+
 
 @dataclass
 class LtiTool:

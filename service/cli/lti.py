@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from lti.keys import rotate
 from service import models as m
-from service.cli.common import current_database, current_settings
-from service.errors import ServiceError
+from service.cli.common import current_database, current_lti_tool, current_settings
+from service.errors import NotFoundError, ServiceError
 from service.jobs import grades, purge, roster
-from service.operations import registrations
+from service.operations import organisations, registrations
 
 lti_cli = AppGroup("lti", help="LTI 1.3: LMS registrations, keys, gradebook scores and rosters.")
 
 
-def _tool():
-    return current_app.extensions["digitoets.lti"]
-
-
 def _organisation(session, slug: str) -> m.Organisation:
-    org = session.scalar(select(m.Organisation).where(m.Organisation.slug == slug))
+    org = organisations.find_organisation(session, slug)
     if org is None:
         raise click.UsageError(f"no organisation with slug {slug!r} (create it with `digitoets org create`)")
     return org
@@ -80,11 +74,11 @@ def list_command(slug: str | None) -> None:
 @click.argument("registration_id", type=int)
 def activate(registration_id: int) -> None:
     """Activate a pending (dynamically registered) or disabled registration."""
-    with current_database().begin() as session:
-        registration = session.get(m.LtiRegistration, registration_id)
-        if registration is None:
-            raise click.ClickException(f"no registration {registration_id}")
-        registration.status = m.RegistrationStatus.ACTIVE
+    try:
+        with current_database().begin() as session:
+            registrations.activate_registration(session, registration_id)
+    except NotFoundError:
+        raise click.ClickException(f"no registration {registration_id}") from None
     click.echo(f"Registration {registration_id} is active.")
 
 
@@ -98,14 +92,14 @@ def rotate_keys() -> None:
 @lti_cli.command("send-scores")
 def send_scores() -> None:
     """Send waiting scores to the LMS gradebooks (AGS)."""
-    report = grades.send_scores(current_database(), _tool().ags)
+    report = grades.send_scores(current_database(), current_lti_tool().ags)
     click.echo(f"scores delivered {report.delivered}, not gradable {report.rejected}, waiting {report.deferred}")
 
 
 @lti_cli.command("sync-roster")
 def sync_roster() -> None:
     """Read the members of every known course (NRPS), so HR sees who has not tested yet."""
-    report = roster.sync_roster(current_database(), _tool().nrps)
+    report = roster.sync_roster(current_database(), current_lti_tool().nrps)
     click.echo(f"courses {report.courses}, members {report.members}, new people {report.new_people}, "
                f"failed {report.failed_courses}")
 

@@ -7,14 +7,13 @@ import time
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from service import models as m
 from service.cli.common import current_database, current_lti_tool, current_settings, now
 from service.jobs import forward as forward_job
 from service.jobs import grades as grades_job
 from service.jobs import ingest as ingest_job
 from service.operations import outbox
+from service.operations.organisations import all_organisations
 from xapi.client import LRSClient
 
 xapi_cli = AppGroup("xapi", help="Send xAPI statements to the LRS and read them back.")
@@ -131,7 +130,7 @@ def ingest() -> None:
     """Read statements from each organisation's LRS since the last run; e-learning becomes hours."""
     settings = current_settings()
     with current_database().begin() as session:
-        organisations = list(session.scalars(select(m.Organisation).order_by(m.Organisation.id)))
+        organisations = all_organisations(session)
     for organisation in organisations:
         target = forward_job.target_for(organisation, default_target())
         if target is None:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import models as m
-from service.errors import InvalidInputError, NotFoundError
+from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
 from service.operations import audit
 
@@ -105,3 +105,31 @@ def set_granted_roles(session: Session, organisation: m.Organisation, person_id:
                      {"before": ",".join(before) or "-", "after": ",".join(after) or "-"})
     session.flush()
     return person
+
+
+def find_organisation(session: Session, slug: str) -> m.Organisation | None:
+    """The organisation with this slug, or None."""
+    return session.scalar(select(m.Organisation).where(m.Organisation.slug == slug))
+
+
+def all_organisations(session: Session) -> list[m.Organisation]:
+    return list(session.scalars(select(m.Organisation).order_by(m.Organisation.id)))
+
+
+def members(session: Session, organisation: m.Organisation) -> list[m.Person]:
+    """Everyone known in the organisation, oldest first (for handing out roles)."""
+    return list(session.scalars(select(m.Person).where(m.Person.organisation_id == organisation.id).order_by(m.Person.id)))
+
+
+def create_organisation(session: Session, slug: str, name: str) -> m.Organisation:
+    """Add an organisation (a tenant).
+
+    Raises:
+        ConflictError: when the slug is taken.
+    """
+    if find_organisation(session, slug) is not None:
+        raise ConflictError(N_("Organisatie %(slug)s bestaat al."), slug=slug)
+    organisation = m.Organisation(slug=slug, name=name)
+    session.add(organisation)
+    session.flush()
+    return organisation

@@ -129,3 +129,33 @@ def registrations(session: Session, organisation: m.Organisation | None = None) 
     if organisation is not None:
         query = query.where(m.LtiRegistration.organisation_id == organisation.id)
     return list(session.scalars(query))
+
+
+def activate_registration(session: Session, registration_id: int) -> m.LtiRegistration:
+    """Activate any organisation's pending or disabled registration (the operator's CLI).
+
+    Raises:
+        NotFoundError: when there is no registration with this id.
+    """
+    registration = session.get(m.LtiRegistration, registration_id)
+    if registration is None:
+        raise NotFoundError(N_("Deze koppeling bestaat niet."))
+    registration.status = m.RegistrationStatus.ACTIVE
+    session.flush()
+    return registration
+
+
+def active_endpoints(session: Session) -> list[tuple[str, str]]:
+    """(issuer, login URL) of every active registration: the LMSs that may frame the tool."""
+    rows = session.execute(
+        select(m.LtiRegistration.issuer, m.LtiRegistration.auth_login_url)
+        .where(m.LtiRegistration.status == m.RegistrationStatus.ACTIVE)
+    )
+    return [tuple(row) for row in rows]
+
+
+def find_registration(session: Session, issuer: str, client_id: str) -> m.LtiRegistration | None:
+    """The registration of this issuer and client id, or None."""
+    return session.scalar(
+        select(m.LtiRegistration).where(m.LtiRegistration.issuer == issuer, m.LtiRegistration.client_id == client_id)
+    )

@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from service import models as m
 from service.operations import registrations
 from service.operations import organisations, outbox, people
-from service.web import current_db
+from service.web import current_db, tool
 from service.web.auth import now, role_required, signed_in_person
 from service.web.forms import FunctionCodeForm, OrganisationSettingsForm, RegistrationForm
 
@@ -71,7 +70,6 @@ def xapi_retry():
 @role_required(m.ToolRole.ORG_ADMIN)
 def lti_registrations():
     """The organisation's LMS registrations, the tool's own URLs, and a form to add one."""
-    from service.web.lti import tool
 
     form = RegistrationForm()
     with current_db().begin() as session:
@@ -147,5 +145,5 @@ def roles():
                                             actor=admin)
             flash(_("De rollen zijn opgeslagen."))
             return redirect(url_for("admin.roles"))
-        members = list(session.scalars(select(m.Person).where(m.Person.organisation_id == org.id).order_by(m.Person.id)))
+        members = organisations.members(session, org)
         return render_template("admin/roles.html", people=members, grantable=organisations.GRANTABLE)

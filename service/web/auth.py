@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import wraps
 
-from flask import redirect, session, url_for
+from flask import abort, redirect, session, url_for
 from sqlalchemy.orm import Session
 
 from service import models as m
+from service.web import current_db
 
 PERSON_KEY = "person_id"
 ROLES_KEY = "roles"
@@ -53,10 +54,6 @@ def role_required(*roles: m.ToolRole):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            from flask import abort
-
-            from service.web import current_db
-
             if PERSON_KEY not in session:
                 return redirect(url_for("employee.home"))
             with current_db().begin() as db_session:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask import session as browser_session  # the signed cookie; `session` below is the database's
 from flask_babel import gettext as _
-from sqlalchemy import select
-
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, ServiceError
-from service.operations import attempts, people, results
+from service.operations import attempts, catalogue, people, results
 from service.schemas.answers import SaveAnswerArgs, form_answer
 from service.web import current_db
 from service.web.auth import login_required, now, signed_in_person
@@ -48,12 +46,10 @@ def tests():
         if (choose := _choose_function_first(person, url_for("employee.tests"))) is not None:
             return choose
         assignment = people.current_assignment(person, now())
-        rows = session.scalars(select(m.DigiTest).where(m.DigiTest.active).order_by(m.DigiTest.application)).all()
+        rows = catalogue.active_tests(session)
         mine = [t for t in rows if assignment.profile in t.current_version.profiles]
         other = [t for t in rows if t not in mine]
-        latest = {}
-        for a in session.scalars(select(m.Attempt).where(m.Attempt.person_id == person.id).order_by(m.Attempt.started_at)):
-            latest[a.test_version.digi_test_id] = a
+        latest = catalogue.latest_attempts(session, person)
         return render_template("tests.html", person=person, profile=assignment.profile, mine=mine, other=other, latest=latest)
 
 
@@ -90,11 +86,7 @@ def test_intro(code: str):
         if (choose := _choose_function_first(person, url_for("employee.test_intro", code=code))) is not None:
             return choose
         test = attempts.get_test(session, code)
-        latest = session.scalar(
-            select(m.Attempt).join(m.TestVersion)
-            .where(m.Attempt.person_id == person.id, m.TestVersion.digi_test_id == test.id)
-            .order_by(m.Attempt.started_at.desc())
-        )
+        latest = catalogue.latest_attempt(session, person, test)
         return render_template("test_intro.html", test=test, latest=latest)
 
 
@@ -160,25 +152,35 @@ def answer(registration: str, number: int):
         if attempt.is_finished:
             flash(_(attempts.CLOSED_MESSAGE))
             return redirect(url_for("employee.result", registration=registration))
-        items = attempt.test_version.items
-        if not 1 <= number <= len(items):
-            abort(404)
-        shown = attempts.present(attempt, items[number - 1])
+        count = len(attempt.test_version.items)
         try:
-            value = form_answer(shown, request.form)
-            if value is not None:
-                attempts.save_answer(session, attempt, shown.code, value, now())
+            _save_from_form(session, attempt, number)
         except InvalidInputError as exc:
             return _question_page(attempt, number, error=error_message(exc), status=422)
         except ConflictError as exc:
             flash(error_message(exc))
             return redirect(url_for("employee.review", registration=registration))
-    go = request.form.get("go", "next")
+    return redirect(_page_after(registration, number, count, request.form.get("go", "next")))
+
+
+def _save_from_form(session, attempt: m.Attempt, number: int) -> None:
+    """Save question ``number``'s answer from the posted form (an empty form saves nothing)."""
+    items = attempt.test_version.items
+    if not 1 <= number <= len(items):
+        abort(404)
+    shown = attempts.present(attempt, items[number - 1])
+    value = form_answer(shown, request.form)
+    if value is not None:
+        attempts.save_answer(session, attempt, shown.code, value, now())
+
+
+def _page_after(registration: str, number: int, count: int, go: str) -> str:
+    """Where the pressed button leads: the previous or next question, else the hand-in page."""
     if go == "previous" and number > 1:
-        return redirect(url_for("employee.question", registration=registration, number=number - 1))
-    if go == "next" and number < len(items):
-        return redirect(url_for("employee.question", registration=registration, number=number + 1))
-    return redirect(url_for("employee.review", registration=registration))
+        return url_for("employee.question", registration=registration, number=number - 1)
+    if go == "next" and number < count:
+        return url_for("employee.question", registration=registration, number=number + 1)
+    return url_for("employee.review", registration=registration)
 
 
 @bp.post("/poging/<registration>/antwoord")

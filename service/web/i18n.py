@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale, gettext
 
+from service.errors import ServiceError
 from service.models.texts import localized
 
 LOCALES = ("nl", "en")
@@ -47,8 +48,6 @@ def error_message(exc: Exception) -> str:
     The Dutch text is the msgid; a text that is not in the catalogue (a formatted one, say)
     comes back as it is.
     """
-    from service.errors import ServiceError
-
     if isinstance(exc, ServiceError) and exc.values:
         return gettext(exc.template) % exc.values
     message = str(exc)

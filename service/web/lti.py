@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from lti.deep_linking import LineItemSpec, ResourceLinkItem, deep_linking_response
 from lti.dynamic_registration import ToolDescription, register
@@ -24,10 +23,8 @@ from lti.request import LtiRequest
 from lti.storage import DEFAULT_LOGIN_TTL
 from service import models as m
 from service.errors import ForbiddenError, NotFoundError
-from service.lti_tool import LtiTool
-from service.operations import courses, grades
-from service.operations import launches, registrations
-from service.web import current_db
+from service.operations import catalogue, courses, grades, launches, organisations, registrations
+from service.web import current_db, tool
 from service.web.auth import PERSON_KEY, now, sign_in
 from service.web.security import csrf, frame_only_by
 from service.web.teacher import TEACHER_COURSE_KEY
@@ -39,10 +36,6 @@ LAUNCH_KEY = "lti_launch_id"
 LINKS_KEY = "lti_links"  # test code -> our resource link id, for the gradebook
 RETURN_KEY = "lti_return_url"  # launch_presentation.return_url: "Terug naar de cursus"
 CONTINUE_TTL = 300
-
-
-def tool() -> LtiTool:
-    return current_app.extensions["digitoets.lti"]
 
 
 def _lti_request() -> LtiRequest:
@@ -266,7 +259,7 @@ def deep_linking():
     """A teacher picks one or more digi-toetsen; the LMS gets resource links with a gradebook column."""
     context = _deep_linking_launch()
     with current_db().begin() as db_session:
-        tests = list(db_session.scalars(select(m.DigiTest).where(m.DigiTest.active).order_by(m.DigiTest.application)))
+        tests = catalogue.active_tests(db_session)
         chosen = [t for t in tests if t.code in request.form.getlist("test")] if request.method == "POST" else []
         if request.method == "GET" or not chosen:
             error = _("Kies minstens één toets.") if request.method == "POST" else None
@@ -298,7 +291,7 @@ def dynamic_registration():
     # The registering LMS shows this page in its own frame and waits for the close message.
     platform_origin = frame_only_by(config_url)
     with current_db().begin() as db_session:
-        organisation = db_session.scalar(select(m.Organisation).where(m.Organisation.slug == slug))
+        organisation = organisations.find_organisation(db_session, slug)
         if organisation is None or not config_url:
             raise NotFoundError(_("Gebruik de registratie-link van je organisatie (met ?org=...)."))
         description = ToolDescription(

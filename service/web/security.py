@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
-
-from service import models as m
+from service.operations import registrations
+from service.web import current_db
 
 csrf = CSRFProtect()
 
@@ -33,11 +32,7 @@ def _origin(url: str | None) -> str | None:
 
 def lms_origins(session) -> list[str]:
     """Origins of every active LMS registration (issuer and login URL may differ)."""
-    rows = session.execute(
-        select(m.LtiRegistration.issuer, m.LtiRegistration.auth_login_url).where(
-            m.LtiRegistration.status == m.RegistrationStatus.ACTIVE
-        )
-    )
+    rows = registrations.active_endpoints(session)
     origins = {o for row in rows for o in map(_origin, row) if o}
     return sorted(origins)
 
@@ -68,8 +63,6 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        from service.web import current_db
-
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.endpoint not in PUBLIC_ENDPOINTS:
