@@ -6,9 +6,9 @@ HTTP. It behaves like Moodle 4.5 where that matters to us: the line item URL has
 (``.../lineitems/2/lineitem?type_id=1``), a second score in the same second answers 409, a
 score for a non-learner answers 400, NRPS roles are short names, ``aud`` is a plain string.
 
-Glue lti1p3platform needs (it ships only Django/FastAPI adapters): a Flask request adapter that
-turns ``page``/``limit`` into numbers (lti1p3platform adds 1 to them), subclasses of its
-platform configuration, OIDC login and message launch, and AGS/NRPS stores. It fetches the
+The Flask <-> lti1p3platform glue (request, configuration, OIDC login, cached registration) is
+shared with the demo LMS: ``service/web/demo_lms/adapter.py``. Here: the message launch that a
+tamper function can break, and AGS/NRPS stores. It fetches the
 tool's key set with a bare ``requests.get``: we hand it the key set instead. Its NRPS puts
 ``next`` in the JSON body and pages by number; the ``link`` paging mode below serves a proper
 ``Link`` header with a mixed-case cursor instead. It checks neither ``redirect_uri`` nor
@@ -48,15 +48,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import flask
 import jwt
 import requests
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from jwcrypto.jwk import JWK
 from lti1p3platform.exceptions import LineItemNotFoundException, LtiServiceException
-from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.membership import Context
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
-from lti1p3platform.oidc_login import OIDCLoginAbstract
-from lti1p3platform.registration import Registration as PlatformRegistration
-from lti1p3platform.request import Request as PlatformRequest
 from lti1p3platform.response import Response, generate_next_link
 from lti1p3platform.score import UpdateScoreStatus
 from lti1p3platform.service_connector import (AssignmentsGradesService,
@@ -64,6 +59,8 @@ from lti1p3platform.service_connector import (AssignmentsGradesService,
 from werkzeug.serving import make_server
 
 from lti.registration import Registration
+from service.web.demo_lms.adapter import (CachedRegistration, FlaskRequest, OIDCLogin, SingleRegistrationConf,
+                                          loaded_key, public_jwk)
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 LEARNER = LIS + "membership#Learner"
@@ -84,35 +81,8 @@ def new_private_key() -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _loaded(private_pem: str) -> Any:
-    """Parsing an RSA PEM costs ~30 ms (key checks); lti1p3platform parses on every sign."""
-    return load_pem_private_key(private_pem.encode(), password=None)
-
-
-@functools.lru_cache(maxsize=32)
-def _public_jwk(private_pem: str) -> dict[str, Any]:
-    return PlatformRegistration.get_jwk(private_pem)
-
-
-@functools.lru_cache(maxsize=32)
 def _public_pem(private_pem: str) -> str:
     return JWK.from_pem(private_pem.encode()).export_to_pem().decode()
-
-
-class _Registration(PlatformRegistration):
-    """lti1p3platform's registration with its key work cached."""
-
-    def get_kid(self) -> str | None:
-        return _public_jwk(self.get_platform_private_key())["kid"]
-
-    def get_jwks(self) -> list[dict[str, Any]]:
-        return [dict(_public_jwk(self.get_platform_private_key()))]
-
-    @staticmethod
-    def encode_and_sign(payload, private_key, headers=None, expiration=None):
-        if expiration:
-            payload.update({"iat": int(time.time()), "exp": int(time.time()) + expiration})
-        return jwt.encode(payload, _loaded(private_key), algorithm="RS256", headers=headers)
 
 
 @dataclass
@@ -144,36 +114,6 @@ class LaunchSpec:
     locale: str | None = "nl-NL"
 
 
-class _FlaskRequest(PlatformRequest):
-    """lti1p3platform request over ``flask.request``; ``page``/``limit`` become ints."""
-
-    def build_metadata(self, request: Any):
-        query = request.args.to_dict()
-        for name in ("page", "limit"):
-            if name in query and query[name].isdigit():
-                query[name] = int(query[name])
-        json_body = request.get_json(silent=True, force=True) if request.data else None
-        return {"method": request.method, "form_data": request.form.to_dict(), "json": json_body,
-                "get_data": query, "headers": request.headers,
-                "content_type": request.content_type, "path": request.path}
-
-
-class _PlatformConf(LTI1P3PlatformConfAbstract):
-    def init_platform_config(self, registration: PlatformRegistration) -> None:
-        self._registration = registration
-
-    def get_registration_by_params(self, **kwargs: Any) -> PlatformRegistration:
-        return self._registration
-
-
-class _OIDCLogin(OIDCLoginAbstract):
-    def set_lti_message_hint(self, **kwargs: Any) -> None:
-        self._lti_message_hint = kwargs["hint"]
-
-    def get_redirect(self, url: str) -> str:
-        return url
-
-
 class _MessageLaunch(LTIAdvantageMessageLaunchAbstract):
     """Signs the launch itself, so a tamper function can break it first."""
 
@@ -195,7 +135,7 @@ class _MessageLaunch(LTIAdvantageMessageLaunchAbstract):
             if key is None:
                 return {"state": state, "id_token": headers["token"]}
         return {"state": state,
-                "id_token": jwt.encode(claims, _loaded(key), algorithm="RS256", headers=headers)}
+                "id_token": jwt.encode(claims, loaded_key(key), algorithm="RS256", headers=headers)}
 
     def render_launch_form(self, launch_data: dict[str, Any], **kwargs: Any) -> str:
         fields = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}"/>'
@@ -315,7 +255,7 @@ def _no_kid(claims: dict, headers: dict, platform: "TestPlatform"):
 
 
 def _unknown_kid(claims: dict, headers: dict, platform: "TestPlatform"):
-    return claims, {"kid": _public_jwk(platform.stranger_key)["kid"]}, platform.stranger_key
+    return claims, {"kid": public_jwk(platform.stranger_key)["kid"]}, platform.stranger_key
 
 
 def _bad_signature(claims: dict, headers: dict, platform: "TestPlatform"):
@@ -519,7 +459,7 @@ class TestPlatform:
                     resource_link_id=link["id"])["id"]
         hint = uuid.uuid4().hex
         self.pending[hint] = spec
-        login = _OIDCLogin(None, self._conf())
+        login = OIDCLogin(None, self._conf())
         login.set_lti_message_hint(hint=hint)
         login.set_launch_url(spec.target_link_uri)
         params = dict(parse_qsl(urlsplit(login.prepare_preflight_url(user.id)).query))
@@ -595,16 +535,16 @@ class TestPlatform:
         return self.openid_configuration_url, token
 
     # -- internals ---------------------------------------------------------------------
-    def _conf(self) -> _PlatformConf:
+    def _conf(self) -> SingleRegistrationConf:
         key_set = self._tool_key_set() if callable(self._tool_key_set) else self._tool_key_set
-        registration = (_Registration().set_iss(self.issuer).set_client_id(self.client_id)
+        registration = (CachedRegistration().set_iss(self.issuer).set_client_id(self.client_id)
                         .set_deployment_id(self.deployment_id)
                         .set_launch_url(self.tool_launch_url).set_oidc_login_url(
                             self.tool_launch_url.rsplit("/", 1)[0] + "/login")
                         .set_tool_key_set(dict(key_set))
                         .set_platform_private_key(self.private_key)
                         .set_platform_public_key(_public_pem(self.private_key)))
-        return _PlatformConf(registration=registration)
+        return SingleRegistrationConf(registration=registration)
 
     def _build_app(self) -> flask.Flask:
         app = flask.Flask("digitoets-test-lms")
@@ -629,7 +569,7 @@ class TestPlatform:
         return app
 
     def _auth(self):
-        request = _FlaskRequest(flask.request)
+        request = FlaskRequest(flask.request)
         params = request.get_data or request.form_data
         checks = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post",
                   "client_id": self.client_id}
@@ -717,10 +657,10 @@ class TestPlatform:
 
     def _service(self, cls, context_id: str):
         if cls is _Nrps:
-            service = cls(_FlaskRequest(flask.request), self._conf(),
+            service = cls(FlaskRequest(flask.request), self._conf(),
                           self.memberships_url(context_id).split("?")[0])
         else:
-            service = cls(_FlaskRequest(flask.request), self._conf(),
+            service = cls(FlaskRequest(flask.request), self._conf(),
                           self.lineitems_url(context_id).split("?")[0])
         service.platform, service.context_id = self, context_id
         return service

@@ -14,7 +14,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lti.keys import generate_key, key_from_pem
@@ -23,17 +22,16 @@ from lti.tool_conf import public_pem
 from service import models as m
 from service.errors import ConflictError
 from service.operations import demo
-from service.operations import registrations
+from service.operations import catalogue, registrations
 from service.web import current_db, current_settings
 from service.web.auth import now
 
 try:
     import jwt
-    from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
     from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
-    from lti1p3platform.oidc_login import OIDCLoginAbstract
     from lti1p3platform.registration import Registration as PlatformRegistration
-    from lti1p3platform.request import Request as PlatformRequest
+
+    from service.web.demo_lms.adapter import CachedRegistration, SingleRegistrationConf
 except ImportError:  # a production install has no dev dependencies
     PlatformRegistration = None  # type: ignore[assignment,misc]
 
@@ -137,12 +135,12 @@ class DemoPlatform:
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
         return {"keys": [dict(self.key.public_jwk)]}
 
-    def conf(self) -> "_PlatformConf":
+    def conf(self) -> "SingleRegistrationConf":
         """lti1p3platform's configuration: this platform and the tool, whose key set is read
         in-process (the tool's key folder), never over HTTP."""
         tool = current_app.extensions["digitoets.lti"]
         launch_url = tool.url(url_for("lti.launch"))
-        registration = (_Registration().set_iss(self.issuer).set_client_id(CLIENT_ID)
+        registration = (CachedRegistration().set_iss(self.issuer).set_client_id(CLIENT_ID)
                         .set_deployment_id(DEPLOYMENT_ID).set_launch_url(launch_url)
                         .set_deeplink_launch_url(launch_url)
                         .set_oidc_login_url(tool.url(url_for("lti.login")))
@@ -150,7 +148,7 @@ class DemoPlatform:
                         .set_platform_private_key(self.key.private_key_pem)
                         .set_platform_public_key(public_pem(self.key)))
         registration.kid = self.key.kid
-        return _PlatformConf(registration=registration)
+        return SingleRegistrationConf(registration=registration)
 
     # -- gradebook (scores received through AGS) --------------------------------------------
     def scores(self) -> list[dict[str, Any]]:
@@ -212,36 +210,6 @@ def _write_atomically(path: Path, text: str) -> None:
 
 if PlatformRegistration is not None:
 
-    class _Registration(PlatformRegistration):
-        """lti1p3platform's registration; the key id is known (it parses the PEM otherwise)."""
-
-        kid: str | None = None
-
-        def get_kid(self) -> str | None:
-            return self.kid or super().get_kid()
-
-    class _PlatformConf(LTI1P3PlatformConfAbstract):
-        def init_platform_config(self, registration: PlatformRegistration) -> None:
-            self._registration = registration
-
-        def get_registration_by_params(self, **kwargs: Any) -> PlatformRegistration:
-            return self._registration
-
-    class _Request(PlatformRequest):
-        """lti1p3platform's request over ``flask.request``."""
-
-        def build_metadata(self, flask_request: Any):
-            return {"method": flask_request.method, "form_data": flask_request.form.to_dict(),
-                    "get_data": flask_request.args.to_dict(), "headers": flask_request.headers,
-                    "content_type": flask_request.content_type, "path": flask_request.path, "json": None}
-
-    class _OIDCLogin(OIDCLoginAbstract):
-        def set_lti_message_hint(self, **kwargs: Any) -> None:
-            self._lti_message_hint = kwargs["hint"]
-
-        def get_redirect(self, url: str) -> str:
-            return url
-
     class _MessageLaunch(LTIAdvantageMessageLaunchAbstract):
         """Renders the signed launch as a form that posts itself to the tool."""
 
@@ -274,8 +242,7 @@ def ensure_registration(db_session, lms: DemoPlatform) -> m.LtiRegistration:
     ``/dev/lms/jwks`` from itself. URLs, deployment and key set follow the current settings.
     """
     organisation = demo.ensure_demo_organisation(db_session, now())
-    row = db_session.scalar(select(m.LtiRegistration).where(
-        m.LtiRegistration.issuer == lms.issuer, m.LtiRegistration.client_id == CLIENT_ID))
+    row = registrations.find_registration(db_session, lms.issuer, CLIENT_ID)
     if row is None:
         row = registrations.register_platform(
             db_session, organisation, issuer=lms.issuer, client_id=CLIENT_ID, auth_login_url=lms.auth_url,
@@ -313,4 +280,4 @@ def _ensure_registered(lms: DemoPlatform) -> str | None:
 def _course_tests() -> dict[str, str]:
     with current_db().begin() as db_session:
         return {t.code: t.current_version.title
-                for t in db_session.scalars(select(m.DigiTest).where(m.DigiTest.active))}
+                for t in catalogue.active_tests(db_session)}

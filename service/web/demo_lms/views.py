@@ -11,19 +11,18 @@ from urllib.parse import parse_qsl, urlsplit
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 
-from service import models as m
-from service.operations import launches
+from service.operations import catalogue, launches
 from service.web import current_db
 from service.web.security import csrf
 
 import jwt  # only imported when lti1p3platform (and so PyJWT) is installed: see __init__
 
+from service.web.demo_lms.adapter import FlaskRequest, OIDCLogin
 from service.web.demo_lms.platform import (
     ADD_TEST, ADMIN, CLAIM, CLIENT_ID, COURSE_ID, COURSE_LABEL, COURSE_OFFERING, DATA_SALT, DEPLOYMENT_ID,
     DL_CLAIM, HINT_MAX_AGE, HINT_SALT, ID_TOKEN_LIFETIME, INSTITUTION_ADMIN, INSTRUCTOR, OPEN_TEST, PEOPLE,
-    PEOPLE_BY_KEY, DemoPlatform, LmsPerson, _course_tests, _ensure_registered, _MessageLaunch, _OIDCLogin, _Request,
+    PEOPLE_BY_KEY, DemoPlatform, LmsPerson, _course_tests, _ensure_registered, _MessageLaunch,
     bp, platform,
 )
 
@@ -52,7 +51,7 @@ def login_form(lms: DemoPlatform, person: LmsPerson, action: str, test_code: str
     ``lti_message_hint`` carries what to launch, signed, so ``/auth`` can trust it without state.
     """
     hint = _serializer(HINT_SALT).dumps({"p": person.key, "a": action, "t": test_code, "s": steps})
-    login = _OIDCLogin(None, lms.conf())
+    login = OIDCLogin(None, lms.conf())
     login.set_lti_message_hint(hint=hint)
     url = login.prepare_preflight_url(person.sub)
     parts = urlsplit(url)
@@ -67,7 +66,7 @@ def course():
     steps = request.args.get("stappen") == "1"
     organisation_name = _ensure_registered(lms)
     with current_db().begin() as db_session:
-        tests = list(db_session.scalars(select(m.DigiTest).where(m.DigiTest.active).order_by(m.DigiTest.application)))
+        tests = catalogue.active_tests(db_session)
         placements = [
             {"code": t.code, "title": t.current_version.title, "description": t.current_version.description,
              "minutes": t.current_version.minutes, "form": login_form(lms, person, OPEN_TEST, t.code, steps)}
@@ -125,7 +124,7 @@ def auth():
 
 
 def _launch(lms: DemoPlatform, person: LmsPerson, spec: dict[str, Any]):
-    launch = _MessageLaunch(_Request(request), lms.conf())
+    launch = _MessageLaunch(FlaskRequest(request), lms.conf())
     launch.show_steps = bool(spec.get("s"))
     launch.set_id_token_expiration(ID_TOKEN_LIFETIME)
     launch.set_user_data(person.sub, list(person.roles), full_name=person.name, email_address=person.email)
