@@ -15,6 +15,24 @@ pytestmark = pytest.mark.browser
 #: at most this tall on a phone: brand and menu on two short lines, not four
 PHONE_HEADER_MAX = 90
 
+#: words in titles and status pills that are split over two lines (a break inside a word)
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const el of document.querySelectorAll("h1, h2, h3, h4, legend, summary, .badge")) {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.bottom)));
+        if (lines.size > 1) { broken.push(match[0]); }
+      }
+    }
+  }
+  return broken;
+}"""
+
 
 def take_the_test(page) -> str:
     """As Ans, answer every question (a few wrong) and hand in; returns the result page's path."""
@@ -32,17 +50,21 @@ def test_every_page_reflows_on_a_phone(page, width):
     page.set_viewport_size({"width": width, "height": 667})
     too_wide: dict[str, dict] = {}
     tables: list[str] = []
+    broken: dict[str, list[str]] = {}
 
     def check(name: str) -> None:
         measured = page.evaluate(OVERFLOW)
         if measured["scrollWidth"] > measured["width"] or measured["elements"]:
             too_wide[name] = measured
+        if words := page.evaluate(BROKEN_WORDS):
+            broken[name] = words
         if name.startswith("overview") and page.locator("main table").count():
             tables.append(name)
 
     visit_every_page(page, check)
     assert not too_wide, f"at {width} px these pages are wider than the screen: {too_wide}"
     assert not tables, "the overview lists skills and attempts as cards, not as a table that scrolls sideways"
+    assert not broken, f"at {width} px these words in titles or pills break in the middle: {broken}"
 
 
 def test_a_phone_header_is_short_and_offers_no_new_window_outside_a_frame(page):
@@ -97,3 +119,4 @@ def test_in_an_800_px_lms_frame_nothing_is_cut_off_and_pills_stay_on_one_line(pa
         heights = frame.evaluate("[...document.querySelectorAll('.badge')].map((b) => b.getBoundingClientRect().height)")
         line = frame.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize) * 1.55")
         assert all(h < 2 * line for h in heights), f"{name}: a status pill wraps onto more lines: {heights}"
+        assert not (words := frame.evaluate(BROKEN_WORDS)), f"{name}: words in titles or pills break in the middle: {words}"
