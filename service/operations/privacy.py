@@ -24,6 +24,8 @@ from service.operations.subject_access import collect
 
 #: the issuer of a pseudonymised person: an LMS launch can never match it
 REMOVED_ISSUER = "urn:digitoets:removed"
+#: ids beyond a 32-bit integer match no row (PostgreSQL would refuse to compare them: a 500)
+ID_MAX = 2**31 - 1
 #: how long after a leased statement's lease its voiding statement is sent (above the forwarder's lease)
 AFTER_LEASE = timedelta(minutes=10)
 
@@ -157,7 +159,7 @@ def erasure_preview(session: Session, organisation: m.Organisation, person_id: i
     Raises:
         NotFoundError: when the person is not one of the organisation's, or is erased already.
     """
-    person = session.get(m.Person, person_id)
+    person = session.get(m.Person, person_id) if 0 < person_id <= ID_MAX else None
     if person is None or person.organisation_id != organisation.id or person.pseudonymised_at is not None:
         raise NotFoundError(N_("Deze persoon hoort niet bij je organisatie of is al gewist."))
 
@@ -181,7 +183,7 @@ def erase_person(session: Session, organisation: m.Organisation, person_id: int,
         NotFoundError: when the person is not one of the organisation's, or is erased already.
         InvalidInputError: when admins try to erase themselves (they would lock themselves out).
     """
-    person = session.get(m.Person, person_id)
+    person = session.get(m.Person, person_id) if 0 < person_id <= ID_MAX else None
     if person is None or person.organisation_id != organisation.id or person.pseudonymised_at is not None:
         raise NotFoundError(N_("Deze persoon hoort niet bij je organisatie of is al gewist."))
     if actor is not None and actor.id == person.id:

@@ -183,3 +183,11 @@ def test_an_admin_cannot_erase_themselves_and_an_erased_person_cannot_download(b
     person = make_person("emp-gone")
     browser.post(f"/beheer/personen/{person}/wissen", data={"bevestig": "ja"})
     assert browser.sign_in(person).get("/mijn-gegevens.json").status_code == 404
+
+
+def test_an_unknown_or_huge_person_id_is_a_plain_not_found(browser, make_person, database):
+    browser.sign_in(make_admin(database, make_person))
+    assert browser.get("/beheer/personen/999999/wissen").status_code == 404
+    assert browser.get("/beheer/personen/99999999999999/wissen").status_code == 404
+    browser.get("/beheer/rollen")
+    assert browser.post("/beheer/personen/99999999999999/wissen", data={"bevestig": "ja"}).status_code == 404
