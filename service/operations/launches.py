@@ -116,3 +116,8 @@ def _upsert_link(session: Session, course: m.LtiContext, ctx: LaunchContext, tes
         link.lineitem_url = ctx.ags.lineitem
     session.flush()
     return link
+
+
+def launched_person(session: Session, outcome: LaunchOutcome) -> m.Person:
+    """The person ``record_launch`` stored (to sign them in)."""
+    return session.get(m.Person, outcome.person_id)

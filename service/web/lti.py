@@ -136,21 +136,34 @@ def _platform_origin(registration_id) -> str:
 @csrf.exempt
 def launch():
     """The platform posts the signed id_token here; store the launch and open what it asks."""
-    browser_state = request.form.get("browser_state") or None
     try:
         context = validate_launch(_lti_request(), tool().tool_conf, tool().store, tool().allowed_hosts,
-                                  browser_state=browser_state)
+                                  browser_state=request.form.get("browser_state") or None)
     except LaunchError as exc:
-        if exc.reason_code == "state_cookie_missing":
-            return _without_cookie(exc)
-        return _refused(exc, "launch")
+        return _without_cookie(exc) if exc.reason_code == "state_cookie_missing" else _refused(exc, "launch")
     with current_db().begin() as db_session:
         outcome = launches.record_launch(db_session, context, now())
-        person = db_session.get(m.Person, outcome.person_id)
-        sign_in(person)
+        sign_in(launches.launched_person(db_session, outcome))
         # an Instructor (tool role course_admin) may see the overview of this course, and only this one
         teacher_course = (courses.launched_course_id(db_session, outcome.resource_link_id)
                           if m.ToolRole.COURSE_ADMIN.value in outcome.roles else None)
+    _remember_launch(context, outcome, teacher_course)
+    return redirect(url_for("lti.check", t=_park_continuation(context, outcome, teacher_course)))
+
+
+def _park_continuation(context, outcome: launches.LaunchOutcome, teacher_course: int | None) -> str:
+    """Store where the launch goes, for /check (or a new window when the cookie was blocked); returns the token."""
+    token = secrets.token_urlsafe(24)
+    tool().store.set(f"continue:{token}", json.dumps({"person": outcome.person_id,
+                                                      "next": _launch_target(outcome, teacher_course),
+                                                      "launch": context.launch_id, "course": teacher_course,
+                                                      "return_url": context.return_url}),
+                     CONTINUE_TTL)
+    return token
+
+
+def _remember_launch(context, outcome: launches.LaunchOutcome, teacher_course: int | None) -> None:
+    """Keep in the browser session what this launch decided: course, placement, return URL, language."""
     session[LAUNCH_KEY] = context.launch_id
     _remember_return_url(context.return_url)
     if teacher_course:
@@ -159,20 +172,17 @@ def launch():
         session[LINKS_KEY] = {outcome.test_code: outcome.resource_link_id}
     if context.locale and context.locale[:2].lower() in ("nl", "en"):
         session["lang"] = context.locale[:2].lower()
+
+
+def _launch_target(outcome: launches.LaunchOutcome, teacher_course: int | None) -> str:
+    """What the launch opens: deep linking, the teacher's course, the placement's test, or the test list."""
     if outcome.deep_linking:
-        target = url_for("lti.deep_linking")
-    elif teacher_course:
-        target = url_for("teacher.course", course_id=teacher_course)
-    elif outcome.test_code:
-        target = url_for("employee.test_intro", code=outcome.test_code)
-    else:
-        target = url_for("employee.tests")
-    token = secrets.token_urlsafe(24)
-    tool().store.set(f"continue:{token}", json.dumps({"person": outcome.person_id, "next": target,
-                                                      "launch": context.launch_id, "course": teacher_course,
-                                                      "return_url": context.return_url}),
-                     CONTINUE_TTL)
-    return redirect(url_for("lti.check", t=token))
+        return url_for("lti.deep_linking")
+    if teacher_course:
+        return url_for("teacher.course", course_id=teacher_course)
+    if outcome.test_code:
+        return url_for("employee.test_intro", code=outcome.test_code)
+    return url_for("employee.tests")
 
 
 def _remember_return_url(url: str | None) -> None:
