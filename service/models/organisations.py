@@ -23,7 +23,7 @@ class ResultVisibility(enum.Enum):
 class HelpRequestMode(enum.Enum):
     """How a low score becomes a help request."""
 
-    OPT_IN = "opt_in"  # the employee chooses "ik wil hulp hierbij"
+    OPT_IN = "opt_in"  # the employee asks for help on the result page
     AUTOMATIC = "automatic"  # help rules create the request; the employee is told
 
 

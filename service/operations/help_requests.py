@@ -1,4 +1,4 @@
-"""Help requests: from an employee's "ik wil hulp hierbij" or, when the organisation chose so, automatic."""
+"""Help requests: asked by the employee on the result page or, when the organisation chose so, automatic."""
 
 from __future__ import annotations
 

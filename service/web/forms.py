@@ -30,7 +30,7 @@ class OrganisationSettingsForm(FlaskForm):
     help_request_mode = SelectField(
         _l("Hulpvragen"),
         choices=[
-            SelectChoice(m.HelpRequestMode.OPT_IN.value, _l("De medewerker kiest zelf (ik wil hulp hierbij)")),
+            SelectChoice(m.HelpRequestMode.OPT_IN.value, _l("De medewerker vraagt zelf hulp na de toets")),
             SelectChoice(m.HelpRequestMode.AUTOMATIC.value, _l("Automatisch bij een te laag niveau")),
         ],
     )

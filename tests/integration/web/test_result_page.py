@@ -183,6 +183,9 @@ def test_the_overview_recommends_only_tests_made_for_the_function(browser, make_
     browser.sign_in(make_person(function="helpende"))  # asks ecd-rapporteren; the only test is for VIG
     page = browser.get("/mijn-overzicht").get_data(as_text=True)
     assert 'href="/toets/ecd-rapportage"' not in page
+    tests = browser.get("/toetsen").get_data(as_text=True)
+    other = tests[tests.index("Andere toetsen"):]
+    assert "Deze toetsen zijn voor andere functies." in other and "Rapporteren in het ECD" in other
     browser.sign_in(make_person("emp-2", function="verzorgende-ig"))
     assert 'href="/toets/ecd-rapportage"' in browser.get("/mijn-overzicht").get_data(as_text=True)
 
