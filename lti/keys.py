@@ -13,6 +13,7 @@ client assertion or deep linking response signed just before, can still verify i
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import logging
@@ -102,11 +103,26 @@ def jwks(folder: Path | str, now: datetime | None = None) -> dict[str, list[dict
 
 
 def ensure_key(folder: Path | str) -> ToolKey:
-    """Return the current key, creating the folder and a first key when there is none."""
+    """Return the current key, creating the folder and a first key when there is none.
+
+    Every worker calls this at start-up; a lock file makes sure that workers starting together
+    on a new install make one first key, not one each.
+
+    Raises:
+        KeyStoreError: When the folder cannot be created or written.
+    """
     folder = Path(folder)
     if _read_manifest(folder).get("current"):
         return current_key(folder)
-    return rotate(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(folder / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if _read_manifest(folder).get("current"):
+                return current_key(folder)
+            return rotate(folder)
+    except OSError as exc:
+        raise KeyStoreError(f"cannot create a first signing key in {folder}: {exc.strerror}") from exc
 
 
 def rotate(folder: Path | str, *, retired_lifetime: timedelta = DEFAULT_RETIRED_LIFETIME,

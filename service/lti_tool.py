@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from lti.errors import KeyStoreError
 from lti.keys import KeyFolder, ensure_key
 from lti.registration import Registration
 from lti.service_client import TokenCache
@@ -12,6 +13,7 @@ from lti.services import AgsClient, NrpsClient
 from lti.tool_conf import ToolConf
 from service.config import Settings
 from service.db import Database
+from service.errors import ConfigurationError
 from service.lti_stores import DbLaunchStateStore, DbRegistrationStore
 
 #: where create_app keeps the LtiTool
@@ -33,8 +35,12 @@ class LtiTool:
     @classmethod
     def build(cls, settings: Settings, database: Database) -> LtiTool:
         folder = settings.resolved_lti_key_path
-        if settings.env != "production":
-            ensure_key(folder)  # production keys are made (and rotated) with `digitoets lti rotate-keys`
+        try:
+            # A new install signs from its first request: without a key /lti/login could not work.
+            # Later keys come from `digitoets lti rotate-keys`.
+            ensure_key(folder)
+        except KeyStoreError as exc:
+            raise ConfigurationError(f"DIGITOETS_LTI_KEY_PATH: {exc}") from exc
         keys = KeyFolder(folder)
         return cls(
             keys=keys,
