@@ -20,6 +20,7 @@ from service.models.catalogue import (
     SkillLevelDescriptor,
     Theme,
 )
+from service.models.hr import HrColumnMapping, HrImportRun, HrImportStatus, HrPendingImport, HrRecord
 from service.models.help_requests import CoachingSession, HelpRequest, HelpRequestStatus
 from service.models.lti import (
     CourseMembership,

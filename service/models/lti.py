@@ -41,6 +41,8 @@ class LtiRegistration(Base):
     #: custom parameter that carries the function code, and the one that grants extra tool roles
     function_parameter: Mapped[str] = mapped_column(String(64), default="digitoets_function")
     role_parameter: Mapped[str] = mapped_column(String(64), default="digitoets_roles")
+    #: custom parameter with the HR personnel number, for LMSs that do not send lis.person_sourcedid
+    personnel_number_parameter: Mapped[str] = mapped_column(String(64), default="digitoets_personnel_number")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     organisation = relationship("Organisation")

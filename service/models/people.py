@@ -20,7 +20,11 @@ class ToolRole(enum.Enum):
     COURSE_ADMIN = "course_admin"
     ORG_ADMIN = "org_admin"
     HR = "hr"
+    #: a team manager: sees the teams of the people HR data names them manager of
+    MANAGER = "manager"
     COACH = "coach"
+    COACH_COORDINATOR = "coach_coordinator"
+    #: the accreditation administrator
     ACCREDITATION = "accreditation"
 
 
