@@ -198,3 +198,15 @@ def test_the_progress_bar_follows_the_question_number_and_the_review_names_skipp
     browser.post(f"/poging/{registration}/vraag/1", data={"answer": "a", "go": "next"})
     review = text_of(browser.get(f"/poging/{registration}/inleveren").get_data(as_text=True))
     assert "Vraag 2 : Overgeslagen" in review and "Vraag 1 :" not in review
+
+
+def test_the_overview_shows_tested_skills_as_cards_and_folds_the_untested_ones(browser, make_person):
+    browser.sign_in(make_person())
+    before = browser.get("/mijn-overzicht").get_data(as_text=True)
+    assert 'class="card" id="vaardigheid-' not in before and "Je hebt nog geen vaardigheden getest." in before
+    folded = text_of(before[before.index('<details class="untested">'):before.index("Mijn ontwikkelplan")])
+    assert "2 vaardigheden van je functie zijn nog niet getest" in folded
+    assert "Veilige wachtwoorden · Nodig: Zelfstandig (niveau 2)" in folded
+    finished_attempt(browser, poorly=False)
+    after = browser.get("/mijn-overzicht").get_data(as_text=True)
+    assert 'class="card" id="vaardigheid-ecd-rapporteren"' in after and '<details class="untested">' not in after
