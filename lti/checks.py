@@ -12,6 +12,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from typing import Any, Collection, Mapping
+from urllib.parse import urlsplit
 
 from lti._pylti import client_id_of
 from lti.claims import (CLAIM_AGS, CLAIM_CONTEXT, CLAIM_CUSTOM, CLAIM_DL_SETTINGS,
@@ -20,7 +21,7 @@ from lti.claims import (CLAIM_AGS, CLAIM_CONTEXT, CLAIM_CUSTOM, CLAIM_DL_SETTING
                         CLAIM_TARGET_LINK_URI)
 from lti.errors import LaunchError
 from lti.registration import LaunchStateStore, Registration
-from lti.request import CookieJar, host_allowed
+from lti.request import CookieJar, host_allowed, normalise_hosts
 from lti.tool_conf import ToolConf
 
 #: The specification's limit for ``sub`` and other ids (LTI 1.3 core, section 5.1.2).
@@ -53,17 +54,32 @@ def login_state(state: str, stored: Any) -> dict[str, Any]:
     return stored
 
 
-def check_browser(cookie: str | None, browser_state: str | None, state: str,
-                  cookies: CookieJar) -> None:
-    """The state must come back in its cookie, or be proven through platform storage."""
+#: Prefix of the one-time values our storage page posts back with ``browser_state``.
+STORAGE_PROOF = "lti1p3-storage-proof-"
+
+
+def check_browser(cookie: str | None, browser_state: str | None, state: str, cookies: CookieJar, *,
+                  login: Mapping[str, Any], store: LaunchStateStore, storage_proof: str | None) -> None:
+    """The state must come back in its cookie, or be proven through platform storage.
+
+    ``browser_state`` alone proves nothing: anyone can copy the state of their own login into
+    the form. It counts only for a login that offered platform storage, together with the
+    one-time ``storage_proof`` our storage page was given for this state (spent here).
+    """
     if cookie is not None:
         if not hmac.compare_digest(cookie, state):
             raise LaunchError("state_mismatch", "the state cookie holds another state")
         return
     if browser_state is None:
         raise LaunchError("state_cookie_missing", "no state cookie and no platform storage proof")
+    if not login.get("storage_target"):
+        raise LaunchError("storage_not_offered", "browser_state for a login that offered no platform storage")
     if not hmac.compare_digest(browser_state, state):
         raise LaunchError("state_mismatch", "platform storage holds another state")
+    issued = store.get(STORAGE_PROOF + storage_proof) if storage_proof else None
+    if issued is None or not hmac.compare_digest(issued, state) \
+            or not store.add_once(f"{STORAGE_PROOF}used-{storage_proof}", 600):
+        raise LaunchError("storage_proof_invalid", "browser_state without a valid one-time proof of our storage page")
     cookies.prove(state, state)
 
 
@@ -95,6 +111,12 @@ def check_audience(body: Mapping[str, Any], login: Mapping[str, Any],
     if not registration.key_set and not registration.key_set_url:
         raise LaunchError("registration_incomplete", f"registration {registration.id} has no key set")
     return registration
+
+
+def platform_hosts(registration: Registration) -> frozenset[str]:
+    """Hosts of the platform's registered URLs (issuer, login, token, key set), as ``host[:port]``."""
+    urls = (registration.issuer, registration.auth_login_url, registration.auth_token_url, registration.key_set_url)
+    return normalise_hosts([urlsplit(url).netloc for url in urls if url])
 
 
 def check_times(claims: Mapping[str, Any], now: float, max_age: int, leeway: int) -> None:
@@ -147,6 +169,8 @@ class ClaimChecks:
     max_age: int
     leeway: int
     message_types: Collection[str]
+    #: hosts of the platform's registered URLs; the deep linking return URL must be on one
+    platform_hosts: frozenset[str] = frozenset()
 
     def __call__(self, claims: dict[str, Any]) -> None:
         check_times(claims, self.now, self.max_age, self.leeway)
@@ -160,6 +184,10 @@ class ClaimChecks:
             raise LaunchError("missing_target_link_uri", "no target_link_uri claim")
         if not host_allowed(target, self.hosts):
             raise LaunchError("target_link_uri_foreign", f"target_link_uri {target} is not ours")
+        settings = claims.get(CLAIM_DL_SETTINGS)
+        if settings and not host_allowed(settings["deep_link_return_url"], self.platform_hosts):
+            # Our signed answer (and the teacher's browser) would go to a site that is not the LMS.
+            raise LaunchError("deep_link_return_url_foreign", "deep_link_return_url is not on the platform's host")
         # Spent only now, so a refused token does not burn the nonce of a good one. Tokens
         # older than max_age are refused anyway, so the mark need not outlive that.
         ttl = self.max_age + 2 * self.leeway + 60

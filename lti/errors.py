@@ -26,7 +26,10 @@ class LaunchError(LtiError):
           ``missing_redirect_uri``
         * OIDC state: ``unknown_state`` (unknown, expired or never issued),
           ``state_cookie_missing`` (third-party cookies blocked and no platform storage
-          proof), ``state_mismatch``
+          proof), ``state_mismatch``, ``storage_not_offered`` (``browser_state`` for a login
+          that offered no platform storage), ``storage_proof_invalid`` (without, or with a
+          spent or foreign, one-time proof of our storage page), ``storage_foreign_origin``
+          (``browser_state`` posted by a page that is not ours)
         * registration: ``unknown_registration``, ``registration_pending`` (pending or
           disabled), ``registration_incomplete`` (no key set)
         * audience: ``wrong_iss``, ``missing_aud``, ``wrong_aud``, ``missing_azp``, ``wrong_azp``
@@ -42,6 +45,7 @@ class LaunchError(LtiError):
           ``bad_claim``, ``missing_context_id`` (a context claim without id),
           ``missing_deployment_id``, ``unknown_deployment``, ``missing_resource_link_id``,
           ``missing_deep_linking_settings``, ``missing_deep_link_return_url``,
+          ``deep_link_return_url_foreign`` (not http(s) on a host of the registration),
           ``deep_linking_without_resource_links``, ``deep_linking_without_targets``
         * deep linking response: ``not_deep_linking``, ``too_many_items``
         * anything pylti1p3 reports that is not listed: ``invalid_launch``

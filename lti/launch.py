@@ -15,7 +15,8 @@ blocked, by LTI platform storage (``browser_state``). Everything else lives in t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Collection, Mapping
 from urllib.parse import parse_qsl
@@ -24,7 +25,8 @@ import requests
 from pylti1p3.exception import LtiException, OIDCException
 
 from lti._pylti import ToolMessageLaunch, ToolOIDCLogin, reason_for
-from lti.checks import ClaimChecks, check_audience, check_browser, login_state, peek
+from lti.checks import (STORAGE_PROOF, ClaimChecks, check_audience, check_browser, login_state, peek,
+                        platform_hosts)
 from lti.claims import LaunchContext, launch_context, tool_roles  # noqa: F401 - public API
 from lti.errors import LaunchError
 from lti.registration import LaunchStateStore
@@ -36,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_AGE = 300
 DEFAULT_LEEWAY = 5
+#: Seconds our storage page has to read the state from the platform and post it back.
+STORAGE_PROOF_TTL = 120
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 _META = "lti1p3-meta-"
 #: The login initiation's own parameters, kept with the state to restart the same launch in a
@@ -124,7 +128,8 @@ def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStor
 def validate_launch(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStore,
                     allowed_hosts: Collection[str] | str, *, now: datetime | None = None,
                     max_age_seconds: int = DEFAULT_MAX_AGE, leeway_seconds: int = DEFAULT_LEEWAY,
-                    browser_state: str | None = None, launch_ttl: int = DEFAULT_LAUNCH_TTL,
+                    browser_state: str | None = None, storage_proof: str | None = None,
+                    launch_ttl: int = DEFAULT_LAUNCH_TTL,
                     message_types: Collection[str] = MESSAGE_TYPES,
                     requests_session: requests.Session | None = None) -> LaunchContext:
     """Validate a launch (the form POST of ``id_token`` and ``state``) and store it.
@@ -144,7 +149,11 @@ def validate_launch(request: RequestLike, tool_conf: ToolConf, store: LaunchStat
         max_age_seconds: Oldest accepted ``iat`` (Moodle's tokens live 60 s).
         leeway_seconds: Clock skew allowed for ``iat`` in the future and ``exp``.
         browser_state: The state as read back from LTI platform storage by our launch page,
-            when the state cookie was blocked. Only pass a value that page obtained.
+            when the state cookie was blocked. Only pass a value that page posted (the web
+            layer checks the request's ``Origin``); it counts only for a login that offered
+            platform storage.
+        storage_proof: The one-time value ``issue_storage_proof`` gave our storage page for
+            this state; required with ``browser_state`` and spent by this call.
         launch_ttl: Seconds the launch stays retrievable with ``find_launch``.
         message_types: Message types we accept.
 
@@ -166,12 +175,13 @@ def validate_launch(request: RequestLike, tool_conf: ToolConf, store: LaunchStat
     login = login_state(state, session.get_state_params(state) if state.startswith("state-")
                         else None)
     cookies = CookieJar(request)
-    check_browser(cookies.get_cookie(state), browser_state, state, cookies)
+    check_browser(cookies.get_cookie(state), browser_state, state, cookies, login=login, store=store,
+                  storage_proof=storage_proof)
     registration = check_audience(body, login, tool_conf)
     checks = ClaimChecks(login=login, store=store, hosts=normalise_hosts(allowed_hosts),
                          now=(now or datetime.now(timezone.utc)).timestamp(),
                          max_age=max_age_seconds, leeway=leeway_seconds,
-                         message_types=frozenset(message_types))
+                         message_types=frozenset(message_types), platform_hosts=platform_hosts(registration))
     try:  # pylti1p3 can raise from the constructor too (missing session cookie)
         launch = ToolMessageLaunch(
             request, tool_conf, session_service=session, cookie_service=cookies,
@@ -192,9 +202,29 @@ def validate_launch(request: RequestLike, tool_conf: ToolConf, store: LaunchStat
             "tenant_id": registration.tenant_id, "storage_target": login.get("storage_target")}
     storage.set_value(_META + launch.get_launch_id(), meta, exp=launch_ttl)
     context = launch_context(launch.get_launch_data(), launch_id=launch.get_launch_id(), **meta)
+    if context.return_url and not host_allowed(context.return_url, platform_hosts(registration)):
+        context = replace(context, return_url=None)  # "Terug naar de cursus" leads to the LMS only
     logger.info("LTI launch %s (%s) for registration %s, deployment %s", context.launch_id,
                 context.message_type, registration.id, context.deployment_id)
     return context
+
+
+def issue_storage_proof(store: LaunchStateStore, state: str,
+                        ttl: int = STORAGE_PROOF_TTL) -> str | None:
+    """A one-time value for our storage page to post back with ``browser_state``.
+
+    Only for a login that offered platform storage (recorded with the state at the login), and
+    only once per state: a second request for the storage page of the same state gets ``None``
+    (offer the new window instead).
+    """
+    pending = pending_login(store, state)
+    if not pending or not pending.get("storage_target"):
+        return None
+    if not store.add_once(f"{STORAGE_PROOF}issued-{state}", ttl):
+        return None
+    proof = secrets.token_urlsafe(24)
+    store.set(STORAGE_PROOF + proof, state, ttl)
+    return proof
 
 
 def find_launch(store: LaunchStateStore, launch_id: str) -> LaunchContext | None:

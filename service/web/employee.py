@@ -12,6 +12,7 @@ from service.schemas.answers import SaveAnswerArgs, form_answer
 from service.web import current_db
 from service.web.auth import login_required, now, signed_in_person
 from service.web.i18n import LANG_KEY, LOCALES, current_locale, error_message
+from service.web.redirects import same_site_path, same_site_referrer
 
 bp = Blueprint("employee", __name__)
 
@@ -56,9 +57,7 @@ def tests():
 @bp.route("/functie", methods=["GET", "POST"])
 @login_required
 def choose_function():
-    target = request.args.get("next") or url_for("employee.tests")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("employee.tests")
+    target = same_site_path(request.args.get("next"), url_for("employee.tests"))
     with current_db().begin() as session:
         person = _person(session)
         profiles = people.active_profiles(session)
@@ -246,5 +245,5 @@ def overview():
 def language(code: str):
     if code in LOCALES:
         browser_session[LANG_KEY] = code
-    target = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("employee.home")
+    target = same_site_referrer(request.referrer, request.host_url, url_for("employee.home"))
     return redirect(target)

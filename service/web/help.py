@@ -12,6 +12,7 @@ from service.web import current_db
 from service.web.auth import login_required, now
 from service.web.employee import _person
 from service.web.i18n import error_message
+from service.web.redirects import same_site_path
 
 bp = Blueprint("help", __name__)
 
@@ -62,9 +63,7 @@ def withdraw(request_id: int):
 @login_required
 def no_longer_needed(request_id: int):
     """The skill is on level now and the employee says so: close the open request."""
-    back = request.form.get("next") or url_for("employee.overview")
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("employee.overview")
+    back = same_site_path(request.form.get("next"), url_for("employee.overview"))
     with current_db().begin() as session:
         help_requests.cancel_help_request(
             session, _person(session), request_id, now(), note=help_requests.NO_LONGER_NEEDED

@@ -7,7 +7,7 @@ import re
 from tests.integration.lti.conftest import follow, launch
 from tests.support.platform import _with
 
-RETURN = "https://leren.zorg.example/mod/lti/return.php?course=2&instanceid=7"
+RETURN = "/mod/lti/return.php?course=2&instanceid=7"  # on the LMS's own host (lms.base_url)
 CUSTOM = {"digitoets_test": "ecd-rapportage", "digitoets_function": "VIG"}
 
 
@@ -17,11 +17,11 @@ def _back_link(page: str) -> str | None:
 
 
 def test_a_launch_with_a_return_url_offers_the_way_back_to_the_course(client, lms, registered):
-    presentation = _with(launch_presentation={"locale": "nl-NL", "return_url": RETURN})
+    presentation = _with(launch_presentation={"locale": "nl-NL", "return_url": lms.base_url + RETURN})
     page = follow(client, launch(client, lms, tamper=presentation, custom=CUSTOM).response).get_data(as_text=True)
     assert "Rapporteren in het ECD" in page
-    assert _back_link(page) == RETURN  # target=_top: the course replaces the LMS page, not the frame
-    assert _back_link(client.get("/mijn-overzicht").get_data(as_text=True)) == RETURN
+    assert _back_link(page) == lms.base_url + RETURN  # target=_top: the course replaces the LMS page, not the frame
+    assert _back_link(client.get("/mijn-overzicht").get_data(as_text=True)) == lms.base_url + RETURN
 
     # a later launch without a return URL forgets the earlier one
     page = follow(client, launch(client, lms, custom=CUSTOM).response).get_data(as_text=True)
@@ -30,6 +30,12 @@ def test_a_launch_with_a_return_url_offers_the_way_back_to_the_course(client, lm
 
 def test_a_return_url_that_is_no_web_address_is_not_offered(client, lms, registered):
     presentation = _with(launch_presentation={"return_url": "javascript:alert(document.cookie)"})
+    page = follow(client, launch(client, lms, tamper=presentation, custom=CUSTOM).response).get_data(as_text=True)
+    assert "Rapporteren in het ECD" in page and "Terug naar de cursus" not in page
+
+
+def test_a_return_url_on_another_host_than_the_lms_is_not_offered(client, lms, registered):
+    presentation = _with(launch_presentation={"return_url": "https://evil.example/mod/lti/return.php"})
     page = follow(client, launch(client, lms, tamper=presentation, custom=CUSTOM).response).get_data(as_text=True)
     assert "Rapporteren in het ECD" in page and "Terug naar de cursus" not in page
 
@@ -46,7 +52,7 @@ def _csrf(page: str) -> str:
 
 
 def test_open_in_new_window_signs_the_person_in_there_once(app, client, lms, registered):
-    presentation = _with(launch_presentation={"locale": "nl-NL", "return_url": RETURN})
+    presentation = _with(launch_presentation={"locale": "nl-NL", "return_url": lms.base_url + RETURN})
     page = follow(client, launch(client, lms, tamper=presentation, custom=CUSTOM).response).get_data(as_text=True)
     assert 'data-new-window="/lti/nieuw-venster"' in page
     answer = client.post("/lti/nieuw-venster", data={"next": "/toets/ecd-rapportage"},
@@ -58,7 +64,7 @@ def test_open_in_new_window_signs_the_person_in_there_once(app, client, lms, reg
     opened = window.get(url)
     assert opened.status_code == 302 and opened.location == "/toets/ecd-rapportage"
     shown = window.get(opened.location).get_data(as_text=True)
-    assert "Rapporteren in het ECD" in shown and _back_link(shown) == RETURN
+    assert "Rapporteren in het ECD" in shown and _back_link(shown) == lms.base_url + RETURN
     assert app.test_client().get(url).status_code == 404  # the link works once
 
 

@@ -11,7 +11,7 @@ import pytest
 from pylti1p3.contrib.flask import FlaskRequest
 
 from lti.errors import LaunchError
-from lti.launch import find_launch, oidc_login, pending_login, validate_launch
+from lti.launch import find_launch, issue_storage_proof, oidc_login, pending_login, validate_launch
 from lti.request import LtiRequest
 from lti.tool_conf import ToolConf
 from tests.support.platform import (BROKEN, INSTRUCTOR, LEARNER, TestPlatform, User, _with,
@@ -159,17 +159,18 @@ def test_valid_variant_is_accepted(variant, launch_request, tool_conf, state_sto
 
 
 @pytest.mark.parametrize("presentation, expected", [
-    ({"return_url": "https://leren.zorg.example/mod/lti/return.php?course=2"},
-     "https://leren.zorg.example/mod/lti/return.php?course=2"),
+    ({"return_url": "{lms}/mod/lti/return.php?course=2"}, "{lms}/mod/lti/return.php?course=2"),
+    ({"return_url": "https://leren.zorg.example/mod/lti/return.php?course=2"}, None),
     ({"return_url": "javascript:alert(1)"}, None),
     ({"return_url": "/relative"}, None),
     ({"locale": "nl-NL"}, None),
-], ids=["https", "javascript", "relative", "none"])
-def test_return_url_is_kept_only_when_it_is_a_web_address(presentation, expected, launch_request, tool_conf,
-                                                           state_store):
+], ids=["the-lms", "another-host", "javascript", "relative", "none"])
+def test_return_url_is_kept_only_when_it_is_a_web_address_on_the_lms(presentation, expected, launch_request,
+                                                                      tool_conf, state_store, lms):
+    presentation = {k: v.replace("{lms}", lms.base_url) for k, v in presentation.items()}
     context = validate_launch(launch_request(tamper=_with(launch_presentation=presentation)), tool_conf,
                               state_store, TOOL_HOST)
-    assert context.return_url == expected
+    assert context.return_url == (expected.replace("{lms}", lms.base_url) if expected else None)
 
 
 def test_sub_of_255_characters_is_accepted(launch_request, tool_conf, state_store):
@@ -243,10 +244,23 @@ def test_platform_storage_proves_the_state_without_cookie(lms, tool_conf, state_
     login = oidc_login(LtiRequest(form), tool_conf, state_store, TOOL_HOST)
     assert login.storage_target == "_parent"
     request = LtiRequest(lms.authorize(login.url), cookies={})
+    proof = issue_storage_proof(state_store, login.state)
+    assert proof and issue_storage_proof(state_store, login.state) is None  # one storage page per state
     assert refused(lambda: validate_launch(request, tool_conf, state_store, TOOL_HOST,
-                                           browser_state="state-wrong")) == "state_mismatch"
-    context = validate_launch(request, tool_conf, state_store, TOOL_HOST, browser_state=login.state)
+                                           browser_state="state-wrong", storage_proof=proof)) == "state_mismatch"
+    assert refused(lambda: validate_launch(request, tool_conf, state_store, TOOL_HOST,
+                                           browser_state=login.state)) == "storage_proof_invalid"
+    context = validate_launch(request, tool_conf, state_store, TOOL_HOST, browser_state=login.state,
+                              storage_proof=proof)
     assert context.storage_target == "_parent"
+
+
+def test_browser_state_counts_only_for_a_login_that_offered_storage(lms, tool_conf, state_store):
+    login = oidc_login(LtiRequest(lms.login_initiation(TOOL_LAUNCH)), tool_conf, state_store, TOOL_HOST)
+    assert issue_storage_proof(state_store, login.state) is None
+    request = LtiRequest(lms.authorize(login.url), cookies={})
+    assert refused(lambda: validate_launch(request, tool_conf, state_store, TOOL_HOST,
+                                           browser_state=login.state)) == "storage_not_offered"
 
 
 def test_login_redirect_is_an_oidc_auth_request(lms, tool_conf, state_store):
