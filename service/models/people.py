@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, utcnow
@@ -40,7 +40,10 @@ class Person(Base):
     """An employee (or coach, HR officer...) of one organisation."""
 
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("organisation_id", "issuer", "subject"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "issuer", "subject"),
+        Index("ix_people_organisation_id_personnel_number", "organisation_id", "personnel_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
@@ -52,6 +55,8 @@ class Person(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    #: the HR personnel number the LMS sent (lis.person_sourcedid or a custom parameter); links HR records
+    personnel_number: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
