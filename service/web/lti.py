@@ -18,7 +18,7 @@ from lti.deep_linking import LineItemSpec, ResourceLinkItem, deep_linking_respon
 from lti.dynamic_registration import ToolDescription, register
 from lti.checks import peek
 from lti.errors import LaunchError, LtiError
-from lti.launch import find_launch, oidc_login, pending_login, validate_launch
+from lti.launch import find_launch, issue_storage_proof, oidc_login, pending_login, validate_launch
 from lti.request import LtiRequest
 from lti.storage import DEFAULT_LOGIN_TTL
 from service import models as m
@@ -60,11 +60,13 @@ def _refused(exc: LaunchError, step: str, *, needs_https: bool = False):
 
 def _without_cookie(exc: LaunchError):
     """The state cookie did not come back: read the state from platform storage, or restart in a new window."""
-    pending = pending_login(tool().store, request.form.get("state", ""))
-    if pending and pending.get("storage_target"):
-        # the cookie was blocked, but the platform keeps the state for us: read it back
+    state = request.form.get("state", "")
+    pending = pending_login(tool().store, state)
+    proof = issue_storage_proof(tool().store, state) if pending and pending.get("storage_target") else None
+    if proof:
+        # the cookie was blocked, but the platform keeps the state for us: read it back (once per state)
         return render_template("lti/storage_launch.html", form=request.form, target=pending["storage_target"],
-                               platform_origin=_platform_origin(pending.get("registration_id")))
+                               platform_origin=_platform_origin(pending.get("registration_id")), proof=proof)
     if not tool().base_url.startswith("https://"):
         # Over http the cookie is SameSite=Lax, and a cross-site POST never carries one: a new
         # window would fail the same way. Only https helps.
@@ -138,7 +140,7 @@ def launch():
     """The platform posts the signed id_token here; store the launch and open what it asks."""
     try:
         context = validate_launch(_lti_request(), tool().tool_conf, tool().store, tool().allowed_hosts,
-                                  browser_state=request.form.get("browser_state") or None)
+                                  browser_state=_browser_state(), storage_proof=request.form.get("storage_proof"))
     except LaunchError as exc:
         return _without_cookie(exc) if exc.reason_code == "state_cookie_missing" else _refused(exc, "launch")
     with current_db().begin() as db_session:
@@ -149,6 +151,18 @@ def launch():
                           if m.ToolRole.COURSE_ADMIN.value in outcome.roles else None)
     _remember_launch(context, outcome, teacher_course)
     return redirect(url_for("lti.check", t=_park_continuation(context, outcome, teacher_course)))
+
+
+def _browser_state() -> str | None:
+    """The state our storage page read from the platform; only our own pages may post it.
+
+    A browser always sends ``Origin`` with a form POST, and a page on another site cannot
+    change it: a login-CSRF page that copies a state into the form is refused here.
+    """
+    value = request.form.get("browser_state") or None
+    if value is not None and request.headers.get("Origin") != _origin(tool().base_url):
+        raise LaunchError("storage_foreign_origin", "browser_state posted by another origin")
+    return value
 
 
 def _park_continuation(context, outcome: launches.LaunchOutcome, teacher_course: int | None) -> str:

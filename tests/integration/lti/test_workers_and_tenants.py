@@ -103,8 +103,11 @@ def test_platform_storage_stands_in_for_a_blocked_state_cookie(client, lms, regi
     for cookie in SimpleCookie(login.headers["Set-Cookie"]).values():  # the browser refused the state cookie
         client.delete_cookie(cookie.key)
     asked = client.post("/lti/launch", data=form)
-    assert 'data-lti-storage="get"' in asked.get_data(as_text=True)  # read the state back from the platform
-    done = client.post("/lti/launch", data={**form, "browser_state": state})
+    storage_page = asked.get_data(as_text=True)
+    assert 'data-lti-storage="get"' in storage_page  # read the state back from the platform
+    proof = storage_page.split('name="storage_proof" value="')[1].split('"')[0]
+    done = client.post("/lti/launch", data={**form, "browser_state": state, "storage_proof": proof},
+                       headers={"Origin": "http://localhost"})  # our storage page posts it
     assert done.status_code == 302 and done.location.startswith("/lti/check")
 
 
