@@ -11,6 +11,8 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from email.headerregistry import Address
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from service.errors import ConfigurationError
@@ -18,6 +20,9 @@ from service.errors import ConfigurationError
 PREFIX = "DIGITOETS_"
 ENVIRONMENTS = ("development", "production", "testing")
 SUPPORTED_DATABASES = ("sqlite", "postgresql+psycopg")
+#: how the SMTP connection is secured: STARTTLS after connecting, TLS from the start, or plain (loopback relays only)
+SMTP_SECURITY = ("starttls", "ssl", "none")
+SMTP_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,14 @@ class Settings:
     lrs_timeout: float = 10.0
     lti_key_path: Path | None = None  # None: <instance>/lti-keys
     dev_login: bool = False
+    #: the mail server; unset host: mails wait in the outbox (the admin sees how many)
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # None: 587 for starttls, 465 for ssl, 25 for none
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_security: str = "starttls"
+    smtp_from: str | None = None  # required with a host: 'Digitoets <noreply@zorg.example>'
+    smtp_timeout: float = 10.0
     default_locale: str = "nl"
     log_level: str = "INFO"
 
@@ -69,6 +82,11 @@ class Settings:
             ("LRS_PASSWORD", "lrs_password"),
             ("LOG_LEVEL", "log_level"),
             ("DEFAULT_LOCALE", "default_locale"),
+            ("SMTP_HOST", "smtp_host"),
+            ("SMTP_USERNAME", "smtp_username"),
+            ("SMTP_PASSWORD", "smtp_password"),
+            ("SMTP_SECURITY", "smtp_security"),
+            ("SMTP_FROM", "smtp_from"),
         ):
             if (value := get(name)) is not None:
                 kwargs[attr] = value
@@ -80,6 +98,7 @@ class Settings:
                 kwargs["lrs_timeout"] = float(value)
             except ValueError:
                 raise ConfigurationError(f"{PREFIX}LRS_TIMEOUT must be a number of seconds, got {value!r}") from None
+        kwargs.update(_smtp_numbers_and_secret(get, kwargs))
         if (value := get("DEV_LOGIN")) is not None:
             if value not in ("0", "1"):
                 raise ConfigurationError(f"{PREFIX}DEV_LOGIN must be 0 or 1, got {value!r}")
@@ -122,6 +141,41 @@ class Settings:
             raise ConfigurationError(f"{PREFIX}LRS_TIMEOUT must be more than 0 seconds")
         if self.default_locale not in ("nl", "en"):
             raise ConfigurationError(f"{PREFIX}DEFAULT_LOCALE must be nl or en, got {self.default_locale!r}")
+        self._validate_smtp()
+
+    def _validate_smtp(self) -> None:
+        if self.smtp_security not in SMTP_SECURITY:
+            raise ConfigurationError(
+                f"{PREFIX}SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, got {self.smtp_security!r}"
+            )
+        if self.smtp_port is not None and not 0 < self.smtp_port < 65536:
+            raise ConfigurationError(f"{PREFIX}SMTP_PORT must be a port number (1-65535), got {self.smtp_port}")
+        if self.smtp_timeout <= 0:
+            raise ConfigurationError(f"{PREFIX}SMTP_TIMEOUT must be more than 0 seconds")
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ConfigurationError(f"{PREFIX}SMTP_USERNAME and {PREFIX}SMTP_PASSWORD (or _FILE) go together")
+        if self.smtp_from is not None and not _is_address(self.smtp_from):
+            raise ConfigurationError(
+                f"{PREFIX}SMTP_FROM must be an e-mail address, like 'Digitoets <noreply@zorg.example>', got {self.smtp_from!r}"
+            )
+        if self.smtp_host is None:
+            return
+        if self.smtp_from is None:
+            raise ConfigurationError(f"{PREFIX}SMTP_FROM is required when {PREFIX}SMTP_HOST is set")
+        if self.env == "production" and self.smtp_security == "none" and self.smtp_host not in ("localhost", "127.0.0.1", "::1"):
+            # plain SMTP only to a relay on the same machine; anything else would send passwords and mail in clear
+            raise ConfigurationError(
+                f"{PREFIX}SMTP_SECURITY=none is refused in production unless {PREFIX}SMTP_HOST is localhost"
+            )
+
+    @property
+    def mail_configured(self) -> bool:
+        """True when mails can be sent; otherwise they wait in the outbox."""
+        return self.smtp_host is not None
+
+    @property
+    def resolved_smtp_port(self) -> int:
+        return self.smtp_port or SMTP_DEFAULT_PORTS[self.smtp_security]
 
     @property
     def resolved_database_url(self) -> str:
@@ -148,3 +202,37 @@ class Settings:
             path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip()
+
+
+def _is_address(value: str) -> bool:
+    """True for 'name@domain' or 'Name <name@domain>' (one address, a domain with a dot or localhost)."""
+    _, address = parseaddr(value)
+    if not address or address.count("@") != 1:
+        return False
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, IndexError):
+        return False
+    return bool(parsed.username) and ("." in parsed.domain or parsed.domain == "localhost")
+
+
+def _smtp_numbers_and_secret(get, kwargs: dict) -> dict:
+    """SMTP_PORT, SMTP_TIMEOUT and SMTP_PASSWORD_FILE (a secret mounted as a file, as in Kubernetes)."""
+    values: dict = {}
+    if (value := get("SMTP_PORT")) is not None:
+        if not value.isdigit():
+            raise ConfigurationError(f"{PREFIX}SMTP_PORT must be a port number, got {value!r}")
+        values["smtp_port"] = int(value)
+    if (value := get("SMTP_TIMEOUT")) is not None:
+        try:
+            values["smtp_timeout"] = float(value)
+        except ValueError:
+            raise ConfigurationError(f"{PREFIX}SMTP_TIMEOUT must be a number of seconds, got {value!r}") from None
+    if (path := get("SMTP_PASSWORD_FILE")) is not None:
+        if "smtp_password" in kwargs:
+            raise ConfigurationError(f"set {PREFIX}SMTP_PASSWORD or {PREFIX}SMTP_PASSWORD_FILE, not both")
+        try:
+            values["smtp_password"] = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(f"{PREFIX}SMTP_PASSWORD_FILE cannot be read: {exc.strerror}") from None
+    return values
