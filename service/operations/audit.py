@@ -36,6 +36,7 @@ class Action(enum.StrEnum):
     REGISTRATION_RENAMED = "registration.rename"
     PRIVACY_SETTINGS_CHANGED = "settings.privacy"
     LRS_SETTINGS_CHANGED = "settings.lrs"
+    HR_IMPORT_APPLIED = "hr.import"
 
 
 LABELS: dict[Action, str] = {
@@ -50,6 +51,7 @@ LABELS: dict[Action, str] = {
     Action.REGISTRATION_RENAMED: N_("Koppeling een andere naam gegeven"),
     Action.PRIVACY_SETTINGS_CHANGED: N_("Privacy-instellingen veranderd"),
     Action.LRS_SETTINGS_CHANGED: N_("LRS-instellingen veranderd"),
+    Action.HR_IMPORT_APPLIED: N_("HR-bestand ingelezen"),
 }
 
 
