@@ -21,6 +21,7 @@ from service.models.catalogue import (
     Theme,
 )
 from service.models.hr import HrColumnMapping, HrImportRun, HrImportStatus, HrPendingImport, HrRecord
+from service.models.compliance import ComplianceSnapshot, ComplianceSnapshotRun, ComplianceTarget, Exemption
 from service.models.help_requests import CoachingSession, HelpRequest, HelpRequestStatus
 from service.models.lti import (
     CourseMembership,

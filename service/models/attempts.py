@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, UniqueConstraint, Uuid
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, utcnow
@@ -84,6 +84,8 @@ class SkillObservation(Base):
     __table_args__ = (
         UniqueConstraint("attempt_id", "skill_id"),
         CheckConstraint("level BETWEEN 0 AND 4", name="level_range"),
+        # the level as it stood on a past date (dashboard period filter, monthly snapshots)
+        Index("ix_skill_observations_person_id_skill_id_observed_at", "person_id", "skill_id", "observed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,5 +116,8 @@ class CurrentSkillLevel(Base):
     level: Mapped[int]
     observation_id: Mapped[int] = mapped_column(ForeignKey("skill_observations.id", ondelete="CASCADE"))
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: the first level ever shown for the skill and when: "did people get better?" without the history
+    first_level: Mapped[int | None]
+    first_observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     skill = relationship("Skill")

@@ -35,6 +35,8 @@ class Organisation(Base):
         CheckConstraint("min_group_size >= 1", name="min_group_size_positive"),
         CheckConstraint("retention_months >= 1", name="retention_positive"),
         CheckConstraint("leaver_months >= 1", name="leaver_months_positive"),
+        CheckConstraint("expiring_days >= 0", name="expiring_days_positive"),
+        CheckConstraint("valid_months IS NULL OR valid_months >= 1", name="valid_months_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +63,12 @@ class Organisation(Base):
     store_personal_data: Mapped[bool] = mapped_column(default=False)
     #: a teacher's course overview shows each participant's level per skill (off: only progress and score)
     teacher_sees_levels: Mapped[bool] = mapped_column(default=False)
+    #: HR and managers may see statuses per person (skills matrix of people); off: only group figures
+    hr_person_view: Mapped[bool] = mapped_column(default=False)
+    #: a met requirement shows as "expiring soon" this many days before its result expires
+    expiring_days: Mapped[int] = mapped_column(default=60)
+    #: months a demonstrated level stays valid unless the requirement says otherwise (None: no expiry)
+    valid_months: Mapped[int | None]
     #: identify the actor in xAPI by e-mail instead of a pseudonymous account
     xapi_identify_by_email: Mapped[bool] = mapped_column(default=False)
     lrs_endpoint: Mapped[str | None] = mapped_column(String(500))

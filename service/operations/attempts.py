@@ -265,9 +265,13 @@ def _update_current_level(session: Session, person_id: int, observation: m.Skill
             m.CurrentSkillLevel(
                 person_id=person_id, skill=observation.skill, level=observation.level,
                 observation_id=observation.id, observed_at=observation.observed_at,
+                first_level=observation.level, first_observed_at=observation.observed_at,
             )
         )
-    elif current.observed_at <= observation.observed_at:
+        return
+    if current.observed_at <= observation.observed_at:
         current.level, current.observation_id, current.observed_at = (
             observation.level, observation.id, observation.observed_at,
         )
+    if current.first_observed_at is None or observation.observed_at < current.first_observed_at:
+        current.first_level, current.first_observed_at = observation.level, observation.observed_at
