@@ -17,6 +17,7 @@ CLAIM_ROLES = LTI + "roles"
 CLAIM_CONTEXT = LTI + "context"
 CLAIM_CUSTOM = LTI + "custom"
 CLAIM_PRESENTATION = LTI + "launch_presentation"
+CLAIM_LIS = LTI + "lis"
 CLAIM_AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 CLAIM_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 CLAIM_DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
@@ -101,6 +102,8 @@ class LaunchContext:
     storage_target: str | None = None
     locale: str | None = None
     return_url: str | None = None
+    #: ``lis.person_sourcedid``: the student information system's id, the HR personnel number
+    person_sourcedid: str | None = None
 
 
 def launch_context(body: Mapping[str, Any], *, launch_id: str, client_id: str,
@@ -144,6 +147,7 @@ def launch_context(body: Mapping[str, Any], *, launch_id: str, client_id: str,
         storage_target=storage_target,
         locale=(body.get(CLAIM_PRESENTATION) or {}).get("locale"),
         return_url=_web_url((body.get(CLAIM_PRESENTATION) or {}).get("return_url")),
+        person_sourcedid=str((body.get(CLAIM_LIS) or {}).get("person_sourcedid") or "").strip() or None,
     )
 
 

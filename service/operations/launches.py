@@ -13,6 +13,7 @@ from lti.claims import LaunchContext, tool_roles
 from service import models as m
 from service.errors import NotFoundError
 from service.i18n_markers import N_
+from service.operations.hr_import.links import match_at_launch
 from service.operations.people import assign_function, find_or_create_person, grant_role
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> Launch
             assign_function(session, person, profile, m.AssignmentSource.LTI, now)
         else:
             logger.warning("Launch %s: function code not mapped in organisation %s", ctx.launch_id, organisation.id)
+    personnel_number = ctx.custom.get(registration.personnel_number_parameter) or ctx.person_sourcedid
+    match_at_launch(session, organisation, person, personnel_number, now)  # links a waiting HR record
     link_id = None
     test_code = (ctx.custom.get(TEST_PARAMETER) or "").strip() or None
     if ctx.context is not None:
@@ -121,3 +124,24 @@ def _upsert_link(session: Session, course: m.LtiContext, ctx: LaunchContext, tes
 def launched_person(session: Session, outcome: LaunchOutcome) -> m.Person:
     """The person ``record_launch`` stored (to sign them in)."""
     return session.get(m.Person, outcome.person_id)
+
+
+@dataclass(frozen=True)
+class ContinuingPerson:
+    """Who a one-time link signs in, named for the confirmation page."""
+
+    person: m.Person
+    name: str | None  # the display name, when the organisation stores names
+    organisation: str
+
+
+def continuing_person(session: Session, person_id: int) -> ContinuingPerson:
+    """The person behind a one-time link, with their organisation's name.
+
+    Raises:
+        NotFoundError: when the person was erased since the link was made.
+    """
+    person = session.get(m.Person, person_id)
+    if person is None or person.pseudonymised_at is not None:
+        raise NotFoundError(N_("Deze link is al gebruikt of verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))
+    return ContinuingPerson(person, person.name or None, person.organisation.name)

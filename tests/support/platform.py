@@ -94,6 +94,8 @@ class User:
     given_name: str | None = "Anna"
     family_name: str | None = "de Vries"
     email: str | None = "anna@zorg.example"
+    #: sent as ``lis.person_sourcedid`` (the HR personnel number) when set
+    sourcedid: str | None = None
 
 
 @dataclass
@@ -588,6 +590,8 @@ class TestPlatform:
         names = {k: v for k, v in (("given_name", user.given_name),
                                    ("family_name", user.family_name)) if v}
         launch.set_extra_claims(names)
+        if user.sourcedid:
+            launch.set_extra_claims({CLAIM + "lis": {"person_sourcedid": user.sourcedid}})
         launch.set_launch_url(spec.target_link_uri)
         if spec.context:
             launch.set_launch_context_claim(spec.context["id"], context_title=spec.context.get("title"),

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from openpyxl import load_workbook
+
 from service.i18n_markers import N_
 
 #: the largest file we read (a full export of 50,000 employees is about 8 MB as CSV)
@@ -137,8 +139,6 @@ def _cell_text(value) -> str:
 
 
 def _xlsx_rows(data: bytes, progress: Progress | None):
-    from openpyxl import load_workbook  # only here: most imports are CSV
-
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
