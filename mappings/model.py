@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -193,6 +194,21 @@ class HelpRule:
     description_en: str = ""
 
 
+class Counting(str, Enum):
+    """How a rule turns minutes into points."""
+
+    THRESHOLD = "threshold"  # at least ``min_hours`` within ``period_months`` gives ``points`` once
+    PER_HOUR = "per_hour"  # each full ``min_hours`` gives ``points`` (1 hour, 1 point)
+
+
+class ActivityType(str, Enum):
+    """The course types PE-online knows; a classroom course carries no endDate."""
+
+    ELEARNING = "e-learning"
+    EXPERTISEGROEP = "expertisegroep"
+    KLASSIKAAL = "klassikaal"
+
+
 @dataclass(frozen=True)
 class EarningRule:
     code: str
@@ -201,6 +217,32 @@ class EarningRule:
     points: float
     certificate: bool = False
     period_months: int = 12
+    counting: Counting = Counting.THRESHOLD
+    #: a digi-toets passed at the function level counts this many minutes (None: its own minutes)
+    test_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class AccreditedActivity:
+    """An activity as a registry accredited it: its id in PE-online, its period and its rule."""
+
+    code: str
+    title: str
+    type: ActivityType
+    rule: str  # the code of an earning rule of the same registry
+    valid_from: date
+    valid_until: date
+    pe_course_id: int | None = None
+    external_course_id: str | None = None
+    module_id: str | None = None
+    #: a classroom course's edition in PE-online (klassikaal needs one)
+    edition_id: str | None = None
+    title_en: str = ""
+
+    @property
+    def accreditation_id(self) -> str:
+        """The id the registry knows the activity by (its PE-online course id, or our own code there)."""
+        return str(self.pe_course_id) if self.pe_course_id is not None else str(self.external_course_id)
 
 
 @dataclass(frozen=True)
@@ -214,6 +256,7 @@ class Registry:
     professions: tuple[str, ...] = ()
     name_en: str = ""
     number_label_en: str = ""
+    activities: tuple[AccreditedActivity, ...] = ()
 
 
 @dataclass(frozen=True)

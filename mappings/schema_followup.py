@@ -6,6 +6,7 @@ Split from ``mappings.schema`` (catalogue, profiles and tests), whose shared pie
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
@@ -85,10 +86,58 @@ class EarningRuleSchema(_Strict):
     points = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
     certificate = fields.Boolean(load_default=False)
     period_months = fields.Integer(strict=True, load_default=12, validate=validate.Range(1, 120))
+    counting = fields.Enum(model.Counting, by_value=True, load_default=model.Counting.THRESHOLD)
+    test_minutes = fields.Integer(strict=True, load_default=None, validate=validate.Range(1, 600))
+
+    @validates_schema
+    def _test_minutes_need_tests(self, data, **kwargs):
+        if data.get("test_minutes") is not None and model.ActivityKind.TEST not in data.get("activity_kinds", ()):
+            raise ValidationError("test_minutes needs 'test' in activity_kinds", "test_minutes")
 
     @post_load
     def _make(self, data, **kwargs):
         return model.EarningRule(**{**data, "activity_kinds": tuple(data["activity_kinds"])})
+
+
+class _Day(fields.Date):
+    """A date written as 2026-01-01; YAML already reads that as a date, so accept one."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class ActivitySchema(_Strict):
+    TRANSLATED = ("title",)
+    code = _code()
+    title = _text()
+    title_en = english_text()
+    type = fields.Enum(model.ActivityType, by_value=True, required=True)
+    rule = _code()
+    valid_from = _Day(required=True)
+    valid_until = _Day(required=True)
+    pe_course_id = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1))
+    external_course_id = fields.String(load_default=None, validate=validate.Length(1, 100))
+    module_id = fields.String(load_default=None, validate=validate.Length(1, 100))
+    edition_id = fields.String(load_default=None, validate=validate.Length(1, 100))
+
+    @validates_schema
+    def _course_and_period(self, data, **kwargs):
+        if (data.get("pe_course_id") is None) == (data.get("external_course_id") is None):
+            raise ValidationError("give either 'pe_course_id' or 'external_course_id', not both or neither",
+                                  "pe_course_id")
+        if data.get("valid_from") and data.get("valid_until") and data["valid_until"] < data["valid_from"]:
+            raise ValidationError("must not be before valid_from", "valid_until")
+        classroom = data.get("type") is model.ActivityType.KLASSIKAAL
+        if classroom and not data.get("edition_id"):
+            raise ValidationError("a klassikaal activity needs the edition_id PE-online gave it", "edition_id")
+        if not classroom and data.get("edition_id"):
+            raise ValidationError("only a klassikaal activity has an edition_id", "edition_id")
+
+    @post_load
+    def _make(self, data, **kwargs):
+        return model.AccreditedActivity(**data)
 
 
 def _is_regex(value: str) -> None:
@@ -109,13 +158,38 @@ class RegistrySchema(_Strict):
     number_pattern = fields.String(load_default=None, validate=_is_regex)
     professions = fields.List(fields.String(validate=CODE), load_default=list)
     rules = fields.List(fields.Nested(EarningRuleSchema), required=True, validate=validate.Length(min=1))
+    activities = fields.List(fields.Nested(ActivitySchema), load_default=list)
 
     @post_load
     def _make(self, data, **kwargs):
         _unique(data["rules"], "code", "rule code", "rules")
+        _unique(data["activities"], "code", "activity code", "activities")
+        rules = {rule.code for rule in data["rules"]}
+        for index, activity in enumerate(data["activities"]):
+            if activity.rule not in rules:
+                raise ValidationError({"activities": {index: {"rule": [f"unknown rule '{activity.rule}' in this registry"]}}})
+        _no_double_counting(data["activities"], {rule.code: rule for rule in data["rules"]})
         if data["number_label"] is None:  # the default label, in both languages
             data["number_label"], data["number_label_en"] = "Registratienummer", "Registration number"
-        return model.Registry(**{**data, "rules": tuple(data["rules"]), "professions": tuple(data["professions"])})
+        return model.Registry(**{**data, "rules": tuple(data["rules"]), "professions": tuple(data["professions"]),
+                                 "activities": tuple(data["activities"])})
+
+
+def _no_double_counting(activities, rules) -> None:
+    """Two activities of one registry may not count the same kind of minutes in the same period.
+
+    Otherwise one hour of coaching would earn points twice in one registry.
+    """
+    for index, activity in enumerate(activities):
+        kinds = set(rules[activity.rule].activity_kinds)
+        for other in activities[:index]:
+            overlap = activity.valid_from <= other.valid_until and other.valid_from <= activity.valid_until
+            shared = kinds & set(rules[other.rule].activity_kinds)
+            if overlap and shared:
+                names = ", ".join(sorted(k.value for k in shared))
+                raise ValidationError({"activities": {index: {"valid_from": [
+                    f"overlaps activity '{other.code}', which also counts {names}: the same minutes would earn points twice"
+                ]}}})
 
 
 class AccreditationSchema(_Strict):
