@@ -155,3 +155,8 @@ def set_default_function(session: Session, organisation: m.Organisation, code: s
 
 def active_profiles(session: Session) -> list[m.FunctionProfile]:
     return list(session.scalars(select(m.FunctionProfile).where(m.FunctionProfile.active).order_by(m.FunctionProfile.name)))
+
+
+def organisation_id_of(session: Session, person_id: int) -> int | None:
+    """The organisation id of a person, or None when there is no such person."""
+    return session.scalar(select(m.Person.organisation_id).where(m.Person.id == person_id))

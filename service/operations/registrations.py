@@ -145,13 +145,22 @@ def activate_registration(session: Session, registration_id: int) -> m.LtiRegist
     return registration
 
 
-def active_endpoints(session: Session) -> list[tuple[str, str]]:
-    """(issuer, login URL) of every active registration: the LMSs that may frame the tool."""
-    rows = session.execute(
-        select(m.LtiRegistration.issuer, m.LtiRegistration.auth_login_url)
-        .where(m.LtiRegistration.status == m.RegistrationStatus.ACTIVE)
-    )
-    return [tuple(row) for row in rows]
+def active_endpoints(session: Session, *, organisation_id: int | None = None,
+                     registration_id: int | None = None) -> list[tuple[str, str]]:
+    """(issuer, login URL) of the active registrations of one organisation, or of one registration.
+
+    These are the LMSs that may frame the tool's pages for that organisation's people (or, before
+    sign-in, for a launch through that registration). With neither argument: none, never all.
+    """
+    if organisation_id is None and registration_id is None:
+        return []
+    query = select(m.LtiRegistration.issuer, m.LtiRegistration.auth_login_url).where(
+        m.LtiRegistration.status == m.RegistrationStatus.ACTIVE)
+    if organisation_id is not None:
+        query = query.where(m.LtiRegistration.organisation_id == organisation_id)
+    if registration_id is not None:
+        query = query.where(m.LtiRegistration.id == registration_id)
+    return [tuple(row) for row in session.execute(query)]
 
 
 def find_registration(session: Session, issuer: str, client_id: str) -> m.LtiRegistration | None:

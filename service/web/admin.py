@@ -13,6 +13,7 @@ from service.operations import organisations, outbox, people
 from service.web import current_db, tool
 from service.web.auth import now, role_required, signed_in_person
 from service.web.forms import FunctionCodeForm, OrganisationSettingsForm, RegistrationForm
+from service.web.security import forget_origins
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
@@ -79,6 +80,7 @@ def lti_registrations():
             values = {k: (v or "").strip() or None for k, v in form.data.items() if k not in ("csrf_token", "deployment_id")}
             registrations.register_platform(session, org, deployment_ids=[form.deployment_id.data.strip()], actor=admin,
                                            **values)
+            forget_origins(org.id)  # the new LMS may frame this organisation's pages
             flash(_("De leeromgeving is gekoppeld."))
             return redirect(url_for("admin.lti_registrations"))
         urls = {
@@ -99,6 +101,7 @@ def lti_status(registration_id: int, action: str):
     with current_db().begin() as session:
         admin = signed_in_person(session)
         registrations.set_registration_status(session, admin.organisation, registration_id, statuses[action], actor=admin)
+        forget_origins(admin.organisation_id)
     flash(_("De koppeling staat aan.") if action == "aanzetten" else _("De koppeling staat uit."))
     return redirect(url_for("admin.lti_registrations"))
 

@@ -26,7 +26,7 @@ from service.errors import ForbiddenError, NotFoundError
 from service.operations import catalogue, courses, grades, launches, organisations, registrations
 from service.web import current_db, tool
 from service.web.auth import PERSON_KEY, now, sign_in
-from service.web.security import csrf, frame_only_by
+from service.web.security import csrf, frame_for, frame_only_by
 from service.web.teacher import TEACHER_COURSE_KEY
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -55,13 +55,27 @@ def _refused(exc: LaunchError, step: str, *, needs_https: bool = False):
             pass
     logger.warning("LTI %s refused: %s (issuer %s, client %s, deployment %s)", step, exc.reason_code,
                    issuer, client, deployment)
+    _frame_for_platform(step)
     return render_template("lti/refused.html", reason=exc.reason_code, needs_https=needs_https), 400
+
+
+def _frame_for_platform(step: str) -> None:
+    """Let the LMS of this login (or of the login this launch belongs to) show the refusal in its frame."""
+    pending = pending_login(tool().store, request.form.get("state", "")) if step == "launch" else None
+    if pending and pending.get("registration_id"):
+        frame_for(registration_id=int(pending["registration_id"]))
+    elif step == "login" and request.values.get("iss"):
+        found = tool().tool_conf.registration(request.values["iss"], request.values.get("client_id") or None)
+        if found is not None and found.active:
+            frame_for(registration_id=found.id)
 
 
 def _without_cookie(exc: LaunchError):
     """The state cookie did not come back: read the state from platform storage, or restart in a new window."""
     state = request.form.get("state", "")
     pending = pending_login(tool().store, state)
+    if pending and pending.get("registration_id"):
+        frame_for(registration_id=int(pending["registration_id"]))
     proof = issue_storage_proof(tool().store, state) if pending and pending.get("storage_target") else None
     if proof:
         # the cookie was blocked, but the platform keeps the state for us: read it back (once per state)
@@ -112,6 +126,7 @@ def _login_answer(lti_request: LtiRequest):
                                  redirect_uri=tool().url(url_for("lti.launch")))
     except LaunchError as exc:
         return _refused(exc, "login")
+    frame_for(registration_id=redirect_to.registration_id)
     if redirect_to.storage_target:  # the platform offers storage: keep the state there too
         response = current_app.make_response(render_template(
             "lti/storage_login.html", target=redirect_to.storage_target, state=redirect_to.state, url=redirect_to.url,
@@ -217,6 +232,7 @@ def check():
         return redirect(json.loads(raw)["next"])
     if raw is None:
         raise NotFoundError(_("Deze link is verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))
+    frame_for(person_id=json.loads(raw)["person"])  # the cookie is gone, but the launch knows whose LMS this is
     return render_template("lti/cookies_blocked.html", continue_url=url_for("lti.continue_launch", token=token))
 
 

@@ -1,17 +1,28 @@
 """Security headers, CSRF and framing: pages work inside the LMS iframe and in a new window.
 
-``frame-ancestors`` lists the origins of the registered LMSs instead of a blanket deny, so an
-LMS can embed the tool and a stranger's site cannot.
+``frame-ancestors`` (and ``form-action``) list the origins of the LMSs of the signed-in person's
+own organisation, or before sign-in of the registration that is launching, instead of a blanket
+deny: that LMS can embed the tool, and no other organisation's LMS (nor a stranger's site) can.
+
+The origins are cached per organisation and per registration in each process (``OriginCache``),
+so an HTML response does not query the database; a registration change made through the admin
+pages clears the organisation's entry at once, other workers see it within ``ORIGINS_TTL``.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
-from service.operations import registrations
+
+from service.operations import people, registrations
 from service.web import current_db
+from service.web.auth import PERSON_KEY
+
+CACHE_EXTENSION = "digitoets.frame_origins"
 
 csrf = CSRFProtect()
 
@@ -30,11 +41,89 @@ def _origin(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def lms_origins(session) -> list[str]:
-    """Origins of every active LMS registration (issuer and login URL may differ)."""
-    rows = registrations.active_endpoints(session)
-    origins = {o for row in rows for o in map(_origin, row) if o}
-    return sorted(origins)
+#: Seconds an organisation's (or registration's) LMS origins stay cached in one process.
+ORIGINS_TTL = 60.0
+
+
+class OriginCache:
+    """LMS origins per organisation or registration, and the organisation of a person, per process."""
+
+    def __init__(self, ttl: float = ORIGINS_TTL, size: int = 4096):
+        self.ttl, self.size = ttl, size
+        self._origins: dict[tuple[str, int], tuple[float, list[str]]] = {}
+        self._person_org: dict[int, int | None] = {}  # a person never moves to another organisation
+        self._lock = threading.Lock()
+
+    def origins(self, kind: str, key: int) -> list[str]:
+        """Origins of an ``organisation`` or a ``registration`` (by id): from the cache or the database."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._origins.get((kind, key))
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with current_db().begin() as session:
+            rows = registrations.active_endpoints(session, **{f"{kind}_id": key})
+        value = sorted({o for row in rows for o in map(_origin, row) if o})
+        with self._lock:
+            if len(self._origins) >= self.size:
+                self._origins.clear()
+            self._origins[(kind, key)] = (now + self.ttl, value)
+        return value
+
+    def organisation_of(self, person_id: int) -> int | None:
+        with self._lock:
+            if person_id in self._person_org:
+                return self._person_org[person_id]
+        with current_db().begin() as session:
+            organisation_id = people.organisation_id_of(session, person_id)
+        with self._lock:
+            if len(self._person_org) >= self.size:
+                self._person_org.clear()
+            if organisation_id is not None:
+                self._person_org[person_id] = organisation_id
+        return organisation_id
+
+    def forget(self, organisation_id: int) -> None:
+        """Drop an organisation's origins and every registration's (their status may have changed)."""
+        with self._lock:
+            self._origins = {k: v for k, v in self._origins.items()
+                             if k != ("organisation", organisation_id) and k[0] != "registration"}
+
+
+def _cache() -> OriginCache:
+    return current_app.extensions[CACHE_EXTENSION]
+
+
+def forget_origins(organisation_id: int) -> None:
+    """Call after an organisation's registrations changed (added, switched on or off)."""
+    _cache().forget(organisation_id)
+
+
+def frame_for(*, registration_id: int | None = None, person_id: int | None = None,
+              organisation_id: int | None = None) -> None:
+    """Whose LMSs may frame the page this request renders, when the session does not say it yet.
+
+    The LTI views call it before sign-in: the login knows its registration, the launch the
+    registration its login started, the cookie check the person the launch signed in.
+    """
+    if registration_id is not None:
+        g.frame_registration_id = registration_id
+    if person_id is not None:
+        g.frame_person_id = person_id
+    if organisation_id is not None:
+        g.frame_organisation_id = organisation_id
+
+
+def lms_origins() -> list[str]:
+    """Origins that may frame this response: the organisation's LMSs, the launching registration's, or none."""
+    cache = _cache()
+    if g.get("frame_registration_id") is not None:
+        return cache.origins("registration", g.frame_registration_id)
+    organisation_id = g.get("frame_organisation_id")
+    person_id = g.get("frame_person_id") or session.get(PERSON_KEY)
+    if organisation_id is None and person_id is not None:
+        organisation_id = cache.organisation_of(person_id)
+    return cache.origins("organisation", organisation_id) if organisation_id is not None else []
 
 
 def frame_only_by(url: str | None) -> str | None:
@@ -60,6 +149,7 @@ def content_security_policy(origins: list[str]) -> str:
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    app.extensions[CACHE_EXTENSION] = OriginCache()
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -72,7 +162,6 @@ def init_app(app: Flask) -> None:
         if response.mimetype == "text/html":
             origins = g.get("frame_ancestors")
             if origins is None:
-                with current_db().begin() as session:
-                    origins = lms_origins(session)
+                origins = lms_origins()
             response.headers["Content-Security-Policy"] = content_security_policy(origins)
         return response
