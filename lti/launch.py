@@ -94,7 +94,7 @@ def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStor
             raise LaunchError(f"missing_{name}", f"login initiation without {name}")
     if not host_allowed(target, hosts) or (redirect_uri and not host_allowed(redirect_uri, hosts)):
         raise LaunchError("target_link_uri_foreign", f"target_link_uri {target} is not ours")
-    registration = tool_conf.registration(iss, client_id)
+    registration = tool_conf.registration(iss, client_id, param("lti_deployment_id") or None)
     if registration is None:
         raise LaunchError("unknown_registration", f"no registration for {iss} [{client_id}]")
     if not registration.active:

@@ -67,12 +67,15 @@ class ToolKey:
 class RegistrationStore(Protocol):
     """Finds registrations; the service implements it over ``lti_registrations``."""
 
-    def find(self, issuer: str, client_id: str | None) -> Registration | None:
+    def find(self, issuer: str, client_id: str | None,
+             deployment_id: str | None = None) -> Registration | None:
         """Return the registration of ``issuer`` and ``client_id``, inactive ones included.
 
-        One issuer may have many client ids. With ``client_id=None`` (a login initiation
-        without ``client_id``) return the issuer's only registration, or ``None`` when there
-        are none or several.
+        One issuer may have many client ids (one platform, several organisations). With
+        ``client_id=None`` (a login initiation without ``client_id``) return, among the issuer's
+        registrations that list ``deployment_id`` (all of them when none does or it is
+        ``None``), the first registered active one, else the first registered: a registration
+        added later, perhaps by another organisation's admin, never shadows an earlier one.
         """
         ...
 

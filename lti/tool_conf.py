@@ -75,16 +75,24 @@ class ToolConf(ToolConfAbstract):
     def check_iss_has_many_clients(self, iss: str) -> bool:
         return True
 
-    def registration(self, iss: str, client_id: str | None) -> Registration | None:
-        """Return our ``Registration`` for ``iss`` and ``client_id``, active or not."""
-        return self.store.find(iss, client_id)
+    def registration(self, iss: str, client_id: str | None,
+                     deployment_id: str | None = None) -> Registration | None:
+        """Return our ``Registration`` for ``iss`` and ``client_id``, active or not.
+
+        ``deployment_id`` (the login's ``lti_deployment_id``) chooses among the issuer's
+        registrations when the login carries no ``client_id``.
+        """
+        return self.store.find(iss, client_id, deployment_id if client_id is None else None)
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any):
-        return self.find_registration_by_params(iss, None)
+        return self.find_registration_by_params(iss, None, **kwargs)
 
     def find_registration_by_params(self, iss: str, client_id: str | None, *args: Any,
                                     **kwargs: Any) -> PyltiRegistration | None:
-        registration = self.store.find(iss, client_id)
+        # pylti1p3's login passes its request: the same choice as ``registration`` above
+        request = kwargs.get("request")
+        deployment_id = request.get_param("lti_deployment_id") if request is not None else None
+        registration = self.registration(iss, client_id, deployment_id or None)
         if registration is None or not registration.active:
             return None
         return self.pylti_registration(registration)

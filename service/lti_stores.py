@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lti.registration import Registration
@@ -23,13 +23,26 @@ class DbRegistrationStore:
     def __init__(self, database: Database):
         self.database = database
 
-    def find(self, issuer: str, client_id: str | None) -> Registration | None:
+    def find(self, issuer: str, client_id: str | None, deployment_id: str | None = None) -> Registration | None:
+        """The registration of ``issuer`` and ``client_id``; without a client id, the first registered.
+
+        (issuer, client_id) is unique across organisations. A login without ``client_id`` picks
+        among the issuer's registrations that list its deployment id (or all of them), the
+        oldest active one first: another organisation's admin who adds the same issuer later
+        cannot take over or block this organisation's logins.
+        """
         with self.database.begin() as session:
             query = select(m.LtiRegistration).where(m.LtiRegistration.issuer == issuer)
             if client_id is not None:
                 query = query.where(m.LtiRegistration.client_id == client_id)
-            rows = session.scalars(query.limit(2)).all()
-            return to_registration(rows[0]) if len(rows) == 1 else None
+            query = query.order_by(case((m.LtiRegistration.status == m.RegistrationStatus.ACTIVE, 0), else_=1),
+                                   m.LtiRegistration.id).limit(1)
+            row = None
+            if client_id is None and deployment_id:
+                row = session.scalar(query.where(m.LtiRegistration.deployments.any(
+                    m.LtiDeployment.deployment_id == deployment_id)))
+            row = row or session.scalar(query)
+            return to_registration(row) if row is not None else None
 
 
 class DbLaunchStateStore:

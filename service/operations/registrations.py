@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti.dynamic_registration import NAME_LENGTH, PlatformRegistration
@@ -11,6 +12,9 @@ from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
 from service.operations import audit
+
+#: The same words whoever registered the pair: nothing about another organisation leaks out.
+ALREADY_REGISTERED = N_("Deze leeromgeving is al gekoppeld.")
 
 
 def to_registration(row: m.LtiRegistration) -> Registration:
@@ -48,6 +52,10 @@ def register_platform(
 ) -> m.LtiRegistration:
     """Register an LMS for an organisation (admin page, CLI or dynamic registration).
 
+    An issuer and client id belong to one registration in the whole service: a platform's client
+    id identifies one tool installation there. Adding a pair that exists (in this organisation or
+    in another) changes nothing and says only that it is registered already, never by whom.
+
     Raises:
         ConflictError: when this issuer and client id are registered already.
         InvalidInputError: when a URL is not http(s) or no key set URL is given.
@@ -61,16 +69,19 @@ def register_platform(
         select(m.LtiRegistration).where(m.LtiRegistration.issuer == issuer, m.LtiRegistration.client_id == client_id)
     )
     if existing is not None:
-        raise ConflictError(N_("Deze leeromgeving is al gekoppeld (%(issuer)s, client %(client_id)s)."),
-                            issuer=issuer, client_id=client_id)
+        raise ConflictError(ALREADY_REGISTERED)
     registration = m.LtiRegistration(
         organisation=organisation, name=name or issuer, issuer=issuer, client_id=client_id,
         auth_login_url=auth_login_url, auth_token_url=auth_token_url, auth_audience=auth_audience,
         key_set_url=key_set_url, status=status, function_parameter=function_parameter, role_parameter=role_parameter,
         deployments=[m.LtiDeployment(deployment_id=d) for d in dict.fromkeys(deployment_ids) if d],
     )
-    session.add(registration)
-    session.flush()
+    try:
+        with session.begin_nested():  # a registration added at the same moment: refused the same way
+            session.add(registration)
+            session.flush()
+    except IntegrityError as exc:
+        raise ConflictError(ALREADY_REGISTERED) from exc
     audit.record(session, organisation, actor, audit.Action.REGISTRATION_ADDED, f"registration:{registration.id}",
                  {"status": status.value})
     return registration

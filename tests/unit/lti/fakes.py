@@ -19,10 +19,12 @@ class InMemoryRegistrationStore:
     def __init__(self, *registrations: Registration):
         self.registrations = list(registrations)
 
-    def find(self, issuer: str, client_id: str | None) -> Registration | None:
+    def find(self, issuer: str, client_id: str | None, deployment_id: str | None = None) -> Registration | None:
         found = [r for r in self.registrations if r.issuer == issuer
                  and (client_id is None or r.client_id == client_id)]
-        return found[0] if len(found) == 1 else None
+        if client_id is None and deployment_id:
+            found = [r for r in found if deployment_id in r.deployment_ids] or found
+        return min(found, key=lambda r: (not r.active, r.id), default=None)
 
 
 class InMemoryLaunchStateStore:
