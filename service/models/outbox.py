@@ -15,6 +15,7 @@ from service.models._types import enum_type
 class OutboxKind(enum.Enum):
     XAPI = "xapi"  # an xAPI statement for the organisation's LRS
     AGS_SCORE = "ags_score"  # a score for the LMS gradebook
+    MAIL = "mail"  # an e-mail, rendered when queued, sent over SMTP (service.jobs.mail)
 
 
 class OutboxStatus(enum.Enum):
@@ -25,7 +26,7 @@ class OutboxStatus(enum.Enum):
 
 
 class OutboxItem(Base):
-    """One message to deliver. ``dedupe_key`` (the statement id) makes a retry harmless."""
+    """One message to deliver. ``dedupe_key`` (the statement id, a mail's key) makes a retry harmless."""
 
     __tablename__ = "outbox_items"
     __table_args__ = (

@@ -28,6 +28,13 @@ class ToolRole(enum.Enum):
     ACCREDITATION = "accreditation"
 
 
+class CoachMail(enum.Enum):
+    """How a coach hears of new help requests by e-mail."""
+
+    IMMEDIATE = "immediate"  # one mail per request, when it arrives
+    DAILY = "daily"  # one digest a day (``digitoets mail digest``)
+
+
 class AssignmentSource(enum.Enum):
     """Where a person's function came from; a later, stronger source overrides a self-choice."""
 
@@ -58,6 +65,9 @@ class Person(Base):
     #: the HR personnel number the LMS sent (lis.person_sourcedid or a custom parameter); links HR records
     personnel_number: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(8))
+    #: a coach's choice: a mail per new help request, or a daily digest
+    coach_mail: Mapped[CoachMail] = mapped_column(enum_type(CoachMail, "coach_mail"), default=CoachMail.IMMEDIATE,
+                                                  server_default=CoachMail.IMMEDIATE.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: set when the person was erased or pseudonymised: name, e-mail and LMS account are gone
