@@ -34,9 +34,14 @@ def dead_letters(session: Session, organisation_id: int | None = None) -> list[m
     return list(session.scalars(query.order_by(m.OutboxItem.id)))
 
 
-def retry_dead_letters(session: Session, ids: list[int] | None, now: datetime) -> int:
-    """Put dead (or conflicting) statements back in line after a fix; returns how many."""
-    rows = [r for r in dead_letters(session) if ids is None or r.id in ids]
+def retry_dead_letters(session: Session, ids: list[int] | None, now: datetime,
+                       organisation_id: int | None = None) -> int:
+    """Put dead (or conflicting) statements back in line after a fix; returns how many.
+
+    ``organisation_id`` limits it to that organisation's statements (an organisation admin);
+    ``None`` is the operator's CLI, for every organisation. ``ids=None``: all of them.
+    """
+    rows = [r for r in dead_letters(session, organisation_id) if ids is None or r.id in ids]
     for row in rows:
         row.status, row.next_attempt_at, row.attempts = m.OutboxStatus.PENDING, now, 0
     session.flush()

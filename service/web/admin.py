@@ -58,11 +58,9 @@ def xapi_status():
 def xapi_retry():
     with current_db().begin() as session:
         org = signed_in_person(session).organisation
-        ids = [row.id for row in outbox.dead_letters(session, org.id)]
-        chosen = request.form.get("id")
-        if chosen:
-            ids = [i for i in ids if str(i) == chosen]
-        count = outbox.retry_dead_letters(session, ids, now())
+        chosen = request.form.get("id", "")
+        ids = None if not chosen else [int(chosen)] if chosen.isascii() and chosen.isdigit() else []
+        count = outbox.retry_dead_letters(session, ids, now(), organisation_id=org.id)
     flash(ngettext("%(num)d bericht wordt opnieuw verstuurd.", "%(num)d berichten worden opnieuw verstuurd.", count))
     return redirect(url_for("admin.xapi_status"))
 
