@@ -6,16 +6,17 @@ gets overwritten, so every figure an administrator exports can be traced back.
 
 from __future__ import annotations
 
+import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mappings import model
+from mappings.model import ActivityKind, ActivityType, Counting
 from service.db import Base, UTCDateTime, utcnow
 from service.models._types import enum_type
-
-from mappings.model import ActivityKind
 
 
 class AccreditationRegistry(Base):
@@ -57,24 +58,50 @@ class EarningRule(Base):
     certificate: Mapped[bool] = mapped_column(default=False)
     period_months: Mapped[int] = mapped_column(default=12)
     active: Mapped[bool] = mapped_column(default=True)
+    counting: Mapped[Counting] = mapped_column(enum_type(Counting, "earning_counting"), default=Counting.THRESHOLD)
+    #: a digi-toets passed at the function level counts this many minutes (None: its own)
+    test_minutes: Mapped[int | None]
 
     accreditation_registry: Mapped[AccreditationRegistry] = relationship(back_populates="rules")
 
+    def as_rule(self) -> model.EarningRule:
+        """The pure rule ``mappings.points`` evaluates."""
+        return model.EarningRule(self.code, tuple(ActivityKind(k) for k in self.activity_kinds), self.min_hours,
+                                 self.points, self.certificate, self.period_months, self.counting, self.test_minutes)
+
 
 class AccreditedActivity(Base):
-    """An organisation's activity as the registry knows it (its accreditation id there)."""
+    """An activity a registry accredited (content): its PE-online course id, period and rule.
+
+    A changed course id updates this row; records keep the id they were earned under.
+    """
 
     __tablename__ = "accredited_activities"
-    __table_args__ = (UniqueConstraint("organisation_id", "registry_id", "kind"),)
+    __table_args__ = (UniqueConstraint("registry_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     registry_id: Mapped[int] = mapped_column(ForeignKey("accreditation_registries.id", ondelete="CASCADE"))
-    kind: Mapped[ActivityKind] = mapped_column(enum_type(ActivityKind, "activity_kind"))
+    code: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
-    external_id: Mapped[str | None] = mapped_column(String(100))  # e.g. the PE-online activity number
-    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    type: Mapped[ActivityType] = mapped_column(enum_type(ActivityType, "activity_type"))
+    earning_rule_id: Mapped[int] = mapped_column(ForeignKey("earning_rules.id"))
+    pe_course_id: Mapped[int | None]
+    external_course_id: Mapped[str | None] = mapped_column(String(100))
+    module_id: Mapped[str | None] = mapped_column(String(100))
+    edition_id: Mapped[str | None] = mapped_column(String(100))
+    valid_from: Mapped[date]
+    valid_until: Mapped[date]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    accreditation_registry: Mapped[AccreditationRegistry] = relationship()
+    rule: Mapped[EarningRule] = relationship()
+
+    def as_activity(self) -> model.AccreditedActivity:
+        """The pure activity ``mappings.points`` evaluates."""
+        return model.AccreditedActivity(
+            self.code, self.title, self.type, self.rule.code, self.valid_from, self.valid_until, self.pe_course_id,
+            self.external_course_id, self.module_id, self.edition_id)
 
 
 class RegistrationNumber(Base):
@@ -109,24 +136,72 @@ class LearningHours(Base):
     source_ref: Mapped[str] = mapped_column(String(255))
     title: Mapped[str | None] = mapped_column(String(500))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: a correction: this row takes back the row it names (once: unique)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("learning_hours.id", ondelete="CASCADE"), unique=True)
+
+
+class RecordStatus(enum.Enum):
+    """Where a points record is on its way to the registry."""
+
+    PENDING = "pending"  # earned, not yet sent or exported
+    EXPORTED = "exported"  # in an export or sent to PE-online; no answer yet
+    ACCEPTED = "accepted"  # PE-online accepted the row
+    REJECTED = "rejected"  # PE-online refused the row; ``status_message`` says why
 
 
 class AccreditationRecord(Base):
-    """Ledger of points granted (or corrected) under an earning rule, with its certificate."""
+    """Points a person earned for one accredited activity, derived from the hours ledger.
+
+    Append-only: a correction is a second row with ``reverses_id`` set and negative points.
+    ``status`` is the delivery state only; it never changes the points. The course id the
+    points were earned under is copied here, so a new accreditation id leaves these alone.
+    """
 
     __tablename__ = "accreditation_records"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "person_id", "award_key", "is_reversal"),
+        Index("ix_accreditation_records_registry_status", "organisation_id", "registry_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    earning_rule_id: Mapped[int] = mapped_column(ForeignKey("earning_rules.id"))
-    hours: Mapped[float] = mapped_column(Numeric(6, 2, asdecimal=False))
-    points: Mapped[float] = mapped_column(Numeric(6, 2, asdecimal=False))  # negative for a correction
+    registry_id: Mapped[int] = mapped_column(ForeignKey("accreditation_registries.id"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("accredited_activities.id"), index=True)
+    #: ``mappings.points.Award.key``: the activity and the ledger rows used
+    award_key: Mapped[str] = mapped_column(String(40))
+    is_reversal: Mapped[bool] = mapped_column(default=False)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("accreditation_records.id"), unique=True)
+    points: Mapped[float] = mapped_column(Numeric(6, 2, asdecimal=False))  # negative for a reversal
+    minutes: Mapped[int]
+    entry_ids: Mapped[list[int]] = mapped_column(JSON)
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
-    period_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime())  # completed: the endDate for PE-online
+    activity_type: Mapped[ActivityType] = mapped_column(enum_type(ActivityType, "activity_type"))
+    accreditation_id: Mapped[str] = mapped_column(String(100))
+    pe_course_id: Mapped[int | None]
+    external_course_id: Mapped[str | None] = mapped_column(String(100))
+    module_id: Mapped[str | None] = mapped_column(String(100))
+    edition_id: Mapped[str | None] = mapped_column(String(100))
     certificate_code: Mapped[str | None] = mapped_column(String(64), unique=True)
-    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("accreditation_records.id"))
+    status: Mapped[RecordStatus] = mapped_column(enum_type(RecordStatus, "record_status"), default=RecordStatus.PENDING)
+    status_code: Mapped[str | None] = mapped_column(String(32))
+    status_message: Mapped[str | None] = mapped_column(Text)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    rule = relationship("EarningRule")
+    activity: Mapped[AccreditedActivity] = relationship()
+    accreditation_registry: Mapped[AccreditationRegistry] = relationship()
+
+
+class PointsCursor(Base):
+    """How far the points job has read an organisation's hours ledger; leased while it runs."""
+
+    __tablename__ = "points_cursors"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    last_entry_id: Mapped[int] = mapped_column(default=0)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

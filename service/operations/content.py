@@ -230,10 +230,35 @@ def _load_registries(session, bundle, summary):
             values = {
                 "activity_kinds": [k.value for k in rule.activity_kinds], "min_hours": rule.min_hours,
                 "points": rule.points, "certificate": rule.certificate, "period_months": rule.period_months,
-                "active": True,
+                "counting": rule.counting, "test_minutes": rule.test_minutes, "active": True,
             }
             _sync(rule_row, values, summary, "earning_rule", f"{registry.code}/{rule.code}", is_new)
         for code, rule_row in existing.items():
             if code not in {r.code for r in registry.rules} and rule_row.active:
                 rule_row.active = False
                 summary.note("deactivated", "earning_rule", f"{registry.code}/{code}")
+        _load_activities(session, registry, row, {rule.code: rule for rule in row.rules}, summary)
+
+
+def _load_activities(session, registry, row, rules, summary):
+    """Accredited activities of one registry; a changed course id updates the row (records keep theirs)."""
+    existing = {a.code: a for a in session.scalars(select(m.AccreditedActivity).where(
+        m.AccreditedActivity.registry_id == row.id))} if row.id else {}
+    for activity in registry.activities:
+        activity_row = existing.get(activity.code)
+        is_new = activity_row is None
+        if is_new:
+            activity_row = m.AccreditedActivity(code=activity.code, accreditation_registry=row)
+            session.add(activity_row)
+        values = {
+            "title": activity.title, "title_en": activity.title_en or None, "type": activity.type,
+            "rule": rules[activity.rule], "pe_course_id": activity.pe_course_id,
+            "external_course_id": activity.external_course_id, "module_id": activity.module_id,
+            "edition_id": activity.edition_id, "valid_from": activity.valid_from,
+            "valid_until": activity.valid_until, "active": True,
+        }
+        _sync(activity_row, values, summary, "accredited_activity", f"{registry.code}/{activity.code}", is_new)
+    for code, activity_row in existing.items():
+        if code not in {a.code for a in registry.activities} and activity_row.active:
+            activity_row.active = False
+            summary.note("deactivated", "accredited_activity", f"{registry.code}/{code}")

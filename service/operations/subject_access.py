@@ -100,7 +100,8 @@ def collect(session: Session, person: m.Person, now: datetime) -> dict:
         "learning_hours": [{"kind": _enum(h.kind), "minutes": h.minutes, "occurred_at": _when(h.occurred_at),
                             "title": h.title}
                            for h in _mine(session, m.LearningHours, pid, m.LearningHours.occurred_at)],
-        "accreditation_records": [{"hours": r.hours, "points": r.points, "period_start": _when(r.period_start),
+        "accreditation_records": [{"minutes": r.minutes, "points": r.points, "accreditation_id": r.accreditation_id,
+                                   "status": r.status.value, "period_start": _when(r.period_start),
                                    "period_end": _when(r.period_end), "certificate": r.certificate_code,
                                    "granted_at": _when(r.granted_at)}
                                   for r in _mine(session, m.AccreditationRecord, pid, m.AccreditationRecord.granted_at)],

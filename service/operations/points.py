@@ -1,0 +1,197 @@
+"""The hours ledger and the points derived from it (rules in ``mappings.points``).
+
+Ledger rows (``LearningHours``) are only ever added: a correction is a reversing row. Points
+records are derived by evaluating a person's whole ledger against each accredited activity
+and storing only awards whose key is new, so re-running never counts the same minutes twice;
+an award the ledger no longer supports gets a reversing record. Session first, never commits.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from mappings import points as rules
+from mappings.model import ActivityKind
+from service import models as m
+from service.errors import ConflictError, NotFoundError
+
+#: what wrote a ledger row; the pair (source, source_ref) is unique, so an import is idempotent
+SOURCES = ("coaching_session", "attempt", "xapi", "correction", "manual")
+
+
+@dataclass
+class PointsReport:
+    """What one evaluation stored."""
+
+    people: int = 0
+    granted: int = 0
+    reversed: int = 0
+    points: float = 0.0
+    record_ids: list[int] = field(default_factory=list)
+
+
+def add_hours(session: Session, organisation_id: int, person_id: int, kind: ActivityKind, minutes: int,
+              occurred_at: datetime, source: str, source_ref: str, title: str | None = None) -> m.LearningHours:
+    """Add one ledger row (time spent); the same source and reference twice returns the first.
+
+    Raises:
+        ValueError: for minutes that are not positive (a correction is ``reverse_hours``).
+    """
+    if minutes <= 0:
+        raise ValueError("minutes must be positive; use reverse_hours to correct")
+    existing = session.scalar(select(m.LearningHours).where(
+        m.LearningHours.source == source, m.LearningHours.source_ref == source_ref))
+    if existing is not None:
+        return existing
+    row = m.LearningHours(organisation_id=organisation_id, person_id=person_id, kind=kind, minutes=minutes,
+                          occurred_at=occurred_at, source=source, source_ref=source_ref, title=title)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def reverse_hours(session: Session, entry_id: int, now: datetime, organisation_id: int) -> m.LearningHours:
+    """Take back a ledger row with a reversing row; the original stays as it was.
+
+    Raises:
+        NotFoundError: no such row in this organisation.
+        ConflictError: the row is itself a reversal or was reversed already.
+    """
+    entry = session.get(m.LearningHours, entry_id)
+    if entry is None or entry.organisation_id != organisation_id:
+        raise NotFoundError(f"learning hours {entry_id} not found")
+    if entry.reverses_id is not None or session.scalar(
+            select(m.LearningHours.id).where(m.LearningHours.reverses_id == entry_id)):
+        raise ConflictError(f"learning hours {entry_id} are a correction or were corrected already")
+    row = m.LearningHours(organisation_id=entry.organisation_id, person_id=entry.person_id, kind=entry.kind,
+                          minutes=-entry.minutes, occurred_at=now, source="correction", source_ref=str(entry.id),
+                          title=entry.title, reverses_id=entry.id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_counted_tests(session: Session, organisation_id: int) -> int:
+    """Put digi-toetsen passed at the function level into the ledger (once each); returns how many."""
+    known = set(session.scalars(select(m.LearningHours.source_ref).where(
+        m.LearningHours.source == "attempt", m.LearningHours.organisation_id == organisation_id)))
+    attempts = [row for row in session.execute(
+        select(m.Attempt.id, m.Attempt.registration, m.Attempt.person_id, m.Attempt.started_at,
+               m.Attempt.submitted_at)
+        .where(m.Attempt.organisation_id == organisation_id, m.Attempt.passed.is_(True),
+               m.Attempt.function_profile_id.is_not(None), m.Attempt.submitted_at.is_not(None))
+    ) if str(row.registration) not in known]
+    for _id, registration, person_id, started_at, submitted_at in attempts:
+        minutes = max(1, round((submitted_at - started_at).total_seconds() / 60))
+        session.add(m.LearningHours(organisation_id=organisation_id, person_id=person_id, kind=ActivityKind.TEST,
+                                    minutes=minutes, occurred_at=submitted_at, source="attempt",
+                                    source_ref=str(registration)))
+    session.flush()
+    return len(attempts)
+
+
+def ledger(session: Session, organisation_id: int, person_ids: Iterable[int] | None = None) -> list[rules.Entry]:
+    """The ledger rows of an organisation (or of some of its people) as pure entries."""
+    query = select(m.LearningHours.id, m.LearningHours.person_id, m.LearningHours.kind, m.LearningHours.minutes,
+                   m.LearningHours.occurred_at, m.LearningHours.reverses_id).where(
+        m.LearningHours.organisation_id == organisation_id)
+    if person_ids is not None:
+        query = query.where(m.LearningHours.person_id.in_(list(person_ids)))
+    return [rules.Entry(*row) for row in session.execute(query)]
+
+
+def active_activities(session: Session) -> list[m.AccreditedActivity]:
+    return list(session.scalars(
+        select(m.AccreditedActivity).where(m.AccreditedActivity.active.is_(True))
+        .options(selectinload(m.AccreditedActivity.rule)).order_by(m.AccreditedActivity.id)))
+
+
+def new_certificate_code() -> str:
+    """A verification code that cannot be guessed: 80 random bits as 16 base32 letters, in groups of 4."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode()
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def derive_points(session: Session, organisation_id: int, now: datetime,
+                  person_ids: Iterable[int] | None = None) -> PointsReport:
+    """Store the points the ledger earns for these people (everyone: None); reverse what it no longer earns."""
+    entries = ledger(session, organisation_id, person_ids)
+    report = PointsReport(people=len({e.person_id for e in entries}))
+    if not entries:
+        return report
+    people = {e.person_id for e in entries}
+    for activity in active_activities(session):
+        awards = rules.evaluate(activity.as_activity(), activity.rule.as_rule(), entries)
+        stored = _stored(session, activity.id, people)
+        granted = {key for (_person, key) in stored}
+        active = {key for (_person, key), (_row, reversed_) in stored.items() if not reversed_}
+        plan = rules.reconcile(awards, active)
+        for award in plan.new:
+            if award.key in granted:  # granted and reversed before: never again
+                continue
+            report.record_ids.append(_grant(session, organisation_id, activity, award, now).id)
+            report.granted += 1
+            report.points += award.points
+        for (_person, key), (row, reversed_) in stored.items():
+            if key in plan.reverse and not reversed_:
+                session.add(_reversal(row, now))
+                report.reversed += 1
+                report.points -= row.points
+    session.flush()
+    return report
+
+
+def _stored(session: Session, activity_id: int, people: set[int]) -> dict[tuple[int, str], tuple]:
+    """(person, key) -> (grant record, whether it was reversed) for an activity."""
+    rows = session.scalars(select(m.AccreditationRecord).where(
+        m.AccreditationRecord.activity_id == activity_id, m.AccreditationRecord.person_id.in_(people))).all()
+    reversed_keys = {(r.person_id, r.award_key) for r in rows if r.is_reversal}
+    return {(r.person_id, r.award_key): (r, (r.person_id, r.award_key) in reversed_keys)
+            for r in rows if not r.is_reversal}
+
+
+def _grant(session: Session, organisation_id: int, activity: m.AccreditedActivity, award: rules.Award,
+           now: datetime) -> m.AccreditationRecord:
+    row = m.AccreditationRecord(
+        organisation_id=organisation_id, person_id=award.person_id, registry_id=activity.registry_id,
+        activity_id=activity.id, award_key=award.key, is_reversal=False, points=award.points, minutes=award.minutes,
+        entry_ids=list(award.entry_ids), period_start=award.started_at, period_end=award.completed_at,
+        activity_type=activity.type, accreditation_id=activity.as_activity().accreditation_id,
+        pe_course_id=activity.pe_course_id, external_course_id=activity.external_course_id,
+        module_id=activity.module_id, edition_id=activity.edition_id,
+        certificate_code=new_certificate_code() if activity.rule.certificate else None,
+        status=m.RecordStatus.PENDING, granted_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _reversal(row: m.AccreditationRecord, now: datetime) -> m.AccreditationRecord:
+    """A record that takes back ``row``'s points; it keeps the id the points were earned under."""
+    return m.AccreditationRecord(
+        organisation_id=row.organisation_id, person_id=row.person_id, registry_id=row.registry_id,
+        activity_id=row.activity_id, award_key=row.award_key, is_reversal=True, reverses_id=row.id,
+        points=-row.points, minutes=-row.minutes, entry_ids=row.entry_ids, period_start=row.period_start,
+        period_end=row.period_end, activity_type=row.activity_type, accreditation_id=row.accreditation_id,
+        pe_course_id=row.pe_course_id, external_course_id=row.external_course_id, module_id=row.module_id,
+        edition_id=row.edition_id, status=m.RecordStatus.PENDING, granted_at=now,
+    )
+
+
+def points_per_registry(session: Session, person_id: int) -> dict[int, float]:
+    """Net points per registry id for one person (grants minus reversals)."""
+    totals: dict[int, float] = defaultdict(float)
+    for registry_id, points in session.execute(select(m.AccreditationRecord.registry_id,
+                                                      m.AccreditationRecord.points).where(
+            m.AccreditationRecord.person_id == person_id)):
+        totals[registry_id] += points
+    return dict(totals)
