@@ -12,6 +12,7 @@ from service.cli.common import current_database, current_lti_tool, current_setti
 from service.jobs import forward as forward_job
 from service.jobs import grades as grades_job
 from service.jobs import ingest as ingest_job
+from service.jobs import mail as mail_job
 from service.operations import outbox
 from service.operations.organisations import all_organisations
 from xapi.client import LRSClient
@@ -50,10 +51,10 @@ class ClientPool:
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
 @click.option("--batch-size", default=forward_job.DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 1000))
 def forward(loop: bool, interval: float, batch_size: int) -> None:
-    """Send pending statements to each organisation's LRS, and scores to the gradebooks (once, or as a worker with --loop).
+    """Send pending statements to each organisation's LRS, scores to the gradebooks and mails (once, or as a worker with --loop).
 
-    Statements and scores wait in the same outbox; with --loop one worker delivers both, so
-    no one has to run `lti send-scores` (which stays for one-off runs).
+    Statements, scores and mails wait in the same outbox; with --loop one worker delivers them
+    all, so no one has to run `lti send-scores` or `mail send` (which stay for one-off runs).
     """
     stopping = {"flag": False}
 
@@ -62,7 +63,8 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
 
     previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
     pool = ClientPool(current_settings().lrs_timeout)
-    total, graded = forward_job.ForwardReport(), forward_job.ForwardReport()
+    total, graded, mailed = forward_job.ForwardReport(), forward_job.ForwardReport(), forward_job.ForwardReport()
+    smtp = mail_job.SmtpTarget.from_settings(current_settings())
     try:
         while True:
             report = forward_job.forward(
@@ -72,6 +74,7 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
             total.add(report)
             graded.add(grades_job.send_scores(current_database(), current_lti_tool().ags,
                                               should_stop=lambda: stopping["flag"]))
+            mailed.add(mail_job.send_pending(current_database(), smtp, should_stop=lambda: stopping["flag"]))
             if not loop or stopping["flag"]:
                 break
             deadline = time.monotonic() + interval
@@ -85,6 +88,7 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
         f"delivered {total.delivered}, rejected {total.rejected}, conflicts {total.conflicts}, "
         f"waiting {total.deferred} (in {total.batches} batches)"
         + f"; scores delivered {graded.delivered}, not gradable {graded.rejected}, waiting {graded.deferred}"
+        + f"; mails sent {mailed.delivered}, dead letters {mailed.rejected}, waiting {mailed.deferred}"
     )
 
 

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from service import models as m
 from service.operations import registrations
 from service.operations import organisations, outbox, people
-from service.web import current_db, tool
+from service.web import current_db, current_settings, tool
 from service.web.auth import now, role_required, signed_in_person
 from service.web.forms import FunctionCodeForm, OrganisationSettingsForm, RegistrationForm
 from service.web.security import forget_origins
@@ -51,6 +51,18 @@ def xapi_status():
         counts = {state: n for (slug, state), n in outbox.outbox_counts(session).items() if slug == org.slug}
         dead = outbox.dead_letters(session, org.id)
         return render_template("admin/xapi.html", organisation=org, counts=counts, dead=dead)
+
+
+@bp.get("/berichten")
+@role_required(m.ToolRole.ORG_ADMIN)
+def messages():
+    """The admin's own organisation's outbox per kind (statements, scores, mails): waiting, sent, refused."""
+    with current_db().begin() as session:
+        org = signed_in_person(session).organisation
+        counts = outbox.counts_by_kind(session, org.id)
+        dead_mails = outbox.dead_letters(session, org.id, kind=m.OutboxKind.MAIL)
+        return render_template("admin/messages.html", organisation=org, counts=counts, dead_mails=dead_mails,
+                               mail_configured=current_settings().mail_configured)
 
 
 @bp.post("/xapi/opnieuw")

@@ -7,6 +7,7 @@ back on the same port (the "mail server is down" tests). Recipients whose addres
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -32,16 +33,25 @@ class _Handler:
     def __init__(self, server: SmtpServer):
         self.server = server
 
+    async def _hold(self, stage: str) -> None:
+        if self.server.hold_at == stage:
+            self.server.holding.set()
+            while self.server.hold_at == stage:
+                await asyncio.sleep(0.05)
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self._hold("RCPT")
         if address.lower().startswith("weiger"):
             return "550 5.1.1 Mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await self._hold("DATA")
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.server.lock:
             self.server.messages.append(message)
+        await self._hold("REPLY")  # the mail is taken; only the "250" has not gone out yet
         return "250 Message accepted for delivery"
 
 
@@ -53,6 +63,17 @@ class SmtpServer:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
         self.controller: Controller | None = None
+        #: "RCPT", "DATA" (before taking the mail) or "REPLY" (after taking it, before saying so):
+        #: the server stalls there until ``release()``
+        self.hold_at: str | None = None
+        self.holding = threading.Event()
+
+    def hold(self, stage: str) -> None:
+        self.holding.clear()
+        self.hold_at = stage
+
+    def release(self) -> None:
+        self.hold_at = None
 
     def start(self) -> None:
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=30)

@@ -1,0 +1,43 @@
+"""`digitoets mail`: send queued mails and count what waits."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from service import models as m
+from service.cli.common import current_database, current_settings
+from service.jobs import mail as mail_job
+from service.operations import outbox
+
+mail_cli = AppGroup("mail", help="E-mail: send what waits in the outbox, and count it.")
+
+
+def smtp_target() -> mail_job.SmtpTarget | None:
+    return mail_job.SmtpTarget.from_settings(current_settings())
+
+
+@mail_cli.command("send")
+@click.option("--batch-size", default=mail_job.DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 500))
+def send(batch_size: int) -> None:
+    """Send the mails that wait in the outbox, once (the `xapi forward --loop` worker sends them too)."""
+    target = smtp_target()
+    if target is None:
+        click.echo("No mail server configured (DIGITOETS_SMTP_HOST): mails wait in the outbox.")
+        return
+    report = mail_job.send_pending(current_database(), target, batch_size=batch_size)
+    click.echo(f"sent {report.delivered}, dead letters {report.rejected}, waiting {report.deferred}")
+
+
+@mail_cli.command("status")
+def status() -> None:
+    """Count mails per organisation and state."""
+    with current_database().begin() as session:
+        counts = outbox.counts_per_organisation(session, m.OutboxKind.MAIL)
+    for (slug, state), count in sorted(counts.items()):
+        click.echo(f"{slug}\t{state}\t{count}")
+    if not counts:
+        click.echo("No mails in the outbox.")
+    if smtp_target() is None:
+        click.echo("No mail server configured (DIGITOETS_SMTP_HOST): mails wait in the outbox.")
+
