@@ -26,6 +26,8 @@ from lti.tool_conf import ToolConf
 
 #: The specification's limit for ``sub`` and other ids (LTI 1.3 core, section 5.1.2).
 MAX_ID_LENGTH = 255
+#: The longest custom parameter value we read (a function code, a test code, a list of roles).
+MAX_CUSTOM_LENGTH = 1000
 _OBJECT_CLAIMS = (CLAIM_CONTEXT, CLAIM_RESOURCE_LINK, CLAIM_CUSTOM, CLAIM_AGS, CLAIM_NRPS,
                   CLAIM_DL_SETTINGS, CLAIM_PRESENTATION)
 
@@ -38,7 +40,7 @@ def peek(id_token: str) -> dict[str, Any]:
     try:
         header, body = (json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
                         for p in parts[:2])
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
         raise LaunchError("not_a_jwt", "id_token cannot be decoded") from exc
     if not isinstance(body, dict) or not isinstance(header, dict):
         raise LaunchError("not_a_jwt", "id_token is not a JSON object")
@@ -149,13 +151,34 @@ def check_shapes(claims: Mapping[str, Any]) -> None:
     for name in _OBJECT_CLAIMS:
         if name in claims and not isinstance(claims[name], (dict, type(None))):
             raise LaunchError("bad_claim", f"{name.rsplit('/', 1)[-1]} is not an object")
+    if "\x00" in sub:
+        raise LaunchError("bad_sub", "sub contains a NUL character")
     context = claims.get(CLAIM_CONTEXT)
     if context is not None and context.get("id") in (None, ""):
         # LTI 1.3 section 5.4.1: a context claim's id is required
         raise LaunchError("missing_context_id", "context claim without id")
+    if context is not None and not _is_id(context.get("id")):
+        raise LaunchError("bad_context_id", f"context id is not text of at most {MAX_ID_LENGTH} characters")
+    link = claims.get(CLAIM_RESOURCE_LINK)
+    if link is not None and link.get("id") not in (None, "") and not _is_id(link.get("id")):
+        raise LaunchError("bad_resource_link_id",
+                          f"resource link id is not text of at most {MAX_ID_LENGTH} characters")
+    for key, value in (claims.get(CLAIM_CUSTOM) or {}).items():
+        # the platform substitutes variables into text; an object or list is not a parameter we can read
+        if not isinstance(value, (str, int, float, bool, type(None))) or len(str(value)) > MAX_CUSTOM_LENGTH \
+                or len(key) > MAX_ID_LENGTH or "\x00" in key or "\x00" in str(value):
+            raise LaunchError("bad_custom", f"custom parameter {key[:40]!r} is not text of at most "
+                                            f"{MAX_CUSTOM_LENGTH} characters")
     settings = claims.get(CLAIM_DL_SETTINGS)
     if settings and not isinstance(settings.get("deep_link_return_url"), str):
         raise LaunchError("missing_deep_link_return_url", "deep linking without a return URL")
+
+
+def _is_id(value: Any) -> bool:
+    """An id we can store: text (or a whole number) of at most 255 characters, without NUL."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return False
+    return len(str(value)) <= MAX_ID_LENGTH and "\x00" not in str(value)
 
 
 @dataclass

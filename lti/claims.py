@@ -28,6 +28,16 @@ EMPLOYEE, COURSE_ADMIN, ORG_ADMIN = "employee", "course_admin", "org_admin"
 GRANTABLE_ROLES = frozenset({"hr", "coach", "accreditation"})
 
 
+#: The longest texts kept from a launch: the sizes of the columns they are stored in
+#: (``tests/unit/service/test_limits.py`` checks that they match). Longer names and titles are
+#: cut to size; a longer e-mail address or URL is dropped, because a cut one would be wrong.
+MAX_NAME = 200
+MAX_EMAIL = 320
+MAX_TITLE = 500
+MAX_URL = 1000
+MAX_LOCALE = 35
+
+
 @dataclass(frozen=True)
 class ContextClaim:
     """The course the launch comes from."""
@@ -126,18 +136,20 @@ def launch_context(body: Mapping[str, Any], *, launch_id: str, client_id: str,
         sub=str(body["sub"]),
         roles=tuple(str(role) for role in body.get(CLAIM_ROLES) or ()),
         target_link_uri=body.get(CLAIM_TARGET_LINK_URI, ""),
-        name=body.get("name") or None,
-        given_name=body.get("given_name") or None,
-        family_name=body.get("family_name") or None,
-        email=body.get("email") or None,
-        context=ContextClaim(str(context["id"]), context.get("title"), context.get("label"))
+        name=_text(body.get("name"), MAX_NAME),
+        given_name=_text(body.get("given_name"), MAX_NAME),
+        family_name=_text(body.get("family_name"), MAX_NAME),
+        email=_whole(body.get("email"), MAX_EMAIL),
+        context=ContextClaim(str(context["id"]), _text(context.get("title"), MAX_TITLE),
+                             _text(context.get("label"), MAX_TITLE))
         if context and context.get("id") else None,
-        resource_link=ResourceLinkClaim(str(link["id"]), link.get("title"))
+        resource_link=ResourceLinkClaim(str(link["id"]), _text(link.get("title"), MAX_TITLE))
         if link and link.get("id") else None,
         custom={str(k): "" if v is None else str(v) for k, v in (body.get(CLAIM_CUSTOM) or {}).items()},
-        ags=AgsClaim(ags.get("lineitem"), ags.get("lineitems"), tuple(ags.get("scope") or ()))
+        ags=AgsClaim(_whole(ags.get("lineitem"), MAX_URL), _whole(ags.get("lineitems"), MAX_URL),
+                     tuple(s for s in ags.get("scope") or () if isinstance(s, str)))
         if ags else None,
-        nrps_memberships_url=nrps.get("context_memberships_url"),
+        nrps_memberships_url=_whole(nrps.get("context_memberships_url"), MAX_URL),
         deep_linking=DeepLinkingSettings(
             return_url=settings["deep_link_return_url"],
             data=settings.get("data"),
@@ -145,15 +157,29 @@ def launch_context(body: Mapping[str, Any], *, launch_id: str, client_id: str,
             accept_multiple=settings.get("accept_multiple") in (True, "true"),
         ) if settings else None,
         storage_target=storage_target,
-        locale=(body.get(CLAIM_PRESENTATION) or {}).get("locale"),
+        locale=_whole((body.get(CLAIM_PRESENTATION) or {}).get("locale"), MAX_LOCALE),
         return_url=_web_url((body.get(CLAIM_PRESENTATION) or {}).get("return_url")),
         person_sourcedid=str((body.get(CLAIM_LIS) or {}).get("person_sourcedid") or "").strip() or None,
     )
 
 
+def _text(value: Any, limit: int) -> str | None:
+    """A display text (a name, a course title): text only, without NUL, cut to ``limit``."""
+    if not isinstance(value, str):
+        return None
+    return value.replace("\x00", "").strip()[:limit] or None
+
+
+def _whole(value: Any, limit: int) -> str | None:
+    """A value that is useless when cut (an e-mail address, a URL): kept whole or not at all."""
+    if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
+        return None
+    return value
+
+
 def _web_url(value: Any) -> str | None:
     """An absolute http(s) URL, or ``None`` (never a ``javascript:`` link into our pages)."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > MAX_URL or "\x00" in value:
         return None
     parts = urlsplit(value.strip())
     return value.strip() if parts.scheme in ("http", "https") and parts.netloc else None

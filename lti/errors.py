@@ -43,6 +43,8 @@ class LaunchError(LtiError):
           ``wrong_message_type``, ``unsupported_message_type``, ``missing_sub``, ``bad_sub``
           (not a string, or over 255 characters), ``missing_roles``, ``bad_roles``,
           ``bad_claim``, ``missing_context_id`` (a context claim without id),
+          ``bad_context_id``, ``bad_resource_link_id`` (not text of at most 255 characters),
+          ``bad_custom`` (a custom parameter that is not short text),
           ``missing_deployment_id``, ``unknown_deployment``, ``missing_resource_link_id``,
           ``missing_deep_linking_settings``, ``missing_deep_link_return_url``,
           ``deep_link_return_url_foreign`` (not http(s) on a host of the registration),

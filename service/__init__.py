@@ -46,12 +46,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     from service.lti_tool import EXTENSION as LTI_EXTENSION
     from service.lti_tool import LtiTool
-    from service.web import (admin, dev, employee, errors, health, help, i18n, lti, privacy, security, teacher,
-                             templating, xapi_profile)
+    from service.web import (admin, dev, employee, errors, health, help, i18n, input_guard, lti, privacy, security,
+                             teacher, templating, xapi_profile)
 
     app.extensions[LTI_EXTENSION] = LtiTool.build(settings, database)
 
     errors.init_app(app)
+    input_guard.init_app(app)  # before any blueprint: its <int:...> converter bounds every id in the routes
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)

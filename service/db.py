@@ -15,6 +15,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from service.limits import refuse_unstorable
+
 #: where create_app keeps the Database in ``app.extensions``
 EXTENSION = "digitoets"
 
@@ -104,6 +106,8 @@ class Database:
             self.sessionmaker = sessionmaker(bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
         else:
             self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # A value its column cannot hold is a 422 and a rollback, never a database error.
+        event.listen(self.sessionmaker, "before_flush", refuse_unstorable)
 
     def configure(self, **info) -> None:
         """Values every session carries in ``session.info`` (the deployment's base URL, say)."""

@@ -1,4 +1,4 @@
-"""`digitoets mail`: send queued mails and count what waits."""
+"""`digitoets mail`: send queued mails, the coaches' daily digest, and what waits."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import click
 from flask.cli import AppGroup
 
 from service import models as m
-from service.cli.common import current_database, current_settings
+from service.cli.common import current_database, current_settings, now
+from service.jobs import coach_digest
 from service.jobs import mail as mail_job
 from service.operations import outbox
 
-mail_cli = AppGroup("mail", help="E-mail: send what waits in the outbox, and count it.")
+mail_cli = AppGroup("mail", help="E-mail: send what waits in the outbox, the coaches' daily digest.")
 
 
 def smtp_target() -> mail_job.SmtpTarget | None:
@@ -41,3 +42,10 @@ def status() -> None:
     if smtp_target() is None:
         click.echo("No mail server configured (DIGITOETS_SMTP_HOST): mails wait in the outbox.")
 
+
+
+@mail_cli.command("digest")
+def digest() -> None:
+    """Queue the daily digest for coaches who chose it (once a day; a second run the same day adds nothing)."""
+    queued = coach_digest.run(current_database(), now())
+    click.echo(f"{queued} digest mail(s) queued")

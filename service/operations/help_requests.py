@@ -11,6 +11,7 @@ from mappings import requirements as req
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
+from service.operations import help_request_mail
 from service.operations import domain, events
 
 OPEN_STATUSES = (m.HelpRequestStatus.NEW, m.HelpRequestStatus.CLAIMED, m.HelpRequestStatus.PLANNED)
@@ -110,6 +111,7 @@ def request_help_for_skills(
         request, created = request_help(session, person, attempt, code, consent_text, now, text)
         if created:
             made.append(request)
+    help_request_mail.requests_arrived(session, made, now)  # one mail per ask, to the coaches who want one at once
     return made
 
 
@@ -140,6 +142,7 @@ def create_automatic_requests(session: Session, attempt: m.Attempt, now: datetim
         session.flush()
         events.help_requested(session, request)
         created.append(request)
+    help_request_mail.requests_arrived(session, created, now)
     return created
 
 

@@ -89,6 +89,12 @@ def is_address(value: str) -> bool:
     return bool(parsed.username) and "." in parsed.domain
 
 
+def find_queued(session: Session, organisation_id: int, dedupe_key: str) -> m.OutboxItem | None:
+    """The mail queued before with this dedupe key (whatever became of it), or None."""
+    return session.scalar(select(m.OutboxItem).where(m.OutboxItem.kind == m.OutboxKind.MAIL,
+                                                     m.OutboxItem.dedupe_key == f"{organisation_id}:{dedupe_key}"))
+
+
 def enqueue(
     session: Session,
     organisation: m.Organisation,
@@ -121,9 +127,7 @@ def enqueue(
         address = to.strip()
     if not is_address(address):
         raise InvalidInputError(N_("Dit is geen geldig e-mailadres."), {"to": ["geen e-mailadres"]})
-    key = f"{organisation.id}:{dedupe_key}"
-    existing = session.scalar(select(m.OutboxItem).where(m.OutboxItem.kind == m.OutboxKind.MAIL,
-                                                         m.OutboxItem.dedupe_key == key))
+    existing = find_queued(session, organisation.id, dedupe_key)
     if existing is not None:
         return existing
     locale = locale if locale in LOCALES else "nl"
@@ -139,7 +143,8 @@ def enqueue(
             for a in attachments or []
         ],
     }
-    item = m.OutboxItem(organisation_id=organisation.id, kind=m.OutboxKind.MAIL, dedupe_key=key, payload=payload)
+    item = m.OutboxItem(organisation_id=organisation.id, kind=m.OutboxKind.MAIL, dedupe_key=f"{organisation.id}:{dedupe_key}",
+                        payload=payload)
     session.add(item)
     session.flush()
     return item

@@ -13,6 +13,7 @@ from service.operations import organisations, outbox, people
 from service.web import current_db, current_settings, tool
 from service.web.auth import now, role_required, signed_in_person
 from service.web.forms import FunctionCodeForm, OrganisationSettingsForm, RegistrationForm
+from service.web.input_guard import form_id
 from service.web.security import forget_origins
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
@@ -154,7 +155,7 @@ def roles():
         org = admin.organisation
         if request.method == "POST":
             chosen = {m.ToolRole(r) for r in request.form.getlist("role") if r in {g.value for g in organisations.GRANTABLE}}
-            organisations.set_granted_roles(session, org, int(request.form.get("person", 0)), chosen, f"person:{admin.id}",
+            organisations.set_granted_roles(session, org, form_id(request.form.get("person")) or 0, chosen, f"person:{admin.id}",
                                             actor=admin)
             flash(_("De rollen zijn opgeslagen."))
             return redirect(url_for("admin.roles"))

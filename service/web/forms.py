@@ -6,12 +6,20 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, InputRequired, NumberRange, Optional
+from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 
 from service import models as m
+from service.limits import column_length
 
 
 URL_CHECK = URL(require_tld=False, message=_l("Vul een volledig adres in, met https://."))
+#: an LRS password may be long, but its stored (encrypted) form must still fit its column
+LRS_PASSWORD_MAX = 200
+
+
+def fits(attribute) -> Length:
+    """At most as many characters as the column ``attribute`` holds (``m.Person.name``: 200)."""
+    return Length(max=column_length(attribute), message=_l("Dit is te lang: gebruik hoogstens %(max)d tekens."))
 
 
 class OrganisationSettingsForm(FlaskForm):
@@ -57,10 +65,11 @@ class OrganisationSettingsForm(FlaskForm):
         _l("Adres van het LRS"),
         description=_l("Een LRS (learning record store) is een opslag voor leergegevens. Vul het xAPI-adres in "
                        "dat je van het LRS kreeg, bijvoorbeeld https://lrs.voorbeeld.nl/xapi/."),
-        validators=[Optional(), URL_CHECK],
+        validators=[Optional(), URL_CHECK, fits(m.Organisation.lrs_endpoint)],
     )
-    lrs_username = StringField(_l("Gebruikersnaam voor het LRS"), validators=[Optional()])
-    lrs_password = PasswordField(_l("Wachtwoord voor het LRS (leeg laten: niet veranderen)"), validators=[Optional()])
+    lrs_username = StringField(_l("Gebruikersnaam voor het LRS"), validators=[Optional(), fits(m.Organisation.lrs_username)])
+    lrs_password = PasswordField(_l("Wachtwoord voor het LRS (leeg laten: niet veranderen)"), validators=[
+        Optional(), Length(max=LRS_PASSWORD_MAX, message=_l("Dit is te lang: gebruik hoogstens %(max)d tekens."))])
 
 
 class RegistrationForm(FlaskForm):
@@ -70,59 +79,64 @@ class RegistrationForm(FlaskForm):
     each field explains in Dutch what it is and where to find it.
     """
 
-    name = StringField(_l("Naam (bijvoorbeeld Moodle Zorgacademie)"), validators=[Optional()])
+    name = StringField(_l("Naam (bijvoorbeeld Moodle Zorgacademie)"), validators=[Optional(), fits(m.LtiRegistration.name)])
     issuer = StringField(
         _l("Platform-ID (issuer)"),
         description=_l("Het adres waarmee je leeromgeving zich bekendmaakt, meestal het adres van de site."),
-        validators=[InputRequired(_l("Vul de platform-ID (issuer) in.")), URL_CHECK],
+        validators=[InputRequired(_l("Vul de platform-ID (issuer) in.")), URL_CHECK, fits(m.LtiRegistration.issuer)],
     )
     client_id = StringField(
         _l("Client-ID"),
         description=_l("Het nummer dat je leeromgeving aan Digitoets gaf toen je de externe tool aanmaakte."),
-        validators=[InputRequired(_l("Vul de client-ID in."))],
+        validators=[InputRequired(_l("Vul de client-ID in.")), fits(m.LtiRegistration.client_id)],
     )
     deployment_id = StringField(
         _l("Deployment-ID"),
         description=_l("Het nummer van deze installatie van Digitoets in je leeromgeving. In Moodle is dit het nummer "
                        "van de externe tool."),
-        validators=[InputRequired(_l("Vul de deployment-ID in."))],
+        validators=[InputRequired(_l("Vul de deployment-ID in.")), fits(m.LtiDeployment.deployment_id)],
     )
     auth_login_url = StringField(
         _l("Inlogadres van de leeromgeving (OIDC)"),
         description=_l("Hierheen stuurt Digitoets iemand om het inloggen te controleren."),
-        validators=[InputRequired(_l("Vul het inlogadres van de leeromgeving in.")), URL_CHECK],
+        validators=[InputRequired(_l("Vul het inlogadres van de leeromgeving in.")), URL_CHECK,
+                    fits(m.LtiRegistration.auth_login_url)],
     )
     auth_token_url = StringField(
         _l("Adres voor toegangsbewijzen (token-URL)"),
         description=_l("Hier vraagt Digitoets toestemming om cijfers te sturen en deelnemers op te halen."),
-        validators=[InputRequired(_l("Vul het adres voor toegangsbewijzen in.")), URL_CHECK],
+        validators=[InputRequired(_l("Vul het adres voor toegangsbewijzen in.")), URL_CHECK,
+                    fits(m.LtiRegistration.auth_token_url)],
     )
     key_set_url = StringField(
         _l("Adres van de sleutels van de leeromgeving (JWKS)"),
         description=_l("Met deze sleutels controleert Digitoets dat een start echt uit je leeromgeving komt."),
-        validators=[InputRequired(_l("Vul het adres van de sleutels in.")), URL_CHECK],
+        validators=[InputRequired(_l("Vul het adres van de sleutels in.")), URL_CHECK, fits(m.LtiRegistration.key_set_url)],
     )
     auth_audience = StringField(
         _l("Ontvanger van het toegangsbewijs (audience)"),
         description=_l("Alleen invullen als je leeromgeving hier een ander adres noemt dan het adres voor toegangsbewijzen."),
-        validators=[Optional()],
+        validators=[Optional(), fits(m.LtiRegistration.auth_audience)],
     )
     function_parameter = StringField(
         _l("Naam van de extra gegevens met de functiecode"),
         description=_l("Je leeromgeving kan bij elke start extra gegevens meesturen (in Moodle heet dat "
                        "custom parameters). Onder deze naam zoekt Digitoets de functiecode van de medewerker."),
         default="digitoets_function",
-        validators=[InputRequired(_l("Vul de naam in waaronder de leeromgeving dit meestuurt."))],
+        validators=[InputRequired(_l("Vul de naam in waaronder de leeromgeving dit meestuurt.")),
+                    fits(m.LtiRegistration.function_parameter)],
     )
     role_parameter = StringField(
         _l("Naam van de extra gegevens met rollen in Digitoets"),
         description=_l("Onder deze naam zoekt Digitoets extra rollen voor een persoon. De waarden blijven zoals ze "
                        "zijn: hr, coach of accreditation."),
         default="digitoets_roles",
-        validators=[InputRequired(_l("Vul de naam in waaronder de leeromgeving dit meestuurt."))],
+        validators=[InputRequired(_l("Vul de naam in waaronder de leeromgeving dit meestuurt.")),
+                    fits(m.LtiRegistration.role_parameter)],
     )
 
 
 class FunctionCodeForm(FlaskForm):
-    hr_code = StringField(_l("Functiecode uit HR of de leeromgeving"), validators=[InputRequired(_l("Vul een functiecode in."))])
+    hr_code = StringField(_l("Functiecode uit HR of de leeromgeving"),
+                          validators=[InputRequired(_l("Vul een functiecode in.")), fits(m.OrganisationFunctionCode.hr_code)])
     profile = SelectField(_l("Functieprofiel"))

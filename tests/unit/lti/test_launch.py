@@ -74,8 +74,15 @@ def test_invalid_token_is_refused_with_its_reason(case, launch_request, tool_con
     ({"context": {"id": "", "title": "Zorg voor ouderen"}}, "missing_context_id"),
     ({"context": {}}, "missing_context_id"),
     ({"launch_presentation": "iframe"}, "bad_claim"),
+    ({"sub": "2\x00"}, "bad_sub"),  # PostgreSQL cannot store a NUL
+    ({"context": {"id": "c" * 256}}, "bad_context_id"),
+    ({"context": {"id": {"nested": "course-1"}}}, "bad_context_id"),
+    ({"resource_link": {"id": "l" * 256}}, "bad_resource_link_id"),
+    ({"custom": {"digitoets_function": {"code": "VIG"}}}, "bad_custom"),
+    ({"custom": {"digitoets_function": "V" * 1001}}, "bad_custom"),
 ], ids=["roles-string", "custom-list", "resource-link-string", "sub-number", "sub-256-characters",
-        "context-without-id", "context-empty-id", "context-empty", "presentation-string"])
+        "context-without-id", "context-empty-id", "context-empty", "presentation-string", "sub-nul",
+        "context-id-256", "context-id-object", "link-id-256", "custom-object", "custom-1001"])
 def test_malformed_claims_are_refused(claims, reason, launch_request, tool_conf, state_store):
     request = launch_request(tamper=_with(**claims))
     assert refused(lambda: validate_launch(request, tool_conf, state_store, TOOL_HOST)) == reason
