@@ -24,7 +24,18 @@ from service.models.catalogue import (
 )
 from service.models.hr import HrColumnMapping, HrImportRun, HrImportStatus, HrPendingImport, HrRecord
 from service.models.compliance import ComplianceSnapshot, ComplianceSnapshotRun, ComplianceTarget, Exemption
-from service.models.help_requests import CoachingSession, HelpRequest, HelpRequestStatus
+from service.models.coaching import CoachScope, DropInHour
+from service.models.help_requests import (
+    CloseReason,
+    CoachingAttendance,
+    CoachingSession,
+    CoachingSessionVersion,
+    ContactMethod,
+    HelpRequest,
+    HelpRequestStatus,
+    PlaceKind,
+    SessionForm,
+)
 from service.models.lti import (
     CourseMembership,
     LtiContext,

@@ -37,6 +37,7 @@ class Organisation(Base):
         CheckConstraint("leaver_months >= 1", name="leaver_months_positive"),
         CheckConstraint("expiring_days >= 0", name="expiring_days_positive"),
         CheckConstraint("valid_months IS NULL OR valid_months >= 1", name="valid_months_positive"),
+        CheckConstraint("pickup_days >= 1", name="pickup_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +70,8 @@ class Organisation(Base):
     expiring_days: Mapped[int] = mapped_column(default=60)
     #: months a demonstrated level stays valid unless the requirement says otherwise (None: no expiry)
     valid_months: Mapped[int | None]
+    #: a help request should be claimed within this many working days (Monday to Friday)
+    pickup_days: Mapped[int] = mapped_column(default=2, server_default="2")
     #: identify the actor in xAPI by e-mail instead of a pseudonymous account
     xapi_identify_by_email: Mapped[bool] = mapped_column(default=False)
     lrs_endpoint: Mapped[str | None] = mapped_column(String(500))
