@@ -25,7 +25,7 @@ CLAIM_DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_s
 EMPLOYEE, COURSE_ADMIN, ORG_ADMIN = "employee", "course_admin", "org_admin"
 #: Tool roles a registration's role parameter (a custom parameter) may add. Never org_admin or
 #: course_admin: a teacher can edit a link's custom parameters in most platforms.
-GRANTABLE_ROLES = frozenset({"hr", "coach", "accreditation"})
+GRANTABLE_ROLES = frozenset({"hr", "manager", "coach", "accreditation"})
 
 
 #: The longest texts kept from a launch: the sizes of the columns they are stored in

@@ -46,8 +46,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     from service.lti_tool import EXTENSION as LTI_EXTENSION
     from service.lti_tool import LtiTool
-    from service.web import (admin, dev, employee, errors, health, help, i18n, input_guard, lti, privacy, security,
-                             teacher, templating, xapi_profile)
+    from service.web import (admin, dev, employee, errors, health, help, hr_import, i18n, input_guard, lti, privacy,
+                             security, teacher, templating, xapi_profile)
 
     app.extensions[LTI_EXTENSION] = LtiTool.build(settings, database)
 
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.register_blueprint(privacy.bp)
     app.register_blueprint(lti.bp)
     app.register_blueprint(teacher.bp)
+    app.register_blueprint(hr_import.bp)
     if settings.dev_login:
         app.register_blueprint(dev.bp)
     if settings.dev_login and settings.env != "production":

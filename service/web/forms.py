@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
@@ -140,3 +141,12 @@ class FunctionCodeForm(FlaskForm):
     hr_code = StringField(_l("Functiecode uit HR of de leeromgeving"),
                           validators=[InputRequired(_l("Vul een functiecode in.")), fits(m.OrganisationFunctionCode.hr_code)])
     profile = SelectField(_l("Functieprofiel"))
+
+
+class HrUploadForm(FlaskForm):
+    file = FileField(_l("HR-bestand (CSV of Excel)"), validators=[FileRequired(_l("Kies een bestand."))],
+                     description=_l("Een export uit je HR-systeem, bijvoorbeeld Youforce of AFAS."))
+
+
+class HrMappingForm(FlaskForm):
+    """Only the CSRF token: the column choices depend on the file and are read by the view."""

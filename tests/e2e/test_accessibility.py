@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from service import models as m
 from service.operations.demo import DEMO_PEOPLE
 from tests.e2e.conftest import AXE_JS
 from tests.e2e.person import axe_violations, describe, sign_in, visit_every_page
@@ -74,4 +75,37 @@ def test_the_teachers_course_overview_has_no_violations(axe_page, live_server):
     assert "Wacht op verzenden" in card.inner_text() and "Niveau per vaardigheid" in card.inner_text()
     check = Findings(axe_page)
     check("teacher course overview /docent/cursus")
+    check.assert_none()
+
+
+def test_the_hr_import_pages_have_no_violations(axe_page):
+    """Upload, choose columns, a preview with errors per row and column, a clean preview, and the list of imports."""
+    hr = next(p for p in DEMO_PEOPLE if m.ToolRole.HR in p.roles)
+    sign_in(axe_page, hr.name)
+    check = Findings(axe_page)
+    axe_page.goto("/hr/import")
+    check("HR import upload /hr/import")
+
+    def upload(text: str) -> None:
+        axe_page.goto("/hr/import")
+        axe_page.get_by_label("HR-bestand (CSV of Excel)").set_input_files(
+            {"name": "hr.csv", "mimeType": "text/csv", "buffer": text.encode()})
+        with axe_page.expect_navigation():
+            axe_page.get_by_role("button", name="Bestand bekijken").click()
+
+    upload("Nr;Functiecode;Team\n1001;VIG;Noord\n1002;=1+1;Zuid\n")
+    assert axe_page.url.endswith("/kolommen")
+    check("HR import columns /hr/import/<token>/kolommen")
+    axe_page.get_by_label("Personeelsnummer (verplicht)").select_option("Nr")
+    with axe_page.expect_navigation():
+        axe_page.get_by_role("button", name="Verder").click()
+    assert "er staat een formule in" in axe_page.inner_text("main")
+    check("HR import preview with errors /hr/import/<token>")
+    upload("Nr;Functiecode;Team\n1001;VIG;Noord\n1002;HELP;Zuid\n")
+    assert "Nieuwe medewerkers" in axe_page.inner_text("main")
+    check("HR import preview /hr/import/<token>")
+    with axe_page.expect_navigation():
+        axe_page.get_by_role("button", name="Alles opslaan").click()
+    assert "Eerder ingelezen" in axe_page.inner_text("main")
+    check("HR import done /hr/import")
     check.assert_none()

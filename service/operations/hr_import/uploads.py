@@ -16,6 +16,7 @@ from service.errors import InvalidInputError, NotFoundError
 from service.i18n_markers import N_
 from service.operations.hr_import.fields import FIELDS, suggest_mapping
 from service.operations.hr_import.files import ParsedFile, Problem, read_hr_file
+from service.operations.hr_import.plan import Report, apply, preview
 
 #: how long an uploaded file waits for "apply"
 PENDING_FOR = timedelta(hours=24)
@@ -107,3 +108,38 @@ def parsed_of(pending: m.HrPendingImport) -> ParsedFile:
 def finish_pending(session: Session, pending: m.HrPendingImport) -> None:
     session.delete(pending)
     session.flush()
+
+
+def preview_pending(session: Session, organisation: m.Organisation, token: str, now: datetime):
+    """The pending upload, the mapping it uses (and whether that is the remembered one) and its report.
+
+    Raises:
+        NotFoundError: unknown, expired, or another organisation's upload.
+    """
+    pending = get_pending(session, organisation, token, now)
+    parsed = parsed_of(pending)
+    mapping, is_remembered = mapping_for(session, organisation, parsed.headers)
+    report, _ = preview(session, organisation, parsed, pending.file_name, mapping, now)
+    return pending, mapping, is_remembered, report
+
+
+def apply_pending(session: Session, organisation: m.Organisation, actor: m.Person, token: str, now: datetime) -> Report:
+    """Apply the pending upload with the organisation's mapping (remembered from now on), then forget the upload.
+
+    Raises:
+        NotFoundError: unknown, expired, or another organisation's upload.
+        HrImportRefused: the file has problems; nothing is stored.
+    """
+    pending = get_pending(session, organisation, token, now)
+    parsed = parsed_of(pending)
+    mapping, _ = mapping_for(session, organisation, parsed.headers)
+    report = apply(session, organisation, parsed, pending.file_name, pending.file_sha256, mapping, now,
+                   actor=actor, via="web")
+    save_mapping(session, organisation, parsed.headers, mapping, actor, now)
+    finish_pending(session, pending)
+    return report
+
+
+def recent_runs(session: Session, organisation: m.Organisation, limit: int = 10) -> list[m.HrImportRun]:
+    return list(session.scalars(select(m.HrImportRun).where(m.HrImportRun.organisation_id == organisation.id)
+                                .order_by(m.HrImportRun.started_at.desc(), m.HrImportRun.id.desc()).limit(limit)))

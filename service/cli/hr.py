@@ -1,0 +1,82 @@
+"""`digitoets hr import FILE --org SLUG [--dry-run]`: the nightly HR file, with the same report as the web."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from service.cli.common import current_database, now
+from service.operations import organisations
+from service.operations.hr_import import fields as hr_fields
+from service.operations.hr_import import uploads
+from service.operations.hr_import.files import MAX_BYTES, HrFileError, read_hr_file
+from service.operations.hr_import.plan import HrImportRefused, Report, apply, preview
+
+hr_cli = AppGroup("hr", help="HR data: import the organisation's HR export.")
+
+#: problems printed one by one; the rest is counted
+SHOWN = 50
+
+
+def print_report(report: Report) -> None:
+    """The report of an import, as the web's preview page shows it (problem texts in Dutch)."""
+    click.echo(f"{report.file_name}: {report.rows_read} rows read")
+    if report.problems:
+        click.echo(f"REFUSED, nothing stored: {len(report.problems)} problem(s)")
+        for problem in report.problems[:SHOWN]:
+            click.echo(f"  - {problem.message()}")
+        if len(report.problems) > SHOWN:
+            click.echo(f"  ... and {len(report.problems) - SHOWN} more")
+        return
+    click.echo(f"  add: {len(report.added)}  change: {len(report.changed)}  end: {len(report.ended)}  "
+               f"unchanged: {report.unchanged}  unmatched (no LMS person yet): {len(report.unmatched)}")
+    for row, changed in report.changed[:SHOWN]:
+        click.echo(f"  change {row.personnel_number} (row {row.row}): {', '.join(changed)}")
+    for number, reason in report.ended[:SHOWN]:
+        click.echo(f"  end {number}: {'end of employment passed' if reason == 'end_date' else 'not in the file'}")
+
+
+def _progress(done: int, total: int | None) -> None:
+    click.echo(f"\rRows read: {done} of {total or '?'}", nl=False)
+    if total is not None and done >= total:
+        click.echo("")
+
+
+@hr_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--org", "slug", required=True, help="Organisation slug.")
+@click.option("--dry-run", is_flag=True, help="Only show what the import would do; store nothing.")
+def import_command(file: Path, slug: str, dry_run: bool) -> None:
+    """Import FILE (CSV or XLSX): every row or, when anything is wrong, none."""
+    with file.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    progress = _progress if sys.stdout.isatty() else None
+    try:
+        parsed = read_hr_file(data, file.name, progress=progress)
+    except HrFileError as exc:
+        click.echo(f"{file.name}: REFUSED, nothing stored: {exc}")
+        sys.exit(1)
+    with current_database().begin() as session:
+        org = organisations.find_organisation(session, slug)
+        if org is None:
+            raise click.UsageError(f"no organisation with slug {slug!r}")
+        mapping, remembered = uploads.mapping_for(session, org, parsed.headers)
+        if not remembered:
+            click.echo("Columns mapped from their names (remembered after the first import):")
+            for name, header in mapping.items():
+                click.echo(f"  {hr_fields.FIELDS[name]}: {header}")
+        if dry_run:
+            print_report(preview(session, org, parsed, file.name, mapping, now())[0])
+            click.echo("Dry run: nothing stored.")
+            return
+        try:
+            report = apply(session, org, parsed, file.name, uploads.sha256(data), mapping, now(), via="cli")
+        except HrImportRefused as refused:
+            print_report(refused.report)
+            sys.exit(1)
+        uploads.save_mapping(session, org, parsed.headers, mapping, None, now())
+    print_report(report)
+    click.echo(f"Stored as import {report.run_id}.")
