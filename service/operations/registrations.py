@@ -48,6 +48,7 @@ def register_platform(
     status: m.RegistrationStatus = m.RegistrationStatus.ACTIVE,
     function_parameter: str = "digitoets_function",
     role_parameter: str = "digitoets_roles",
+    personnel_number_parameter: str = "digitoets_personnel_number",
     actor: m.Person | None = None,
 ) -> m.LtiRegistration:
     """Register an LMS for an organisation (admin page, CLI or dynamic registration).
@@ -74,6 +75,7 @@ def register_platform(
         organisation=organisation, name=name or issuer, issuer=issuer, client_id=client_id,
         auth_login_url=auth_login_url, auth_token_url=auth_token_url, auth_audience=auth_audience,
         key_set_url=key_set_url, status=status, function_parameter=function_parameter, role_parameter=role_parameter,
+        personnel_number_parameter=personnel_number_parameter,
         deployments=[m.LtiDeployment(deployment_id=d) for d in dict.fromkeys(deployment_ids) if d],
     )
     try:

@@ -130,10 +130,18 @@ class RegistrationForm(FlaskForm):
     role_parameter = StringField(
         _l("Naam van de extra gegevens met rollen in Digitoets"),
         description=_l("Onder deze naam zoekt Digitoets extra rollen voor een persoon. De waarden blijven zoals ze "
-                       "zijn: hr, coach of accreditation."),
+                       "zijn: hr, manager, coach of accreditation."),
         default="digitoets_roles",
         validators=[InputRequired(_l("Vul de naam in waaronder de leeromgeving dit meestuurt.")),
                     fits(m.LtiRegistration.role_parameter)],
+    )
+    personnel_number_parameter = StringField(
+        _l("Naam van de extra gegevens met het personeelsnummer"),
+        description=_l("Zo koppelt Digitoets de medewerker aan de gegevens van HR. Stuurt je leeromgeving het "
+                       "personeelsnummer al mee als lis_person_sourcedid? Dan is dit niet nodig."),
+        default="digitoets_personnel_number",
+        validators=[InputRequired(_l("Vul de naam in waaronder de leeromgeving dit meestuurt.")),
+                    fits(m.LtiRegistration.personnel_number_parameter)],
     )
 
 

@@ -10,8 +10,9 @@ from service import models as m
 from service.operations.hr_import.files import read_hr_file
 from service.operations.hr_import.plan import apply
 from service.operations.hr_import.uploads import mapping_for
-from tests.integration.lti.conftest import launch, register
-from tests.support.platform import User
+from tests.integration.lti.conftest import LAUNCH_URL, follow, launch, register
+from tests.support.platform import INSTITUTION_ADMIN, TestPlatform, User
+from tests.support.web import Browser
 
 HR_FILE = ("Personeelsnummer;E-mail;Functiecode;Afdeling;Locatie;Leidinggevende\n"
            "1001;anna@zorg.example;VIG;Team Noord;Huis Noord;2000\n"
@@ -77,3 +78,28 @@ def test_no_email_link_in_a_pseudonymous_organisation(client, lms, content, data
     import_hr(database, org_id)
     launch(client, lms, user=User(id="lms-9"))
     assert record(database, "1001") == (None, None)
+
+
+def test_the_admin_names_the_personnel_number_parameter_of_a_new_lms(client, lms, tool, content, database):
+    """The admin page registers a second LMS that sends the number as ``employee_no``; its launches link."""
+    register(database, lms)
+    page = follow(client, launch(client, lms, user=User(id="admin-1"), roles=[INSTITUTION_ADMIN]).response)
+    assert page.status_code == 200
+    admin = Browser(client)
+    form = admin.get("/beheer/lti").get_data(as_text=True)
+    assert 'name="personnel_number_parameter"' in form and 'value="digitoets_personnel_number"' in form
+    with TestPlatform(tool_key_set=tool.keys.jwks, tool_launch_url=LAUNCH_URL) as second:
+        response = admin.post("/beheer/lti", data={
+            "name": "Tweede LMS", "issuer": second.issuer, "client_id": second.client_id,
+            "deployment_id": second.deployment_id, "auth_login_url": second.auth_url,
+            "auth_token_url": second.token_url, "key_set_url": second.jwks_url,
+            "function_parameter": "digitoets_function", "role_parameter": "digitoets_roles",
+            "personnel_number_parameter": "employee_no"})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        with database.begin() as session:
+            org_id = session.scalar(select(m.LtiRegistration.organisation_id).where(
+                m.LtiRegistration.issuer == second.issuer))
+        import_hr(database, org_id)
+        launch(client, second, user=User(id="lms-7"), custom={"employee_no": "1001"})
+        _, person = record(database, "1001")
+        assert person[0] == "verzorgende-ig"
