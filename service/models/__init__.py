@@ -6,6 +6,7 @@ from service.models.accreditation import (
     AccreditedActivity,
     EarningRule,
     LearningHours,
+    PeOnlineAccount,
     PointsCursor,
     RecordStatus,
     RegistrationNumber,

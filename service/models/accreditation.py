@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from mappings import model
 from mappings.model import ActivityKind, ActivityType, Counting
 from service.db import Base, UTCDateTime, utcnow
-from service.models._types import enum_type
+from service.models._types import EncryptedString, enum_type
 
 
 class AccreditationRegistry(Base):
@@ -113,7 +113,8 @@ class RegistrationNumber(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     registry_id: Mapped[int] = mapped_column(ForeignKey("accreditation_registries.id", ondelete="CASCADE"))
-    number: Mapped[str] = mapped_column(String(64))
+    #: encrypted at rest; erased (None) when consent is withdrawn
+    number: Mapped[str | None] = mapped_column(EncryptedString(255))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -205,3 +206,16 @@ class PointsCursor(Base):
     last_entry_id: Mapped[int] = mapped_column(default=0)
     leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PeOnlineAccount(Base):
+    """An organisation's PE-online provider account for the web service; the key is encrypted at rest."""
+
+    __tablename__ = "pe_online_accounts"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(100))
+    user_key: Mapped[str] = mapped_column(EncryptedString(255))
+    email: Mapped[str] = mapped_column(String(320))  # PE-online mails its error report here
+    endpoint: Mapped[str] = mapped_column(String(500), default="https://www.pe-online.org")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

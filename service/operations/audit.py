@@ -37,6 +37,12 @@ class Action(enum.StrEnum):
     PRIVACY_SETTINGS_CHANGED = "settings.privacy"
     LRS_SETTINGS_CHANGED = "settings.lrs"
     HR_IMPORT_APPLIED = "hr.import"
+    ACCREDITATION_EXPORTED = "accreditation.export"
+    ACCREDITATION_REMINDER_SENT = "accreditation.reminder"
+    ACCREDITATION_NUMBERS_VIEWED = "accreditation.numbers.view"
+    ACCREDITATION_DELIVERED = "accreditation.deliver"
+    CERTIFICATE_DOWNLOADED = "accreditation.certificate"
+    PE_ONLINE_ACCOUNT_CHANGED = "accreditation.account"
 
 
 LABELS: dict[Action, str] = {
@@ -52,6 +58,12 @@ LABELS: dict[Action, str] = {
     Action.PRIVACY_SETTINGS_CHANGED: N_("Privacy-instellingen veranderd"),
     Action.LRS_SETTINGS_CHANGED: N_("LRS-instellingen veranderd"),
     Action.HR_IMPORT_APPLIED: N_("HR-bestand ingelezen"),
+    Action.ACCREDITATION_EXPORTED: N_("Accreditatiepunten geëxporteerd"),
+    Action.ACCREDITATION_REMINDER_SENT: N_("Herinnering gestuurd: registratienummer invullen"),
+    Action.ACCREDITATION_NUMBERS_VIEWED: N_("Registratienummers bekeken"),
+    Action.ACCREDITATION_DELIVERED: N_("Accreditatiepunten naar PE-online gestuurd"),
+    Action.CERTIFICATE_DOWNLOADED: N_("Certificaten gedownload"),
+    Action.PE_ONLINE_ACCOUNT_CHANGED: N_("PE-online-account veranderd"),
 }
 
 

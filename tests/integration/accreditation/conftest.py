@@ -56,3 +56,14 @@ def records(database, person_id=None):
             query = query.where(m.AccreditationRecord.person_id == person_id)
         return [(r.activity.code, r.accreditation_registry.code, r.points, r.minutes, r.accreditation_id, r.is_reversal)
                 for r in session.scalars(query)]
+
+
+def sign_in(browser, person_id):
+    """Sign in as the service's own sign-in does (person, signed-in and last-seen times)."""
+    import time
+
+    with browser.client.session_transaction() as session:
+        session.clear()
+        session["person_id"] = person_id
+        session["signed_in_at"] = session["seen_at"] = int(time.time())
+    return browser

@@ -1,0 +1,1 @@
+"""PE-online: the attendance XML (built and checked against our XSD), its answers, and the web service."""
