@@ -76,10 +76,10 @@ def save_number(session: Session, person: m.Person, registry_id: int, raw: str, 
         NotFoundError: for an unknown registry.
     """
     registry = get_registry(session, registry_id)
+    number = normalise(registry, raw)  # the number first: a wrong one is the likelier mistake
     if not consent:
         message = N_("Zet een vinkje als je het goed vindt dat we je nummer bewaren en doorgeven.")
         raise InvalidInputError(message, {"consent": [message]})
-    number = normalise(registry, raw)
     row = session.scalar(select(m.RegistrationNumber).where(
         m.RegistrationNumber.person_id == person.id, m.RegistrationNumber.registry_id == registry.id))
     if row is None:

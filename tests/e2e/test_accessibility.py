@@ -109,3 +109,47 @@ def test_the_hr_import_pages_have_no_violations(axe_page):
     assert "Eerder ingelezen" in axe_page.inner_text("main")
     check("HR import done /hr/import")
     check.assert_none()
+
+
+def test_the_accreditation_pages_have_no_violations(axe_page, live_server):
+    """My registries (with a refused number), the administrator's /accreditatie and a paste list."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from mappings.model import ActivityKind
+    from service.jobs import points as points_job
+    from service.operations import points
+    from service.operations.people import grant_role
+
+    sign_in(axe_page)
+    with live_server.database.begin() as session:
+        ans = session.scalar(select(m.Person).where(m.Person.name == "Ans de Vries"))
+        grant_role(session, ans, m.ToolRole.ACCREDITATION, granted_by="test")
+        points.add_hours(session, ans.organisation_id, ans.id, ActivityKind.COACHING, 180,
+                         datetime(2026, 6, 1, 9, tzinfo=UTC), "coaching_session", "e2e-axe")
+        org = ans.organisation_id
+    points_job.run(live_server.database, [org], clock=lambda: datetime(2026, 6, 2, tzinfo=UTC))
+    check = Findings(axe_page)
+    axe_page.goto("/mijn-overzicht/registers")
+    check("my registries /mijn-overzicht/registers")
+    form = axe_page.locator("section", has=axe_page.get_by_role("heading", name="KNMG-GAIA"))
+    form.get_by_label("BIG-nummer").fill("123")
+    with axe_page.expect_navigation():
+        form.get_by_role("button", name="Nummer opslaan").click()
+    assert "Een BIG-nummer heeft 11 cijfers." in axe_page.inner_text("main")
+    check("my registries with a refused number")
+    form = axe_page.locator("section", has=axe_page.get_by_role("heading", name="KNMG-GAIA"))
+    form.get_by_label("BIG-nummer").fill("12345678901")
+    form.get_by_role("checkbox").check()
+    with axe_page.expect_navigation():
+        form.get_by_role("button", name="Nummer opslaan").click()
+    axe_page.goto("/accreditatie")
+    check("accreditation administrator /accreditatie")
+    axe_page.get_by_label("Register", exact=True).select_option(label="KNMG-GAIA")
+    axe_page.get_by_label("Lijst om te plakken in het scherm Importeren van PE-online").check()
+    with axe_page.expect_navigation():
+        axe_page.get_by_role("button", name="Exporteren").click()
+    assert "12345678901" in axe_page.input_value("textarea")
+    check("paste list /accreditatie/export")
+    check.assert_none()
