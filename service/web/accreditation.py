@@ -41,7 +41,8 @@ def _export_args(session):
         raise InvalidInputError(N_("Kies een register."), {"registry": [N_("Kies een register.")]})
     start, end = _day("van"), _day("tot")
     if start and end and end < start:
-        raise InvalidInputError(N_("De einddatum ligt voor de begindatum."), {"tot": [N_("De einddatum ligt voor de begindatum.")]})
+        message = N_("De einddatum ligt voor de begindatum.")
+        raise InvalidInputError(message, {"tot": [message]})
     return registry, start, end
 
 
