@@ -44,6 +44,29 @@ def status() -> None:
 
 
 
+@mail_cli.command("dead-letters")
+def dead_letters() -> None:
+    """List mails the server refused, with its reason."""
+    with current_database().begin() as session:
+        rows = outbox.dead_letters(session, kind=m.OutboxKind.MAIL)
+        for row in rows:
+            click.echo(f"{row.id}\t{row.organisation_id}\t{row.last_error}")
+    if not rows:
+        click.echo("No refused mails.")
+
+
+@mail_cli.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "retry_all", is_flag=True, help="Retry every refused mail.")
+def retry(ids: tuple[int, ...], retry_all: bool) -> None:
+    """Put refused mails IDS (or --all) back in the outbox after the cause is fixed."""
+    if not ids and not retry_all:
+        raise click.UsageError("give outbox ids, or --all")
+    with current_database().begin() as session:
+        count = outbox.retry_dead_letters(session, None if retry_all else list(ids), now(), kind=m.OutboxKind.MAIL)
+    click.echo(f"{count} mail(s) will be sent again.")
+
+
 @mail_cli.command("digest")
 def digest() -> None:
     """Queue the daily digest for coaches who chose it (once a day; a second run the same day adds nothing)."""

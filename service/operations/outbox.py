@@ -54,13 +54,13 @@ def dead_letters(session: Session, organisation_id: int | None = None,
 
 
 def retry_dead_letters(session: Session, ids: list[int] | None, now: datetime,
-                       organisation_id: int | None = None) -> int:
-    """Put dead (or conflicting) statements back in line after a fix; returns how many.
+                       organisation_id: int | None = None, kind: m.OutboxKind = m.OutboxKind.XAPI) -> int:
+    """Put dead (or conflicting) statements, or mails, back in line after a fix; returns how many.
 
-    ``organisation_id`` limits it to that organisation's statements (an organisation admin);
+    ``organisation_id`` limits it to that organisation's rows (an organisation admin);
     ``None`` is the operator's CLI, for every organisation. ``ids=None``: all of them.
     """
-    rows = [r for r in dead_letters(session, organisation_id) if ids is None or r.id in ids]
+    rows = [r for r in dead_letters(session, organisation_id, kind) if ids is None or r.id in ids]
     for row in rows:
         row.status, row.next_attempt_at, row.attempts = m.OutboxStatus.PENDING, now, 0
     session.flush()

@@ -66,6 +66,17 @@ def messages():
                                mail_configured=current_settings().mail_configured)
 
 
+@bp.post("/berichten/opnieuw")
+@role_required(m.ToolRole.ORG_ADMIN)
+def messages_retry():
+    """Send the organisation's refused mails again (after the address or the server was fixed)."""
+    with current_db().begin() as session:
+        org = signed_in_person(session).organisation
+        count = outbox.retry_dead_letters(session, None, now(), organisation_id=org.id, kind=m.OutboxKind.MAIL)
+    flash(ngettext("%(num)d bericht wordt opnieuw verstuurd.", "%(num)d berichten worden opnieuw verstuurd.", count))
+    return redirect(url_for("admin.messages"))
+
+
 @bp.post("/xapi/opnieuw")
 @role_required(m.ToolRole.ORG_ADMIN)
 def xapi_retry():

@@ -58,3 +58,15 @@ def test_with_smtp_there_is_no_waiting_notice(settings, database, make_person):
 
 def test_an_employee_may_not_see_the_messages_page(browser, make_person):
     assert browser.sign_in(make_person("emp-x")).get("/beheer/berichten").status_code == 403
+
+
+def test_the_admin_sends_their_own_refused_mails_again(browser, make_person, database):
+    admin_a = admin_of(database, make_person, "zorg-a")
+    admin_of(database, make_person, "zorg-b")
+    queue(database, "zorg-a", "weg", m.OutboxStatus.DEAD, "550 5.1.1 Mailbox unavailable")
+    queue(database, "zorg-b", "ook-weg", m.OutboxStatus.DEAD, "550 andere organisatie")
+    browser.sign_in(admin_a).get("/beheer/berichten")
+    assert browser.post("/beheer/berichten/opnieuw").status_code == 302
+    with database.begin() as session:
+        states = {row.dedupe_key.split(":", 1)[1]: row.status for row in session.query(m.OutboxItem)}
+    assert states == {"weg": m.OutboxStatus.PENDING, "ook-weg": m.OutboxStatus.DEAD}  # zorg-b's stays refused

@@ -112,3 +112,16 @@ def test_a_worker_killed_after_the_server_took_the_mail_resends_it_with_the_same
     ids = [msg["Message-ID"] for msg in received]
     assert len(set(ids)) == 3 and ids.count(ids[0]) == 2
     assert sorted({msg["To"] for msg in received}) == [f"coach{n}@zorg.example" for n in range(3)]
+
+
+def test_refused_mails_are_listed_and_put_back_in_line(runner, database):
+    queue(database, 2)
+    with database.begin() as session:
+        first, second = session.scalars(select(m.OutboxItem).order_by(m.OutboxItem.id)).all()
+        first.status, first.last_error = m.OutboxStatus.DEAD, "550 5.1.1 Mailbox unavailable"
+        first_id = first.id
+    assert f"{first_id}\t" in runner.invoke(args=["mail", "dead-letters"]).output
+    assert runner.invoke(args=["mail", "retry"]).exit_code != 0  # ids or --all
+    assert "1 mail(s) will be sent again." in runner.invoke(args=["mail", "retry", "--all"]).output
+    assert statuses(database) == {"pending": 2}
+    assert "No refused mails." in runner.invoke(args=["mail", "dead-letters"]).output
