@@ -35,6 +35,7 @@ from service import models as m
 from service.config import Settings
 from service.db import Database, utcnow
 from service.jobs import forward
+from service.operations import mail
 from xapi.client import backoff_delay
 
 logger = logging.getLogger(__name__)
@@ -140,8 +141,8 @@ def _retry_at(now: datetime, attempts: int, rng) -> datetime:
 
 def _settle(database: Database, row: forward.Leased, outcome: str, reason: str | None, now: datetime, rng) -> str:
     values: dict = {"attempts": row.attempts + 1, "last_error": reason[:1000] if reason else None}
-    if outcome == "delivered":
-        values.update(status=m.OutboxStatus.DELIVERED, delivered_at=now)
+    if outcome == "delivered":  # the bodies go: a sent mail keeps only who, what subject and when
+        values.update(status=m.OutboxStatus.DELIVERED, delivered_at=now, payload=mail.sent_record(row.payload))
     elif outcome == "rejected" or row.attempts + 1 >= MAX_ATTEMPTS:
         outcome = "rejected"
         values["status"] = m.OutboxStatus.DEAD

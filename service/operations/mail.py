@@ -89,6 +89,36 @@ def is_address(value: str) -> bool:
     return bool(parsed.username) and "." in parsed.domain
 
 
+#: what stays of a sent mail (for "did it go out, when, to whom?"); the bodies and attachments go
+KEPT_AFTER_SENDING = ("to", "subject", "message_id", "locale", "template", "date")
+
+
+def sent_record(payload: dict) -> dict:
+    """A delivered mail's payload without its text, HTML and attachments."""
+    return {key: payload[key] for key in KEPT_AFTER_SENDING if key in payload}
+
+
+def forget_recipient(session: Session, organisation_id: int, address: str) -> int:
+    """A person is erased or pseudonymised: mails to them that wait are dropped, sent ones lose the address.
+
+    A mail a worker holds right now may still go out once; its settle then finds no row.
+
+    Returns:
+        How many mails were dropped or made anonymous.
+    """
+    rows = session.scalars(select(m.OutboxItem).where(
+        m.OutboxItem.organisation_id == organisation_id, m.OutboxItem.kind == m.OutboxKind.MAIL,
+        m.OutboxItem.payload["to"].as_string() == address,
+    )).all()
+    for row in rows:
+        if row.status is m.OutboxStatus.DELIVERED:
+            row.payload = {key: value for key, value in sent_record(row.payload).items() if key != "to"}
+        else:
+            session.delete(row)
+    session.flush()
+    return len(rows)
+
+
 def find_queued(session: Session, organisation_id: int, dedupe_key: str) -> m.OutboxItem | None:
     """The mail queued before with this dedupe key (whatever became of it), or None."""
     return session.scalar(select(m.OutboxItem).where(m.OutboxItem.kind == m.OutboxKind.MAIL,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from service import models as m
 from service.errors import InvalidInputError, NotFoundError
 from service.i18n_markers import N_
-from service.operations import audit, events
+from service.operations import audit, events, mail
 from service.operations.subject_access import collect
 
 #: the issuer of a pseudonymised person: an LMS launch can never match it
@@ -72,9 +72,12 @@ def pseudonymise(session: Session, person: m.Person, now: datetime) -> Removal |
 
     Used for people who left. Returns None when another run (or an erasure) got there first.
     """
+    email = person.email
     if not _claim(session, person, now):
         return None
     removal = Removal()
+    if email:  # mails to them that wait never go; sent ones lose the address
+        removal.add("mails", mail.forget_recipient(session, person.organisation_id, email))
     attempts = select(m.Attempt.id).where(m.Attempt.person_id == person.id)
     removal.add("answers", session.execute(delete(m.Response).where(m.Response.attempt_id.in_(attempts))).rowcount)
     removal.add("roles", session.execute(delete(m.PersonRole).where(m.PersonRole.person_id == person.id)).rowcount)
