@@ -6,9 +6,7 @@ A refused launch shows a short Dutch page; the log gets the reason code and ids,
 
 from __future__ import annotations
 
-import json
 import logging
-import secrets
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
@@ -20,11 +18,10 @@ from lti.checks import peek
 from lti.errors import LaunchError, LtiError
 from lti.launch import find_launch, issue_storage_proof, oidc_login, pending_login, validate_launch
 from lti.request import LtiRequest
-from lti.storage import DEFAULT_LOGIN_TTL
 from service import models as m
 from service.errors import ForbiddenError, NotFoundError
 from service.operations import catalogue, courses, grades, launches, organisations, registrations
-from service.web import current_db, tool
+from service.web import continuation, current_db, tool
 from service.web.auth import PERSON_KEY, now, sign_in
 from service.web.security import csrf, frame_for, frame_only_by
 from service.web.teacher import TEACHER_COURSE_KEY
@@ -35,7 +32,6 @@ logger = logging.getLogger(__name__)
 LAUNCH_KEY = "lti_launch_id"
 LINKS_KEY = "lti_links"  # test code -> our resource link id, for the gradebook
 RETURN_KEY = "lti_return_url"  # launch_presentation.return_url: "Terug naar de cursus"
-CONTINUE_TTL = 300
 
 
 def _lti_request() -> LtiRequest:
@@ -87,8 +83,7 @@ def _without_cookie(exc: LaunchError):
         return _refused(exc, "launch", needs_https=True)
     if not pending or not pending.get("initiation"):
         return _refused(exc, "launch")
-    token = secrets.token_urlsafe(24)
-    tool().store.set(f"restart:{token}", json.dumps(pending["initiation"]), DEFAULT_LOGIN_TTL)
+    token = continuation.park_restart(pending["initiation"])
     logger.info("LTI launch without state cookie (registration %s): offering a new window",
                 pending.get("registration_id"))
     return render_template("lti/cookies_blocked.html", continue_url=url_for("lti.restart", token=token))
@@ -112,12 +107,13 @@ def restart(token: str):
     """The same launch again in a new window, from the login initiation's own parameters.
 
     As harmless as a login initiation (which anyone may send): the platform still decides who
-    signs in, and the new window's state cookie is first-party.
+    signs in (the person signed in at the LMS in the opener's browser, not whoever made the
+    link), and the new window's state cookie is first-party. Still one-time and short-lived.
     """
-    initiation = tool().store.get(f"restart:{token}")
+    initiation = continuation.claim_restart(token)
     if initiation is None:
-        raise NotFoundError(_("Deze link is verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))
-    return _login_answer(LtiRequest(json.loads(initiation), request.cookies.to_dict(), request.is_secure))
+        raise NotFoundError(_("Deze link is al gebruikt of verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))
+    return _login_answer(LtiRequest(initiation, request.cookies.to_dict(), request.is_secure))
 
 
 def _login_answer(lti_request: LtiRequest):
@@ -182,13 +178,9 @@ def _browser_state() -> str | None:
 
 def _park_continuation(context, outcome: launches.LaunchOutcome, teacher_course: int | None) -> str:
     """Store where the launch goes, for /check (or a new window when the cookie was blocked); returns the token."""
-    token = secrets.token_urlsafe(24)
-    tool().store.set(f"continue:{token}", json.dumps({"person": outcome.person_id,
-                                                      "next": _launch_target(outcome, teacher_course),
-                                                      "launch": context.launch_id, "course": teacher_course,
-                                                      "return_url": context.return_url}),
-                     CONTINUE_TTL)
-    return token
+    return continuation.park({"person": outcome.person_id, "next": _launch_target(outcome, teacher_course),
+                              "launch": context.launch_id, "course": teacher_course,
+                              "return_url": context.return_url})
 
 
 def _remember_launch(context, outcome: launches.LaunchOutcome, teacher_course: int | None) -> None:
@@ -226,13 +218,13 @@ def _remember_return_url(url: str | None) -> None:
 def check():
     """Did our cookie survive the LMS frame? If not, offer the same launch in a new window."""
     token = request.args.get("t", "")
-    raw = tool().store.get(f"continue:{token}") if token else None
-    if PERSON_KEY in session and raw:
-        tool().store.delete(f"continue:{token}")
-        return redirect(json.loads(raw)["next"])
-    if raw is None:
+    data = continuation.peek(token)
+    if PERSON_KEY in session and data:
+        continuation.drop(token)
+        return redirect(data["next"])
+    if data is None:
         raise NotFoundError(_("Deze link is verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))
-    frame_for(person_id=json.loads(raw)["person"])  # the cookie is gone, but the launch knows whose LMS this is
+    frame_for(person_id=data["person"])  # the cookie is gone, but the launch knows whose LMS this is
     return render_template("lti/cookies_blocked.html", continue_url=url_for("lti.continue_launch", token=token))
 
 
@@ -241,7 +233,7 @@ def new_window():
     """A one-time link that opens ``next`` (a page of ours) signed in, in a window of its own.
 
     Asked for from inside the LMS frame, where the person's session cookie is partitioned and
-    a new window would not have it. Answers ``{"url": ...}``; the link works once, for 5 minutes.
+    a new window would not have it. Answers ``{"url": ...}``; the link works once, for 60 seconds.
     """
     person_id = session.get(PERSON_KEY)
     next_path = request.form.get("next", "")
@@ -249,23 +241,41 @@ def new_window():
         raise ForbiddenError(_("Open Digitoets opnieuw vanuit je leeromgeving."))
     if not next_path.startswith("/") or next_path.startswith("//") or "\\" in next_path:
         raise NotFoundError(_("Deze pagina bestaat niet."))
-    token = secrets.token_urlsafe(24)
-    tool().store.set(f"continue:{token}", json.dumps({
-        "person": person_id, "next": next_path, "launch": session.get(LAUNCH_KEY),
-        "course": session.get(TEACHER_COURSE_KEY), "return_url": session.get(RETURN_KEY)}), CONTINUE_TTL)
+    token = continuation.park({"person": person_id, "next": next_path, "launch": session.get(LAUNCH_KEY),
+                               "course": session.get(TEACHER_COURSE_KEY), "return_url": session.get(RETURN_KEY)})
     return jsonify(url=url_for("lti.continue_launch", token=token))
 
 
 @bp.get("/doorgaan/<token>")
 def continue_launch(token: str):
-    """The new-window path: a one-time link that signs the person in outside the frame."""
-    raw = tool().store.get(f"continue:{token}")
-    if raw is None or not tool().store.add_once(f"continue-used:{token}", CONTINUE_TTL):
+    """The new-window path: a one-time link that signs the person in outside the frame.
+
+    The browser that did the launch goes straight on; any other browser (or one that blocks
+    the binding cookie) first sees who it will be and where, and confirms.
+    """
+    data = continuation.claim(token)
+    if data is None:
         raise NotFoundError(_("Deze link is al gebruikt of verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))
-    tool().store.delete(f"continue:{token}")
-    data = json.loads(raw)
+    if continuation.from_this_browser(data):
+        return _continue_signed_in(data)
+    continuation.hold_for_confirmation(data)
     with current_db().begin() as db_session:
-        sign_in(db_session.get(m.Person, data["person"]))
+        who = launches.continuing_person(db_session, data["person"])
+    return render_template("lti/continue_confirm.html", name=who.name, organisation=who.organisation)
+
+
+@bp.post("/doorgaan")
+def confirm_continue():
+    """The person confirmed the confirmation page of a one-time link: sign them in."""
+    data = continuation.take_confirmed()
+    if data is None:
+        raise NotFoundError(_("Deze link is al gebruikt of verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))
+    return _continue_signed_in(data)
+
+
+def _continue_signed_in(data: dict):
+    with current_db().begin() as db_session:
+        sign_in(launches.continuing_person(db_session, data["person"]).person)
     if data.get("launch"):
         session[LAUNCH_KEY] = data["launch"]
     _remember_return_url(data.get("return_url"))

@@ -61,7 +61,9 @@ def test_open_in_new_window_signs_the_person_in_there_once(app, client, lms, reg
     url = answer.get_json()["url"]
 
     window = app.test_client()  # a window of its own: the frame's (partitioned) cookie is not there
-    opened = window.get(url)
+    asked = window.get(url).get_data(as_text=True)
+    assert "Doorgaan in dit venster" in asked
+    opened = window.post("/lti/doorgaan", data={"csrf_token": asked.split('name="csrf_token" value="')[1].split('"')[0]})
     assert opened.status_code == 302 and opened.location == "/toets/ecd-rapportage"
     shown = window.get(opened.location).get_data(as_text=True)
     assert "Rapporteren in het ECD" in shown and _back_link(shown) == lms.base_url + RETURN

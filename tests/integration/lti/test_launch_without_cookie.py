@@ -54,6 +54,7 @@ class TestOverHttps:
         assert login.status_code == 302 and login.location.startswith(lms.auth_url)
         cookie = login.headers["Set-Cookie"]
         assert "Secure" in cookie and "SameSite=None" in cookie and "Partitioned" in cookie
+        assert app.test_client().get(restart, base_url=HTTPS_TOOL).status_code == 404  # one-time
         launched = window.post("/lti/launch", base_url=HTTPS_TOOL, data=lms.authorize(login.location))
         assert launched.status_code == 302
         checked = window.get(launched.location, base_url=HTTPS_TOOL)
@@ -63,7 +64,7 @@ class TestOverHttps:
     def test_an_unknown_restart_link_is_a_clear_404(self, app, content):
         response = app.test_client().get("/lti/opnieuw/niet-bestaand", base_url=HTTPS_TOOL)
         assert response.status_code == 404
-        assert "Deze link is verlopen." in response.get_data(as_text=True)
+        assert "Deze link is al gebruikt of verlopen." in response.get_data(as_text=True)
 
 
 def test_over_http_the_refusal_says_the_tool_needs_https(app, lms, content, database):

@@ -154,7 +154,9 @@ def test_a_teacher_whose_cookie_was_blocked_continues_to_the_overview_in_a_new_w
     page = client.get(result.response.location).get_data(as_text=True)
     token = page.split('href="/lti/doorgaan/')[1].split('"')[0]
     new_window = app.test_client()
-    opened = new_window.get(f"/lti/doorgaan/{token}")
+    asked = new_window.get(f"/lti/doorgaan/{token}").get_data(as_text=True)
+    csrf = asked.split('name="csrf_token" value="')[1].split('"')[0]
+    opened = new_window.post("/lti/doorgaan", data={"csrf_token": csrf})
     assert opened.location == f"/docent/cursus/{course_id(database)}"
     assert "Overzicht van je cursus" in new_window.get(opened.location).get_data(as_text=True)
 

@@ -69,8 +69,11 @@ def test_blocked_cookies_get_a_new_window_link_that_works_once(app, client, lms,
     page = blocked.get_data(as_text=True)
     assert "Open Digitoets in een nieuw venster" in page
     continue_url = page.split('href="/lti/doorgaan/')[1].split('"')[0]
-    new_window = app.test_client()
-    opened = new_window.get(f"/lti/doorgaan/{continue_url}")
+    new_window = app.test_client()  # without the launch's binding cookie: first a confirmation
+    asked = new_window.get(f"/lti/doorgaan/{continue_url}").get_data(as_text=True)
+    assert "Je gaat verder als jij, met je account uit de leeromgeving van Zorg zorg-a." in asked
+    csrf = asked.split('name="csrf_token" value="')[1].split('"')[0]
+    opened = new_window.post("/lti/doorgaan", data={"csrf_token": csrf})
     assert opened.status_code == 302 and opened.location == "/toets/ecd-rapportage"
     assert "Start de toets" in new_window.get(opened.location).get_data(as_text=True)
     assert app.test_client().get(f"/lti/doorgaan/{continue_url}").status_code == 404  # single use
