@@ -12,7 +12,7 @@ from service.cli.common import current_database, now
 from service.operations import organisations
 from service.operations.hr_import import fields as hr_fields
 from service.operations.hr_import import uploads
-from service.operations.hr_import.files import MAX_BYTES, HrFileError, read_hr_file
+from service.operations.hr_import.files import MAX_BYTES, HrFileError, read_hr_file, too_large
 from service.operations.hr_import.plan import HrImportRefused, Report, apply, preview
 
 hr_cli = AppGroup("hr", help="HR data: import the organisation's HR export.")
@@ -51,10 +51,12 @@ def _progress(done: int, total: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Only show what the import would do; store nothing.")
 def import_command(file: Path, slug: str, dry_run: bool) -> None:
     """Import FILE (CSV or XLSX): every row or, when anything is wrong, none."""
-    with file.open("rb") as handle:
-        data = handle.read(MAX_BYTES + 1)
     progress = _progress if sys.stdout.isatty() else None
     try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:  # never read a huge file into memory just to refuse it
+            raise too_large(size)
+        data = file.read_bytes()
         parsed = read_hr_file(data, file.name, progress=progress)
     except HrFileError as exc:
         click.echo(f"{file.name}: REFUSED, nothing stored: {exc}")

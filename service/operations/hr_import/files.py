@@ -66,6 +66,12 @@ def _refuse(text: str, **values) -> HrFileError:
     return HrFileError(Problem(text, values))
 
 
+def too_large(size: int) -> HrFileError:
+    """The refusal of a file of ``size`` bytes (more than ``MAX_BYTES``)."""
+    return _refuse(N_("Het bestand is te groot: %(mb)s MB. Er past %(max)s MB in."),
+                   mb=round(size / 1024 / 1024, 1), max=MAX_BYTES // 1024 // 1024)
+
+
 def read_hr_file(data: bytes, file_name: str, progress: Progress | None = None) -> ParsedFile:
     """The header row and data rows of an HR file; formulas come back as problems.
 
@@ -75,8 +81,7 @@ def read_hr_file(data: bytes, file_name: str, progress: Progress | None = None) 
     if not data.strip():
         raise _refuse(N_("Het bestand is leeg."))
     if len(data) > MAX_BYTES:
-        raise _refuse(N_("Het bestand is te groot: %(mb)s MB. Er past %(max)s MB in."),
-                      mb=round(len(data) / 1024 / 1024, 1), max=MAX_BYTES // 1024 // 1024)
+        raise too_large(len(data))
     if data.startswith(b"PK\x03\x04"):
         table = _xlsx_rows(data, progress)
     elif data.startswith(b"\xd0\xcf\x11\xe0"):

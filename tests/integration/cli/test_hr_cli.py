@@ -104,3 +104,12 @@ def test_progress_shows_on_a_terminal_only(committed_database, database_url, tmp
     assert process.wait(timeout=300) == 0
     text = output.decode()
     assert "Rows read: 1000 of 2502" in text and "Rows read: 2501 of 2501" in text
+
+
+def test_twenty_megabytes_of_junk_is_refused_by_its_real_size(runner, database, org, tmp_path):
+    path = tmp_path / "hr.csv"
+    path.write_bytes((b"lorem;ipsum;" * 2_000_000)[:20 * 1024 * 1024])
+    result = runner.invoke(args=["hr", "import", str(path), "--org", "zorg"])
+    assert result.exit_code == 1
+    assert "REFUSED, nothing stored: Het bestand is te groot: 20.0 MB. Er past 15 MB in." in result.output
+    assert count(database, m.HrRecord) == 0
