@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from service.cli.common import current_database, now
+from service.cli.common import current_database, current_settings, now
 from service.jobs import points as points_job
 from service.operations.organisations import all_organisations
 
@@ -61,3 +61,61 @@ def export_command(slug: str, code: str, start, end, out: str) -> None:
     target = Path(out) / result.filename
     target.write_bytes(result.body)
     click.echo(f"{result.records} records written to {target}; {result.without_number} without a number left out.")
+
+
+@accreditation_cli.command("account")
+@click.option("--org", "slug", required=True, help="The organisation (its slug).")
+@click.option("--user-id", required=True, help="The provider's user id in PE-online.")
+@click.option("--email", required=True, help="Where PE-online mails its error reports.")
+@click.option("--endpoint", default="https://www.pe-online.org", show_default=True, help="PE-online's address.")
+def account_command(slug: str, user_id: str, email: str, endpoint: str) -> None:
+    """Set the organisation's PE-online account; the key is read from DIGITOETS_PE_ONLINE_KEY or asked for."""
+    import os
+
+    from service.errors import InvalidInputError
+    from service.operations import accreditation_admin
+    from service.outbound import check_entered_url
+
+    key = os.environ.get("DIGITOETS_PE_ONLINE_KEY") or click.prompt("PE-online key", hide_input=True)
+    settings = current_settings()
+    try:
+        check_entered_url(endpoint, "endpoint", allow_internal=settings.internal_targets_allowed)
+    except InvalidInputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--endpoint") from None
+    with current_database().begin() as session:
+        organisation = next((o for o in all_organisations(session) if o.slug == slug), None)
+        if organisation is None:
+            raise click.BadParameter(f"no organisation '{slug}'", param_hint="--org")
+        try:
+            row = accreditation_admin.save_account(session, organisation, None, user_id, key, email, now())
+        except InvalidInputError as exc:
+            raise click.ClickException(f"{exc}: {exc.errors}") from None
+        row.endpoint = endpoint
+    click.echo(f"PE-online account set for {slug} (user id {user_id}); the key is stored encrypted.")
+
+
+@accreditation_cli.command("deliver")
+@click.option("--org", "slug", default=None, help="Queue only this organisation's waiting records.")
+def deliver_command(slug: str | None) -> None:
+    """Queue waiting records for PE-online's web service and send every due call (retries with backoff)."""
+    from service.jobs import pe_online as pe_online_job
+    from service.operations import pe_online_delivery
+    from service.pe_online.client import PeOnlineClient
+
+    with current_database().begin() as session:
+        queued = pe_online_delivery.queue_configured(session, _organisation_ids(slug), now())
+    settings = current_settings()
+    clients: dict[str, PeOnlineClient] = {}
+
+    def client_for(endpoint: str) -> PeOnlineClient:
+        if endpoint not in clients:
+            clients[endpoint] = PeOnlineClient(endpoint, allow_internal=settings.internal_targets_allowed)
+        return clients[endpoint]
+
+    try:
+        report = pe_online_job.deliver(current_database(), client_for, clock=now)
+    finally:
+        for client in clients.values():
+            client.close()
+    click.echo(f"{queued} records queued; {report.calls} calls: {report.accepted} accepted, "
+               f"{report.rejected} rejected, {report.deferred} to retry later")

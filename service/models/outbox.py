@@ -16,6 +16,7 @@ class OutboxKind(enum.Enum):
     XAPI = "xapi"  # an xAPI statement for the organisation's LRS
     AGS_SCORE = "ags_score"  # a score for the LMS gradebook
     MAIL = "mail"  # an e-mail, rendered when queued, sent over SMTP (service.jobs.mail)
+    PE_ONLINE = "pe_online"  # a call to PE-online's attendance web service (service.jobs.pe_online)
 
 
 class OutboxStatus(enum.Enum):

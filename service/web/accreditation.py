@@ -6,11 +6,13 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from service import models as m
 from service.errors import InvalidInputError
 from service.operations import accreditation_admin as admin
-from service.operations import registration_numbers
+from service.operations import pe_online_delivery, registration_numbers
+from service.pe_online.explain import BY_CODE, UNKNOWN
 from service.web import current_db
 from service.web.auth import now, role_required, signed_in_person
 from service.i18n_markers import N_
@@ -46,12 +48,15 @@ def _export_args(session):
     return registry, start, end
 
 
-def _index(session, person, error=None, status=200):
+def _index(session, person, error=None, status=200, errors=None):
     org = person.organisation
     return render_template(
         "accreditation/admin.html", registries=admin.registries(session), counts=admin.status_counts(session, org.id),
         missing=registration_numbers.missing_numbers(session, org.id), log=admin.export_log(session, org),
-        account=admin.account(session, org.id), error=error), status
+        account=admin.account(session, org.id), error=error, errors=errors or {},
+        rejected=[(r, name, BY_CODE.get(r.status_code, UNKNOWN))
+                  for r, name in pe_online_delivery.rejected_records(session, org.id)]
+    ), status
 
 
 @bp.get("")
@@ -103,3 +108,46 @@ def remind():
                                                   int(registry_id), now())
     flash(_("De herinnering is verstuurd.") if sent else _("Deze medewerker heeft geen e-mailadres bij ons."))
     return redirect(url_for("accreditation.index", _anchor="zonder-nummer"))
+
+
+@bp.post("/account")
+@role_required(ROLE)
+def save_account():
+    form = request.form
+    try:
+        with current_db().begin() as session:
+            person = _admin(session)
+            admin.save_account(session, person.organisation, person, form.get("user_id", "")[:100],
+                               form.get("user_key", "")[:150], form.get("email", "")[:320], now())
+    except InvalidInputError as exc:
+        with current_db().begin() as session:
+            errors = {field: [_(message) for message in messages] for field, messages in exc.errors.items()}
+            return _index(session, _admin(session), error_message(exc), 422, errors)
+    flash(_("Het PE-online-account is opgeslagen."))
+    return redirect(url_for("accreditation.index", _anchor="pe-online"))
+
+
+@bp.post("/versturen")
+@role_required(ROLE)
+def deliver():
+    try:
+        with current_db().begin() as session:
+            person = _admin(session)
+            count = pe_online_delivery.queue(session, person.organisation, person, now())
+    except InvalidInputError as exc:
+        with current_db().begin() as session:
+            return _index(session, _admin(session), error_message(exc), 422)
+    flash(ngettext("%(num)d punt staat klaar. Het gaat binnen een paar minuten naar PE-online.",
+                   "%(num)d punten staan klaar. Ze gaan binnen een paar minuten naar PE-online.", count))
+    return redirect(url_for("accreditation.index", _anchor="pe-online"))
+
+
+@bp.post("/opnieuw")
+@role_required(ROLE)
+def resend():
+    with current_db().begin() as session:
+        person = _admin(session)
+        count = pe_online_delivery.resend_rejected(session, person.organisation, person, now())
+    flash(ngettext("%(num)d geweigerde regel wacht weer op versturen.", "%(num)d geweigerde regels wachten weer op versturen.",
+                   count))
+    return redirect(url_for("accreditation.index", _anchor="geweigerd"))

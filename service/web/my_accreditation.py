@@ -6,7 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from service.errors import InvalidInputError
-from service.operations import registration_numbers
+from service.operations import pe_online_delivery, registration_numbers
+from service.pe_online.explain import BY_CODE, UNKNOWN
 from service.web import current_db
 from service.web.auth import login_required, now, signed_in_person
 from service.web.i18n import error_message
@@ -16,7 +17,9 @@ bp = Blueprint("my_accreditation", __name__)
 
 def _page(session, person, errors=None, values=None, status=200):
     rows = registration_numbers.my_registries(session, person)
-    return render_template("accreditation/mine.html", rows=rows, errors=errors or {}, values=values or {}), status
+    rejected = pe_online_delivery.rejected_records(session, person.organisation_id, person.id)
+    return render_template("accreditation/mine.html", rows=rows, errors=errors or {}, values=values or {},
+                           rejected=[(r, BY_CODE.get(r.status_code, UNKNOWN)) for r, _name in rejected]), status
 
 
 @bp.get("/mijn-overzicht/registers")

@@ -19,7 +19,7 @@ NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def registries(database, content):
+def registries(database, content, app):  # app: configures encryption for the numbers
     """The starter content's registries and accredited activities, on top of the test content."""
     bundle = replace(load_folder(FIXTURE_CONTENT), registries=load_folder(STARTER_CONTENT).registries)
     with database.begin() as session:

@@ -1,0 +1,146 @@
+"""Ledger -> points -> number with consent -> XML -> PE-online's web service -> statuses.
+
+PE-online is the stand-in of tests/support/pe_online.py, a WSGI server on loopback: the one
+double these tests allow, because PE-online itself cannot be reached from a test.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from service import models as m
+from service.jobs import pe_online as pe_online_job
+from service.jobs import points as points_job
+from service.operations import accreditation_admin, pe_online_delivery, registration_numbers
+from service.pe_online.client import PeOnlineClient
+from service.pe_online.documents import validate
+from tests.integration.accreditation.conftest import NOW
+from tests.support.pe_online import Course, Running, StandIn
+
+GOOD, UNKNOWN = "12345678901", "99999999999"
+
+
+@pytest.fixture
+def pe_online():
+    stand_in = StandIn(keys={"prov-17": "s3cret"},
+                       professionals={19: {GOOD}, 52: {"123456"}},
+                       courses={19: {"DIGI-COACH-ARTS": Course(date(2026, 1, 1), date(2026, 12, 31))},
+                                52: {"451907": Course(date(2026, 1, 1), date(2026, 3, 31))}})
+    running = Running(stand_in)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def org(database, make_person, registries, add_hours, pe_online):
+    """Anna (known BIG), Bram (a BIG PE-online does not know), Cas (V&VN, outside the course's period)."""
+    people = {name: make_person(name) for name in ("anna", "bram", "cas", "dirk")}
+    with database.begin() as session:
+        person = {k: session.get(m.Person, v) for k, v in people.items()}
+        organisation = person["anna"].organisation
+        for name, registry, number in (("anna", "knmg-gaia", GOOD), ("bram", "knmg-gaia", UNKNOWN),
+                                       ("cas", "vvn-kwaliteitsregister", "123456"), ("dirk", "knmg-gaia", GOOD[::-1])):
+            registration_numbers.save_number(session, person[name], registries[registry], number, True, NOW)
+        accreditation_admin.save_account(session, organisation, None, "prov-17", "s3cret", "acc@zorg.example", NOW)
+        session.get(m.PeOnlineAccount, organisation.id).endpoint = pe_online.url
+        org_id = organisation.id
+    for pid in people.values():
+        add_hours(pid, 180)
+    points_job.run(database, [org_id], clock=lambda: NOW)
+    return {**people, "org": org_id}
+
+
+def clients():
+    made = {}
+
+    def client_for(endpoint):
+        made.setdefault(endpoint, PeOnlineClient(endpoint, allow_internal=True, timeout=30))
+        return made[endpoint]
+    return client_for
+
+
+def statuses(database, registry_id):
+    with database.begin() as session:
+        return {(r.person_id, r.status.value, r.status_code) for r in session.scalars(
+            select(m.AccreditationRecord).where(m.AccreditationRecord.registry_id == registry_id))}
+
+
+def queue(database, org_id, when=NOW):
+    with database.begin() as session:
+        return pe_online_delivery.queue(session, session.get(m.Organisation, org_id), None, when)
+
+
+def test_delivery_sets_accepted_and_rejected_with_the_registrys_reason(database, org, registries, pe_online):
+    assert queue(database, org["org"]) == 3 + 1  # Anna, Bram and Dirk for KNMG-GAIA, Cas for V&VN
+    with database.begin() as session:  # Dirk withdraws after queueing: his record must not leave
+        registration_numbers.withdraw(session, session.get(m.Person, org["dirk"]), registries["knmg-gaia"], NOW)
+    report = pe_online_job.deliver(database, clients(), clock=lambda: NOW)
+    assert (report.calls, report.accepted, report.rejected) == (2, 1, 2)
+    assert statuses(database, registries["knmg-gaia"]) == {
+        (org["anna"], "accepted", None), (org["bram"], "rejected", "professional_not_found"),
+        (org["cas"], "pending", None), (org["dirk"], "pending", None),
+    }
+    assert (org["cas"], "rejected", "course_not_accredited") in statuses(database, registries["vvn-kwaliteitsregister"])
+    for call in pe_online.stand_in.calls:
+        validate(call.decode().encode())
+    assert all(GOOD[::-1] not in call.decode() for call in pe_online.stand_in.calls)
+    assert {w[1] for w in pe_online.stand_in.written} == {GOOD}
+    # nothing is sent twice: a second run finds nothing due
+    again = pe_online_job.deliver(database, clients(), clock=lambda: NOW + timedelta(hours=1))
+    assert again.calls == 0 and len(pe_online.stand_in.calls) == 2
+
+
+def test_an_unreachable_service_keeps_the_call_and_retries_after_a_backoff(database, org, registries, pe_online):
+    queue(database, org["org"])
+    pe_online.stand_in.unavailable = 2
+    first = pe_online_job.deliver(database, clients(), clock=lambda: NOW, rng=random.Random(1))
+    assert first.deferred == 2 and first.calls == 0
+    with database.begin() as session:
+        items = session.scalars(select(m.OutboxItem).where(m.OutboxItem.kind == m.OutboxKind.PE_ONLINE)).all()
+        assert all(i.status is m.OutboxStatus.PENDING and i.attempts == 1 and i.next_attempt_at > NOW for i in items)
+        assert "503" in items[0].last_error
+    assert pe_online_job.deliver(database, clients(), clock=lambda: NOW).calls == 0  # not due yet
+    later = pe_online_job.deliver(database, clients(), clock=lambda: NOW + timedelta(hours=1))
+    assert later.calls == 2 and (org["anna"], "accepted", None) in statuses(database, registries["knmg-gaia"])
+
+
+def test_a_wrong_key_rejects_every_row_as_no_access_and_a_retry_after_fixing_it_is_accepted(
+        database, org, registries, pe_online):
+    with database.begin() as session:
+        session.get(m.PeOnlineAccount, org["org"]).user_key = "wrong"
+    queue(database, org["org"])
+    pe_online_job.deliver(database, clients(), clock=lambda: NOW)
+    assert (org["anna"], "rejected", "no_access") in statuses(database, registries["knmg-gaia"])
+    with database.begin() as session:
+        session.get(m.PeOnlineAccount, org["org"]).user_key = "s3cret"
+        pe_online_delivery.resend_rejected(session, session.get(m.Organisation, org["org"]), None, NOW)
+    queue(database, org["org"], NOW + timedelta(minutes=5))
+    pe_online_job.deliver(database, clients(), clock=lambda: NOW + timedelta(minutes=5))
+    assert (org["anna"], "accepted", None) in statuses(database, registries["knmg-gaia"])
+
+
+def test_without_an_account_nothing_is_queued(database, make_person, registries):
+    person = make_person("solo", org_slug="zonder-account")
+    with database.begin() as session:
+        with pytest.raises(Exception, match="PE-online-account"):
+            pe_online_delivery.queue(session, session.get(m.Person, person).organisation, None, NOW)
+
+
+def test_the_employee_and_the_administrator_see_the_status_and_what_to_fix(browser, database, org, registries):
+    from service.operations.people import grant_role
+    from tests.integration.accreditation.conftest import sign_in
+
+    queue(database, org["org"])
+    pe_online_job.deliver(database, clients(), clock=lambda: NOW)
+    page = sign_in(browser, org["bram"]).get("/mijn-overzicht/registers").get_data(as_text=True)
+    assert "geweigerd: 1" in page
+    assert "Dit registratienummer is niet bekend bij PE-online" in page
+    with database.begin() as session:
+        grant_role(session, session.get(m.Person, org["anna"]), m.ToolRole.ACCREDITATION, granted_by="test")
+    admin = sign_in(browser, org["anna"]).get("/accreditatie").get_data(as_text=True)
+    assert "Professional [99999999999] op regel [2] bestaat niet in PE" in admin
+    assert "de medewerker" in admin
