@@ -49,7 +49,9 @@ def _progress(done: int, total: int | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "slug", required=True, help="Organisation slug.")
 @click.option("--dry-run", is_flag=True, help="Only show what the import would do; store nothing.")
-def import_command(file: Path, slug: str, dry_run: bool) -> None:
+@click.option("--allow-many-leavers", is_flag=True,
+              help="Apply even though many current employees are missing from the file (they are marked as left).")
+def import_command(file: Path, slug: str, dry_run: bool, allow_many_leavers: bool) -> None:
     """Import FILE (CSV or XLSX): every row or, when anything is wrong, none."""
     progress = _progress if sys.stdout.isatty() else None
     try:
@@ -75,9 +77,14 @@ def import_command(file: Path, slug: str, dry_run: bool) -> None:
             click.echo("Dry run: nothing stored.")
             return
         try:
-            report = apply(session, org, parsed, file.name, uploads.sha256(data), mapping, now(), via="cli")
+            report = apply(session, org, parsed, file.name, uploads.sha256(data), mapping, now(), via="cli",
+                           confirm_leavers=allow_many_leavers)
         except HrImportRefused as refused:
             print_report(refused.report)
+            if refused.report.ok:  # only the many-leavers check
+                click.echo(f"REFUSED, nothing stored: {refused.report.missing} of {refused.report.current} current "
+                           "employees are not in the file. Is the file complete? If they really left, run again "
+                           "with --allow-many-leavers.")
             sys.exit(1)
         uploads.save_mapping(session, org, parsed.headers, mapping, None, now())
     print_report(report)

@@ -99,9 +99,11 @@ def apply(token: str):
     try:
         with current_db().begin() as session:
             person = signed_in_person(session)
-            report = uploads.apply_pending(session, person.organisation, person, token, now())
-    except HrImportRefused:
-        flash(_("Het bestand heeft fouten. Er is niets opgeslagen."))
+            report = uploads.apply_pending(session, person.organisation, person, token, now(),
+                                           confirm_leavers=request.form.get("confirm_leavers") == "1")
+    except HrImportRefused as refused:
+        flash(_("Zet eerst het vinkje als deze medewerkers echt uit dienst zijn. Er is niets opgeslagen.")
+              if refused.report.ok else _("Het bestand heeft fouten. Er is niets opgeslagen."))
         return redirect(url_for("hr_import.preview", token=token))
     flash(ngettext("Het HR-bestand is ingelezen: %(num)d medewerker nieuw.",
                    "Het HR-bestand is ingelezen: %(num)d medewerkers nieuw.", len(report.added)))

@@ -22,6 +22,11 @@ from service.operations.hr_import.files import ParsedFile, Problem
 from service.operations.hr_import.links import apply_to_person, find_person, link, sync_manager_role
 from service.operations.launches import profile_for_code
 
+#: a file that leaves out more current employees than this share (and more than MANY_LEAVERS_MIN)
+#: is applied only when confirmed: a half-copied nightly file must not mark half the staff as left
+MANY_LEAVERS_SHARE = 0.2
+MANY_LEAVERS_MIN = 5
+
 COMPARED = ("function_profile_id", "team", "location", "manager_number", "employed_from", "employed_until",
             "email", "name")
 
@@ -39,10 +44,21 @@ class Report:
     unchanged: int = 0
     unmatched: list[str] = field(default_factory=list)  # personnel numbers linked to no LMS person
     run_id: int | None = None
+    #: current employees before the import, for the many-leavers check
+    current: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def missing(self) -> int:
+        return sum(1 for _, reason in self.ended if reason == "missing")
+
+    @property
+    def many_leavers(self) -> bool:
+        """More current employees missing from the file than is likely: ask for a confirmation."""
+        return self.missing > max(MANY_LEAVERS_MIN, MANY_LEAVERS_SHARE * self.current)
 
 
 class HrImportRefused(Exception):
@@ -146,6 +162,7 @@ def preview(session: Session, organisation: m.Organisation, parsed: ParsedFile, 
     in_file = {row.personnel_number for row in rows}
     report.ended += [(number, "missing") for number, record in sorted(records.items())
                      if number not in in_file and record.left_at is None]
+    report.current = sum(1 for record in records.values() if record.left_at is None)
     return report, targets
 
 
@@ -162,14 +179,16 @@ def _place(session: Session, model, organisation: m.Organisation, places: dict, 
 
 
 def apply(session: Session, organisation: m.Organisation, parsed: ParsedFile, file_name: str, file_sha256: str,
-          mapping: dict[str, str], now: datetime, *, actor: m.Person | None = None, via: str = "web") -> Report:
+          mapping: dict[str, str], now: datetime, *, actor: m.Person | None = None, via: str = "web",
+          confirm_leavers: bool = False) -> Report:
     """Store the import: every row or none. Returns the report with the run's id.
 
     Raises:
-        HrImportRefused: when the preview has any problem (nothing is stored).
+        HrImportRefused: when the preview has any problem, or would mark many employees as left
+            without ``confirm_leavers`` (nothing is stored).
     """
     report, targets = preview(session, organisation, parsed, file_name, mapping, now)
-    if not report.ok:
+    if not report.ok or (report.many_leavers and not confirm_leavers):
         raise HrImportRefused(report)
     run = m.HrImportRun(organisation_id=organisation.id, actor_id=actor.id if actor else None, via=via,
                         file_name=file_name[:255], file_sha256=file_sha256, status=m.HrImportStatus.APPLIED,

@@ -123,7 +123,8 @@ def preview_pending(session: Session, organisation: m.Organisation, token: str, 
     return pending, mapping, is_remembered, report
 
 
-def apply_pending(session: Session, organisation: m.Organisation, actor: m.Person, token: str, now: datetime) -> Report:
+def apply_pending(session: Session, organisation: m.Organisation, actor: m.Person, token: str, now: datetime,
+                  confirm_leavers: bool = False) -> Report:
     """Apply the pending upload with the organisation's mapping (remembered from now on), then forget the upload.
 
     Raises:
@@ -134,7 +135,7 @@ def apply_pending(session: Session, organisation: m.Organisation, actor: m.Perso
     parsed = parsed_of(pending)
     mapping, _ = mapping_for(session, organisation, parsed.headers)
     report = apply(session, organisation, parsed, pending.file_name, pending.file_sha256, mapping, now,
-                   actor=actor, via="web")
+                   actor=actor, via="web", confirm_leavers=confirm_leavers)
     save_mapping(session, organisation, parsed.headers, mapping, actor, now)
     finish_pending(session, pending)
     return report

@@ -113,3 +113,14 @@ def test_twenty_megabytes_of_junk_is_refused_by_its_real_size(runner, database, 
     assert result.exit_code == 1
     assert "REFUSED, nothing stored: Het bestand is te groot: 20.0 MB. Er past 15 MB in." in result.output
     assert count(database, m.HrRecord) == 0
+
+
+def test_many_leavers_need_allow_many_leavers(runner, database, org, tmp_path):
+    everyone = hr_file(tmp_path, HEADER + "".join(f"{n};A;B;VIG;Noord;\n" for n in range(100, 110)), "all.csv")
+    assert runner.invoke(args=["hr", "import", everyone, "--org", "zorg"]).exit_code == 0
+    few = hr_file(tmp_path, HEADER + "100;A;B;VIG;Noord;\n", "few.csv")
+    refused = runner.invoke(args=["hr", "import", few, "--org", "zorg"])
+    assert refused.exit_code == 1
+    assert "9 of 10 current employees are not in the file" in refused.output
+    applied = runner.invoke(args=["hr", "import", few, "--org", "zorg", "--allow-many-leavers"])
+    assert applied.exit_code == 0 and "end: 9" in applied.output

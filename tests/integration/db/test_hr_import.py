@@ -169,3 +169,20 @@ def test_email_links_only_where_names_may_be_kept(database, content):
     report = run(database, org_id, csv_file("1001"))
     assert report.unmatched == ["1001"]
     assert records(database)["1001"][3] is None
+
+
+def test_a_file_missing_many_current_employees_is_applied_only_when_confirmed(database, org):
+    header = "Personeelsnummer;Functiecode\n"
+    everyone = header + "".join(f"{n};VIG\n" for n in range(100, 110))
+    run(database, org, everyone.encode())
+    half_copied = (header + "100;VIG\n101;VIG\n102;VIG\n").encode()
+    with pytest.raises(HrImportRefused) as refused:
+        run(database, org, half_copied)
+    assert refused.value.report.ok and (refused.value.report.missing, refused.value.report.current) == (7, 10)
+    assert all(reason is None for _, _, reason, _ in records(database).values())
+    with database.begin() as session:
+        org_row = session.get(m.Organisation, org)
+        parsed = read_hr_file(half_copied, "hr.csv")
+        apply(session, org_row, parsed, "hr.csv", "sha", mapping_for(session, org_row, parsed.headers)[0], NOW,
+              confirm_leavers=True)
+    assert sum(1 for _, _, reason, _ in records(database).values() if reason == "missing") == 7

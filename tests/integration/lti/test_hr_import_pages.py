@@ -123,3 +123,21 @@ def test_another_organisations_hr_cannot_see_or_apply_your_upload(browser, clien
         other.get("/hr/import")
         assert other.post(f"/hr/import/{token}/toepassen").status_code == 404
     assert count(database, m.HrRecord) == 0 and count(database, m.HrPendingImport) == 1
+
+
+def test_many_leavers_are_saved_only_after_the_checkbox(browser, database):
+    header = "Personeelsnummer;Functiecode\n"
+    token = token_of(upload(browser, (header + "".join(f"{n};VIG\n" for n in range(100, 110))).encode()).location)
+    browser.post(f"/hr/import/{token}/kolommen", data={"field-personnel_number": "Personeelsnummer",
+                                                      "field-function_code": "Functiecode"})
+    browser.post(f"/hr/import/{token}/toepassen")
+    token = token_of(upload(browser, (header + "100;VIG\n").encode()).location)
+    page = browser.get(f"/hr/import/{token}").get_data(as_text=True)
+    assert "Let op: 9 van de 10 medewerkers staan niet in dit bestand." in page
+    browser.post(f"/hr/import/{token}/toepassen")
+    assert "Zet eerst het vinkje" in browser.get(f"/hr/import/{token}").get_data(as_text=True)
+    with database.begin() as session:
+        assert session.scalar(select(func.count()).select_from(m.HrRecord).where(m.HrRecord.left_at.is_not(None))) == 0
+    assert browser.post(f"/hr/import/{token}/toepassen", data={"confirm_leavers": "1"}).status_code == 302
+    with database.begin() as session:
+        assert session.scalar(select(func.count()).select_from(m.HrRecord).where(m.HrRecord.left_at.is_not(None))) == 9
