@@ -65,9 +65,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.register_blueprint(lti.bp)
     app.register_blueprint(teacher.bp)
     app.register_blueprint(hr_import.bp)
-    from service.web import accreditation, my_accreditation
+    from service.web import accreditation, my_accreditation, verify
     app.register_blueprint(my_accreditation.bp)
     app.register_blueprint(accreditation.bp)
+    app.register_blueprint(verify.bp)
     if settings.dev_login:
         app.register_blueprint(dev.bp)
     if settings.dev_login and settings.env != "production":

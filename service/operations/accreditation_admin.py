@@ -144,3 +144,14 @@ def export_log(session: Session, organisation: m.Organisation) -> list[m.AuditEv
 def count_records(session: Session, organisation_id: int) -> int:
     return session.scalar(select(func.count()).select_from(m.AccreditationRecord).where(
         m.AccreditationRecord.organisation_id == organisation_id)) or 0
+
+
+def activities_with_certificates(session: Session, organisation_id: int) -> list[tuple[m.AccreditedActivity, int]]:
+    """(activity, number of certificates) for the organisation's activities that have any."""
+    rows = session.execute(
+        select(m.AccreditedActivity, func.count(m.AccreditationRecord.id))
+        .join(m.AccreditationRecord, m.AccreditationRecord.activity_id == m.AccreditedActivity.id)
+        .where(m.AccreditationRecord.organisation_id == organisation_id, m.AccreditationRecord.is_reversal.is_(False),
+               m.AccreditationRecord.certificate_code.is_not(None))
+        .group_by(m.AccreditedActivity.id).order_by(m.AccreditedActivity.id))
+    return [tuple(row) for row in rows]

@@ -11,9 +11,9 @@ from flask_babel import ngettext
 from service import models as m
 from service.errors import InvalidInputError
 from service.operations import accreditation_admin as admin
-from service.operations import pe_online_delivery, registration_numbers
+from service.operations import certificates, pe_online_delivery, registration_numbers
 from service.pe_online.explain import BY_CODE, UNKNOWN
-from service.web import current_db
+from service.web import current_db, current_settings
 from service.web.auth import now, role_required, signed_in_person
 from service.i18n_markers import N_
 from service.web.i18n import error_message
@@ -54,6 +54,7 @@ def _index(session, person, error=None, status=200, errors=None):
         "accreditation/admin.html", registries=admin.registries(session), counts=admin.status_counts(session, org.id),
         missing=registration_numbers.missing_numbers(session, org.id), log=admin.export_log(session, org),
         account=admin.account(session, org.id), error=error, errors=errors or {},
+        activities=admin.activities_with_certificates(session, org.id),
         rejected=[(r, name, BY_CODE.get(r.status_code, UNKNOWN))
                   for r, name in pe_online_delivery.rejected_records(session, org.id)]
     ), status
@@ -151,3 +152,13 @@ def resend():
     flash(ngettext("%(num)d geweigerde regel wacht weer op versturen.", "%(num)d geweigerde regels wachten weer op versturen.",
                    count))
     return redirect(url_for("accreditation.index", _anchor="geweigerd"))
+
+
+@bp.get("/certificaten/<int:activity_id>.zip")
+@role_required(ROLE)
+def certificates_zip(activity_id: int):
+    with current_db().begin() as session:
+        person = _admin(session)
+        name, body = certificates.activity_zip(session, person.organisation, person, activity_id,
+                                               current_settings().base_url)
+    return Response(body, mimetype="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -152,4 +152,10 @@ def test_the_accreditation_pages_have_no_violations(axe_page, live_server):
         axe_page.get_by_role("button", name="Exporteren").click()
     assert "12345678901" in axe_page.input_value("textarea")
     check("paste list /accreditatie/export")
+    with live_server.database.begin() as session:
+        code = session.scalar(select(m.AccreditationRecord.certificate_code).where(
+            m.AccreditationRecord.certificate_code.is_not(None)))
+    axe_page.goto(f"/verify/{code}")
+    assert "Dit certificaat is echt." in axe_page.inner_text("main")
+    check("certificate check /verify/<code>")
     check.assert_none()

@@ -1,0 +1,152 @@
+"""Certificates of points records: for the employee, per activity for the administrator, and /verify.
+
+Session first, never commits. A certificate belongs to a grant with a ``certificate_code``;
+once a reversal took the grant back, the certificate says it is withdrawn (and so does
+/verify). The public check shows the name, activity, date and points, nothing more.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from service import certificates as pdf
+from service import models as m
+from service.errors import NotFoundError
+from service.operations import audit
+from service.operations.registration_numbers import consented_numbers
+
+CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
+
+
+def _voided(session: Session, record: m.AccreditationRecord) -> bool:
+    return session.scalar(select(m.AccreditationRecord.id).where(
+        m.AccreditationRecord.reverses_id == record.id)) is not None
+
+
+def data(session: Session, record: m.AccreditationRecord, base_url: str,
+         number: str | None = None, voided: bool | None = None) -> pdf.CertificateData:
+    person = session.get(m.Person, record.person_id)
+    if number is None:
+        number = consented_numbers(session, record.registry_id, [record.person_id]).get(record.person_id)
+    return pdf.CertificateData(
+        name=person.name or "-", number=number, registry=record.accreditation_registry.name,
+        activity=record.activity.title, accreditation_id=record.accreditation_id,
+        organisation=person.organisation.name, started=record.period_start.date(), completed=record.period_end.date(),
+        minutes=record.minutes, points=record.points,
+        learning_form=pdf.LEARNING_FORMS.get(record.activity_type.value, record.activity_type.value),
+        code=record.certificate_code, verify_url=f"{base_url.rstrip('/')}/verify/{record.certificate_code}",
+        voided=_voided(session, record) if voided is None else voided)
+
+
+def my_certificate(session: Session, person: m.Person, record_uuid: str, base_url: str) -> tuple[str, bytes]:
+    """The PDF of one of the person's own certificates.
+
+    Raises:
+        NotFoundError: not the person's record, or a record without a certificate.
+    """
+    record = session.scalar(select(m.AccreditationRecord).where(
+        m.AccreditationRecord.person_id == person.id, m.AccreditationRecord.is_reversal.is_(False),
+        m.AccreditationRecord.certificate_code.is_not(None),
+        m.AccreditationRecord.uuid == _uuid(record_uuid)))
+    if record is None:
+        raise NotFoundError("certificate not found")
+    return f"certificaat-{record.certificate_code}.pdf", pdf.certificate_pdf(data(session, record, base_url))
+
+
+def _uuid(raw: str):
+    import uuid
+
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFoundError("certificate not found") from None
+
+
+def my_certificates(session: Session, person: m.Person) -> list[m.AccreditationRecord]:
+    return list(session.scalars(select(m.AccreditationRecord).where(
+        m.AccreditationRecord.person_id == person.id, m.AccreditationRecord.is_reversal.is_(False),
+        m.AccreditationRecord.certificate_code.is_not(None)).order_by(m.AccreditationRecord.period_end)))
+
+
+def year_overview(session: Session, person: m.Person, year: int) -> bytes:
+    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    records = [r for r in my_certificates(session, person) if start <= r.period_end < end]
+    reversal = aliased(m.AccreditationRecord)
+    voided = set(session.scalars(select(reversal.reverses_id).where(
+        reversal.person_id == person.id, reversal.is_reversal.is_(True))))
+    numbers = {}
+    for registry_id in {r.registry_id for r in records}:
+        number = consented_numbers(session, registry_id, [person.id]).get(person.id)
+        if number:
+            numbers[session.get(m.AccreditationRegistry, registry_id).name] = number
+    rows = [pdf.OverviewRow(r.accreditation_registry.name, r.activity.title, r.accreditation_id, r.period_end.date(),
+                            r.minutes, r.points, r.certificate_code, r.id in voided) for r in records]
+    return pdf.overview_pdf(person.name or "-", person.organisation.name, year, numbers, rows)
+
+
+def activity_zip(session: Session, organisation: m.Organisation, actor: m.Person, activity_id: int,
+                 base_url: str) -> tuple[str, bytes]:
+    """Every certificate of one activity in the organisation, one PDF each, in a ZIP."""
+    activity = session.get(m.AccreditedActivity, activity_id)
+    if activity is None:
+        raise NotFoundError("activity not found")
+    records = list(session.scalars(select(m.AccreditationRecord).where(
+        m.AccreditationRecord.organisation_id == organisation.id, m.AccreditationRecord.activity_id == activity_id,
+        m.AccreditationRecord.is_reversal.is_(False), m.AccreditationRecord.certificate_code.is_not(None))
+        .order_by(m.AccreditationRecord.id)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for body_name, body in render_batch(session, records, base_url):
+            archive.writestr(body_name, body)
+    audit.record(session, organisation, actor, audit.Action.CERTIFICATE_DOWNLOADED, f"activity:{activity_id}",
+                 {"certificates": len(records)})
+    return f"certificaten-{activity.accreditation_registry.code}-{activity.code}.zip", buffer.getvalue()
+
+
+def render_batch(session: Session, records: list[m.AccreditationRecord], base_url: str):
+    """(file name, PDF) per record; numbers are read once per registry, not per certificate."""
+    numbers: dict[int, dict[int, str]] = {}
+    voided = set(session.scalars(select(m.AccreditationRecord.reverses_id).where(
+        m.AccreditationRecord.reverses_id.in_([r.id for r in records]))))
+    for record in records:
+        if record.registry_id not in numbers:
+            people = sorted({r.person_id for r in records if r.registry_id == record.registry_id})
+            numbers[record.registry_id] = consented_numbers(session, record.registry_id, people)
+        item = data(session, record, base_url, numbers[record.registry_id].get(record.person_id) or "",
+                    record.id in voided)
+        yield f"certificaat-{record.certificate_code}.pdf", pdf.certificate_pdf(item)
+
+
+@dataclass(frozen=True)
+class Verification:
+    name: str
+    activity: str
+    completed: date
+    points: float
+    registry: str
+    voided: bool
+
+
+def verify(session: Session, code: str) -> Verification:
+    """What the public check shows for a code.
+
+    Raises:
+        NotFoundError: for a code that is malformed or unknown.
+    """
+    code = code.strip().upper()
+    if not CODE.match(code):
+        raise NotFoundError("unknown certificate")
+    record = session.scalar(select(m.AccreditationRecord).where(m.AccreditationRecord.certificate_code == code))
+    if record is None:
+        raise NotFoundError("unknown certificate")
+    person = session.get(m.Person, record.person_id)
+    return Verification(person.name or "-", record.activity.title, record.period_end.date(), record.points,
+                        record.accreditation_registry.name, _voided(session, record))
+
