@@ -3,7 +3,8 @@
 Layout of the folder (``DIGITOETS_LTI_KEY_PATH``)::
 
     keys.json          {"current": "<kid>", "retired": {"<kid>": "<ISO expiry>"}}
-    <kid>.pem          PKCS#8 private key, mode 0600, one per key
+    <kid>.pem          PKCS#8 private key, mode 0600, one per key; encrypted with the ``cipher``
+                       when one is given (the service's Fernet keys), plain PEM otherwise
 
 The key id is the RFC 7638 thumbprint of the public key (what pylti1p3 and jwcrypto compute
 too). ``rotate`` makes a new key current at once: the previous key stops signing immediately but
@@ -21,7 +22,7 @@ import os
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from jwcrypto.jwk import JWK
@@ -30,6 +31,15 @@ from lti.errors import KeyStoreError
 from lti.registration import ToolKey
 
 logger = logging.getLogger(__name__)
+
+
+class Cipher(Protocol):
+    """Encrypts key files at rest; the service passes its ``crypto.SecretBox``."""
+
+    def encrypt(self, data: bytes) -> bytes: ...
+
+    def decrypt(self, token: bytes) -> bytes: ...
+
 
 MANIFEST = "keys.json"
 DEFAULT_RETIRED_LIFETIME = timedelta(days=2)
@@ -74,7 +84,7 @@ def _load_private(pem: str) -> Any:
     return load_pem_private_key(pem.encode("ascii"), password=None)
 
 
-def current_key(folder: Path | str) -> ToolKey:
+def current_key(folder: Path | str, cipher: Cipher | None = None) -> ToolKey:
     """Return the key that signs now.
 
     Raises:
@@ -83,10 +93,11 @@ def current_key(folder: Path | str) -> ToolKey:
     manifest = _read_manifest(Path(folder))
     if not manifest.get("current"):
         raise KeyStoreError(f"no current key in {folder}")
-    return _load(Path(folder), manifest["current"])
+    return _load(Path(folder), manifest["current"], cipher)
 
 
-def published_keys(folder: Path | str, now: datetime | None = None) -> tuple[ToolKey, ...]:
+def published_keys(folder: Path | str, now: datetime | None = None,
+                   cipher: Cipher | None = None) -> tuple[ToolKey, ...]:
     """Return the current key first, then the retired keys that have not expired."""
     folder = Path(folder)
     now = now or datetime.now(timezone.utc)
@@ -94,7 +105,7 @@ def published_keys(folder: Path | str, now: datetime | None = None) -> tuple[Too
     kids = [manifest["current"]] if manifest.get("current") else []
     kids += [kid for kid, expiry in manifest.get("retired", {}).items()
              if datetime.fromisoformat(expiry) > now and kid not in kids]
-    return tuple(_load(folder, kid) for kid in kids)
+    return tuple(_load(folder, kid, cipher) for kid in kids)
 
 
 def jwks(folder: Path | str, now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -102,7 +113,7 @@ def jwks(folder: Path | str, now: datetime | None = None) -> dict[str, list[dict
     return {"keys": [dict(key.public_jwk) for key in published_keys(folder, now)]}
 
 
-def ensure_key(folder: Path | str) -> ToolKey:
+def ensure_key(folder: Path | str, cipher: Cipher | None = None) -> ToolKey:
     """Return the current key, creating the folder and a first key when there is none.
 
     Every worker calls this at start-up; a lock file makes sure that workers starting together
@@ -113,20 +124,20 @@ def ensure_key(folder: Path | str) -> ToolKey:
     """
     folder = Path(folder)
     if _read_manifest(folder).get("current"):
-        return current_key(folder)
+        return current_key(folder, cipher)
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(folder / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if _read_manifest(folder).get("current"):
-                return current_key(folder)
-            return rotate(folder)
+                return current_key(folder, cipher)
+            return rotate(folder, cipher=cipher)
     except OSError as exc:
         raise KeyStoreError(f"cannot create a first signing key in {folder}: {exc.strerror}") from exc
 
 
 def rotate(folder: Path | str, *, retired_lifetime: timedelta = DEFAULT_RETIRED_LIFETIME,
-           now: datetime | None = None) -> ToolKey:
+           now: datetime | None = None, cipher: Cipher | None = None) -> ToolKey:
     """Add a new current key; the previous one stays published until ``now + retired_lifetime``.
 
     Retired keys whose expiry has passed are removed from the manifest and deleted.
@@ -147,7 +158,7 @@ def rotate(folder: Path | str, *, retired_lifetime: timedelta = DEFAULT_RETIRED_
             del retired[kid]
             (folder / f"{kid}.pem").unlink(missing_ok=True)
     key = generate_key()
-    _write_private(folder / f"{key.kid}.pem", key.private_key_pem)
+    _write_private(folder / f"{key.kid}.pem", key.private_key_pem, cipher)
     _write_manifest(folder, {"current": key.kid, "retired": retired})
     logger.info("LTI key %s is now current; %s retired keys still published", key.kid, len(retired))
     return key
@@ -160,8 +171,9 @@ class KeyFolder:
     next call sees the new manifest, so no worker restart is needed.
     """
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, cipher: Cipher | None = None):
         self.path = Path(path)
+        self.cipher = cipher
         self._stamp: tuple[int, int] | None = None
         self._keys: tuple[ToolKey, ...] = ()
         self._read_at = datetime.min.replace(tzinfo=timezone.utc)
@@ -187,7 +199,7 @@ class KeyFolder:
         now = datetime.now(timezone.utc)
         # Retired keys also expire without the manifest changing: re-read at least every minute.
         if stamp != self._stamp or not self._keys or now - self._read_at > timedelta(minutes=1):
-            self._keys = published_keys(self.path, now) if stamp else ()
+            self._keys = published_keys(self.path, now, self.cipher) if stamp else ()
             self._stamp = stamp
             self._read_at = now
         return self._keys
@@ -206,21 +218,46 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
         raise KeyStoreError(f"cannot read {folder / MANIFEST}") from exc
 
 
-def _load(folder: Path, kid: str) -> ToolKey:
+def _load(folder: Path, kid: str, cipher: Cipher | None = None) -> ToolKey:
     try:
-        pem = (folder / f"{kid}.pem").read_text(encoding="ascii")
+        stored = (folder / f"{kid}.pem").read_bytes()
     except OSError as exc:
         raise KeyStoreError(f"key {kid} is listed in {folder / MANIFEST} but unreadable") from exc
-    key = key_from_pem(pem)
+    if not stored.startswith(b"-----BEGIN"):
+        if cipher is None:
+            raise KeyStoreError(f"key {kid} is encrypted and no encryption key is configured")
+        stored = cipher.decrypt(stored)
+    key = key_from_pem(stored.decode("ascii"))
     if key.kid != kid:
         raise KeyStoreError(f"key file {kid}.pem holds key {key.kid}")
     return key
 
 
-def _write_private(path: Path, pem: str) -> None:
+def _write_private(path: Path, pem: str, cipher: Cipher | None = None) -> None:
+    data = pem.encode("ascii")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(pem)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(cipher.encrypt(data) if cipher is not None else data)
+
+
+def reencrypt(folder: Path | str, cipher: Cipher) -> int:
+    """Rewrite every listed key file encrypted with ``cipher``'s newest key; returns how many.
+
+    Plain PEM files (written before encryption) and files encrypted with an older key alike.
+    Each file is replaced in one rename, so a worker reading it sees the old or the new file.
+    """
+    folder = Path(folder)
+    manifest = _read_manifest(folder)
+    kids = [manifest["current"]] if manifest.get("current") else []
+    kids += [kid for kid in manifest.get("retired", {}) if kid not in kids]
+    for kid in kids:
+        key = _load(folder, kid, cipher)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".key-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(cipher.encrypt(key.private_key_pem.encode("ascii")))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, folder / f"{kid}.pem")
+    return len(kids)
 
 
 def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:

@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     logging.getLogger("service").setLevel(settings.log_level)
+    from service import crypto
+
+    crypto.use(crypto.SecretBox(settings.resolved_encryption_keys()))  # LRS passwords and LTI keys at rest
     database = database or Database(settings.resolved_database_url)
     database.configure(base_url=settings.base_url)
     app.extensions[EXTENSION] = database

@@ -6,6 +6,7 @@ deployment never half-starts. Tests build ``Settings(...)`` directly.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Mapping
@@ -54,6 +55,14 @@ class Settings:
     smtp_timeout: float = 10.0
     default_locale: str = "nl"
     log_level: str = "INFO"
+    #: Fernet keys for secrets at rest (LRS passwords, LTI private keys), comma-separated, newest
+    #: first (older ones still decrypt: rotation); or a file holding them. Required in production;
+    #: in development and tests one is generated once in the instance folder.
+    encryption_key: str | None = field(default=None, repr=False)
+    encryption_key_file: Path | None = None
+    #: let LRS endpoints and dynamic registration reach http and internal (private, loopback,
+    #: link-local) addresses; None: only in development and testing
+    allow_internal_targets: bool | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,10 +96,12 @@ class Settings:
             ("SMTP_PASSWORD", "smtp_password"),
             ("SMTP_SECURITY", "smtp_security"),
             ("SMTP_FROM", "smtp_from"),
+            ("ENCRYPTION_KEY", "encryption_key"),
         ):
             if (value := get(name)) is not None:
                 kwargs[attr] = value
-        for name, attr in (("CONTENT_PATH", "content_path"), ("LTI_KEY_PATH", "lti_key_path")):
+        for name, attr in (("CONTENT_PATH", "content_path"), ("LTI_KEY_PATH", "lti_key_path"),
+                           ("ENCRYPTION_KEY_FILE", "encryption_key_file")):
             if (value := get(name)) is not None:
                 kwargs[attr] = Path(value).resolve()
         if (value := get("LRS_TIMEOUT")) is not None:
@@ -99,6 +110,10 @@ class Settings:
             except ValueError:
                 raise ConfigurationError(f"{PREFIX}LRS_TIMEOUT must be a number of seconds, got {value!r}") from None
         kwargs.update(_smtp_numbers_and_secret(get, kwargs))
+        if (value := get("ALLOW_INTERNAL_TARGETS")) is not None:
+            if value not in ("0", "1"):
+                raise ConfigurationError(f"{PREFIX}ALLOW_INTERNAL_TARGETS must be 0 or 1, got {value!r}")
+            kwargs["allow_internal_targets"] = value == "1"
         if (value := get("DEV_LOGIN")) is not None:
             if value not in ("0", "1"):
                 raise ConfigurationError(f"{PREFIX}DEV_LOGIN must be 0 or 1, got {value!r}")
@@ -202,6 +217,39 @@ class Settings:
             path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip()
+
+
+    @property
+    def internal_targets_allowed(self) -> bool:
+        """May outbound requests (LRS, dynamic registration) go to http or internal addresses?"""
+        if self.allow_internal_targets is not None:
+            return self.allow_internal_targets
+        return self.env in ("development", "testing")
+
+    def resolved_encryption_keys(self) -> list[str]:
+        """The Fernet keys, newest first: from the setting, its file, or (not in production) the instance folder.
+
+        Raises:
+            ConfigurationError: in production without a key, or when the key file cannot be read.
+        """
+        if self.encryption_key:
+            return [k.strip() for k in self.encryption_key.split(",") if k.strip()]
+        if self.encryption_key_file is not None:
+            try:
+                text = self.encryption_key_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigurationError(f"{PREFIX}ENCRYPTION_KEY_FILE cannot be read: {exc.strerror}") from None
+            return [k.strip() for k in text.replace("\n", ",").split(",") if k.strip()]
+        if self.env == "production":
+            raise ConfigurationError(
+                f"{PREFIX}ENCRYPTION_KEY or {PREFIX}ENCRYPTION_KEY_FILE is required when {PREFIX}ENV=production")
+        path = self.instance_path / "encryption_key"
+        if not path.exists():
+            self.instance_path.mkdir(parents=True, exist_ok=True)
+            # Fernet.generate_key(): 32 random bytes, url-safe base64
+            path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"), encoding="utf-8")
+            path.chmod(0o600)
+        return [path.read_text(encoding="utf-8").strip()]
 
 
 def _is_address(value: str) -> bool:

@@ -11,6 +11,7 @@ from lti.registration import Registration
 from lti.service_client import TokenCache
 from lti.services import AgsClient, NrpsClient
 from lti.tool_conf import ToolConf
+from service import crypto
 from service.config import Settings
 from service.db import Database
 from service.errors import ConfigurationError
@@ -38,10 +39,10 @@ class LtiTool:
         try:
             # A new install signs from its first request: without a key /lti/login could not work.
             # Later keys come from `digitoets lti rotate-keys`.
-            ensure_key(folder)
+            ensure_key(folder, crypto.box())  # private keys encrypted at rest
         except KeyStoreError as exc:
             raise ConfigurationError(f"DIGITOETS_LTI_KEY_PATH: {exc}") from exc
-        keys = KeyFolder(folder)
+        keys = KeyFolder(folder, crypto.box())
         return cls(
             keys=keys,
             tool_conf=ToolConf(DbRegistrationStore(database), keys),

@@ -78,17 +78,28 @@ def backoff_delay(attempt: int, base: float = 1, cap: float = 300,
     return max(delay, retry_after) if retry_after is not None else delay
 
 
+#: How much of the LRS's own explanation an admin gets to read.
+REASON_LENGTH = 240
+
+
 def _reason(response: requests.Response) -> str:
+    """A short reason for the admin: the status and the LRS's JSON message, never a raw body.
+
+    The body of an answer is the other server's text: an HTML page, a stack trace, or (if an
+    endpoint points somewhere it should not) another service's data. Only the ``message`` or
+    ``warnings`` of an xAPI error object count, as printable text of at most ``REASON_LENGTH``.
+    """
     try:
         body = response.json()
     except ValueError:
         body = None
+    text = ""
     if isinstance(body, dict):
         parts = body.get("warnings") or [body.get("message") or ""]
-        text = "; ".join(str(part) for part in parts if part)
-    else:
-        text = response.text
-    return (text or response.reason or f"HTTP {response.status_code}")[:1000]
+        if isinstance(parts, list):
+            text = "; ".join(str(part) for part in parts if isinstance(part, (str, int, float)) and part)
+        text = " ".join("".join(c if c.isprintable() else " " for c in text).split())[:REASON_LENGTH]
+    return f"HTTP {response.status_code}" + (f": {text}" if text else "")
 
 
 class LRSClient:

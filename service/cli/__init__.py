@@ -21,10 +21,11 @@ def init_app(app: Flask) -> None:
     from service.cli.mail import mail_cli
     from service.cli.org import org_cli
     from service.cli.retention import retention_cli
+    from service.cli.secrets import secrets_cli
     from service.cli.xapi import xapi_cli
 
     for group in (accreditation_cli, db_cli, content_cli, demo_cli, hr_cli, lti_cli, mail_cli, org_cli, retention_cli,
-                  xapi_cli):
+                  secrets_cli, xapi_cli):
         app.cli.add_command(group)
 
 

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from lti.keys import rotate
+from service import crypto
 from service import models as m
 from service.cli.common import current_database, current_lti_tool, current_settings
 from service.errors import NotFoundError, ServiceError
@@ -85,7 +86,7 @@ def activate(registration_id: int) -> None:
 @lti_cli.command("rotate-keys")
 def rotate_keys() -> None:
     """Make a new signing key; the old one stays in the key set until it expires."""
-    key = rotate(current_settings().resolved_lti_key_path)
+    key = rotate(current_settings().resolved_lti_key_path, cipher=crypto.box())
     click.echo(f"New signing key {key.kid}; the previous key is still published until it expires.")
 
 

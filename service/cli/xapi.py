@@ -15,6 +15,7 @@ from service.jobs import ingest as ingest_job
 from service.jobs import mail as mail_job
 from service.operations import outbox
 from service.operations.organisations import all_organisations
+from service.outbound import GuardedSession
 from xapi.client import LRSClient
 
 xapi_cli = AppGroup("xapi", help="Send xAPI statements to the LRS and read them back.")
@@ -30,20 +31,31 @@ def default_target() -> forward_job.LrsTarget | None:
 class ClientPool:
     """One keep-alive client per LRS target, reused across batches."""
 
-    def __init__(self, timeout: float):
+    def __init__(self, timeout: float, allow_internal: bool = False, default: forward_job.LrsTarget | None = None):
         self.timeout = timeout
+        self.allow_internal = allow_internal
+        self.default = default
         self.clients: dict[forward_job.LrsTarget, LRSClient] = {}
+        self.sessions: list[GuardedSession] = []
 
     def __call__(self, target: forward_job.LrsTarget) -> LRSClient:
         if target not in self.clients:
+            # An organisation's own LRS was typed in by its admin: every request is checked (https,
+            # a public address) right before it goes out. The operator's default LRS is trusted.
+            session = None if target == self.default else GuardedSession(
+                allow_internal=self.allow_internal, timeout=(3.05, self.timeout))
+            if session is not None:
+                self.sessions.append(session)
             self.clients[target] = LRSClient(
-                target.endpoint, target.username, target.password, timeout=(3.05, self.timeout)
+                target.endpoint, target.username, target.password, timeout=(3.05, self.timeout), session=session
             )
         return self.clients[target]
 
     def close(self) -> None:
         for client in self.clients.values():
             client.close()
+        for session in self.sessions:
+            session.close()
 
 
 @xapi_cli.command("forward")
@@ -62,7 +74,7 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
         stopping["flag"] = True
 
     previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
-    pool = ClientPool(current_settings().lrs_timeout)
+    pool = ClientPool(current_settings().lrs_timeout, current_settings().internal_targets_allowed, default_target())
     total, graded, mailed = forward_job.ForwardReport(), forward_job.ForwardReport(), forward_job.ForwardReport()
     smtp = mail_job.SmtpTarget.from_settings(current_settings())
     try:

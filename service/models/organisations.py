@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime, utcnow
-from service.models._types import enum_type
+from service.models._types import EncryptedString, enum_type
 
 
 class ResultVisibility(enum.Enum):
@@ -76,7 +76,8 @@ class Organisation(Base):
     xapi_identify_by_email: Mapped[bool] = mapped_column(default=False)
     lrs_endpoint: Mapped[str | None] = mapped_column(String(500))
     lrs_username: Mapped[str | None] = mapped_column(String(200))
-    lrs_password: Mapped[str | None] = mapped_column(String(500))
+    #: encrypted at rest (service.crypto); an organisation admin never sees it back
+    lrs_password: Mapped[str | None] = mapped_column(EncryptedString(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     default_function_profile = relationship("FunctionProfile")

@@ -9,6 +9,7 @@ from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
 from service.operations import audit
+from service.outbound import check_entered_url
 
 PRIVACY_FIELDS = (
     "result_visibility", "min_group_size", "help_request_mode", "retention_months",
@@ -21,14 +22,19 @@ def _value(value) -> str:
 
 
 def update_settings(session: Session, organisation: m.Organisation, values: dict,
-                    actor: m.Person | None = None) -> m.Organisation:
+                    actor: m.Person | None = None, allow_internal: bool = False) -> m.Organisation:
     """Apply validated settings. The LRS password is only replaced when a new one is given.
+
+    A new LRS endpoint must be https on a public address (``allow_internal``: development, or
+    the operator's DIGITOETS_ALLOW_INTERNAL_TARGETS), and it never gets the stored password: a
+    changed endpoint keeps only a password typed in with it, so an admin (or someone with the
+    admin's session) cannot send the organisation's LRS password to a server of their own.
 
     Changed privacy settings and a changed LRS are written to the audit log (which settings,
     old and new value; for the LRS only whether the address, name or password changed).
 
     Raises:
-        InvalidInputError: when the LRS endpoint is set without being a URL.
+        InvalidInputError: when the LRS endpoint is not a URL, not https or points into an internal network.
     """
     changed = {}
     for name in PRIVACY_FIELDS:
@@ -39,6 +45,9 @@ def update_settings(session: Session, organisation: m.Organisation, values: dict
     endpoint = (values.get("lrs_endpoint") or "").strip() or None
     if endpoint and not endpoint.startswith(("http://", "https://")):
         raise InvalidInputError(N_("Het LRS-adres moet met http:// of https:// beginnen."), {"lrs_endpoint": ["geen URL"]})
+    if endpoint and endpoint != organisation.lrs_endpoint:
+        check_entered_url(endpoint, "lrs_endpoint", allow_internal=allow_internal)
+        organisation.lrs_password = None  # the stored password never goes to another server
     organisation.lrs_endpoint = endpoint
     organisation.lrs_username = (values.get("lrs_username") or "").strip() or None
     if values.get("lrs_password"):

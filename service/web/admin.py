@@ -37,7 +37,8 @@ def settings():
             values["result_visibility"] = m.ResultVisibility(values["result_visibility"])
             values["help_request_mode"] = m.HelpRequestMode(values["help_request_mode"])
             people.set_default_function(session, org, values.pop("default_function"))
-            organisations.update_settings(session, org, values, actor=admin)
+            organisations.update_settings(session, org, values, actor=admin,
+                                          allow_internal=current_settings().internal_targets_allowed)
             flash(_("De instellingen zijn opgeslagen."))
             return redirect(url_for("admin.settings"))
         status = 422 if form.errors else 200

@@ -18,6 +18,7 @@ def production_client(tmp_path, database_url, database):
         database_url=database_url,
         secret_key="production-secret-key-that-is-long-enough-0123",
         base_url="https://toets.zorg.example",
+        encryption_key="7BlOXl1eSIdosawHBTK0ZlhxOPqbKIpOT2CqJncky_U=",  # required in production (secrets at rest)
     )
     return create_app(settings, database=database).test_client()
 

@@ -19,6 +19,7 @@ def _production(tmp_path, database_url, **overrides) -> Settings:
     values = dict(
         env="production", instance_path=tmp_path / "instance", database_url=database_url,
         secret_key="production-secret-key-that-is-long-enough-0123", base_url=BASE,
+        encryption_key="7BlOXl1eSIdosawHBTK0ZlhxOPqbKIpOT2CqJncky_U=",  # required in production (secrets at rest)
     )
     return Settings(**(values | overrides))
 
