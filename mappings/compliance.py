@@ -284,6 +284,11 @@ class Tally:
                      _merge(self.statuses, other.statuses), _merge(self.tests, other.tests))
 
 
+def assign(labels: Mapping[tuple, tuple | None], scope: Scope, level: str) -> dict[tuple, tuple]:
+    """The group at ``level`` of every cell whose block is inside the scope (cell key -> group key)."""
+    return {key: group_of(label, level) for key, label in labels.items() if scope.admits(label)}
+
+
 def rollup(values: Mapping[tuple, Tally], labels: Mapping[tuple, tuple | None], scope: Scope,
            level: str) -> dict[tuple, Tally]:
     """Add up cell figures into the groups of one level, keeping only blocks inside the scope.
@@ -291,11 +296,9 @@ def rollup(values: Mapping[tuple, Tally], labels: Mapping[tuple, tuple | None], 
     ``values`` and ``labels`` are keyed by cell key; a cell without a label is left out.
     """
     groups: dict[tuple, Tally] = {}
-    for key, value in values.items():
-        label = labels.get(key)
-        if scope.admits(label):
-            group = group_of(label, level)
-            groups[group] = groups[group] + value if group in groups else value
+    for key, group in assign(labels, scope, level).items():
+        if key in values:
+            groups[group] = groups[group] + values[key] if group in groups else values[key]
     return groups
 
 

@@ -37,6 +37,8 @@ class Action(enum.StrEnum):
     PRIVACY_SETTINGS_CHANGED = "settings.privacy"
     LRS_SETTINGS_CHANGED = "settings.lrs"
     HR_IMPORT_APPLIED = "hr.import"
+    PERSON_STATUSES_VIEWED = "hr.person_statuses.view"
+    EXEMPTION_GRANTED = "hr.exemption.grant"
     ACCREDITATION_EXPORTED = "accreditation.export"
     ACCREDITATION_REMINDER_SENT = "accreditation.reminder"
     ACCREDITATION_NUMBERS_VIEWED = "accreditation.numbers.view"
@@ -58,6 +60,8 @@ LABELS: dict[Action, str] = {
     Action.PRIVACY_SETTINGS_CHANGED: N_("Privacy-instellingen veranderd"),
     Action.LRS_SETTINGS_CHANGED: N_("LRS-instellingen veranderd"),
     Action.HR_IMPORT_APPLIED: N_("HR-bestand ingelezen"),
+    Action.PERSON_STATUSES_VIEWED: N_("Stand per medewerker bekeken of gedownload"),
+    Action.EXEMPTION_GRANTED: N_("Vrijstelling gegeven"),
     Action.ACCREDITATION_EXPORTED: N_("Accreditatiepunten geëxporteerd"),
     Action.ACCREDITATION_REMINDER_SENT: N_("Herinnering gestuurd: registratienummer invullen"),
     Action.ACCREDITATION_NUMBERS_VIEWED: N_("Registratienummers bekeken"),

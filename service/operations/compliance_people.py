@@ -1,0 +1,155 @@
+"""Person-level compliance: the skills matrix per person, the streamed export, and exemptions.
+
+Only where the organisation's ``hr_person_view`` allows it, only for the teams the viewer may
+see, and every time written to the audit log. Per person a viewer gets the status per
+requirement and the date of the result, nothing else: never answers, scores or help requests
+(an open help request shows as the status under it, not as "follow-up").
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mappings import compliance as rules
+from service import models as m
+from service.errors import ForbiddenError, InvalidInputError, NotFoundError
+from service.i18n_markers import N_
+from service.operations import audit
+from service.operations import compliance as groups
+from service.operations import compliance_sql as q
+
+NO_PERSON_VIEW = N_("Uw organisatie laat geen overzicht per persoon zien. U ziet alleen cijfers per groep.")
+REASON_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class PersonStatus:
+    """One requirement of one person: the status (never "follow_up") and the day of the result."""
+
+    skill_code: str
+    status: str
+    observed_on: date | None
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One person: ``key`` is the person id, or minus the HR record id for an HR row without a launch."""
+
+    key: int
+    personnel_number: str | None
+    name: str | None
+    location_id: int | None
+    team_id: int | None
+    profile_id: int | None
+    statuses: tuple[PersonStatus, ...]
+
+
+@dataclass(frozen=True)
+class TeamMatrix:
+    """Requirements x teams: per shown team group, the split of every requirement."""
+
+    columns: tuple[groups.Group, ...]
+    skills: tuple[tuple[str, str], ...]  # (code, name), sorted by code
+    cells: Mapping[tuple[str, tuple], groups.Split]
+
+
+def person_rows(session: Session, organisation: m.Organisation, viewer: m.Person, *, today: date,
+                filters: groups.Filters | None = None, teams: frozenset[int] | None = None,
+                purpose: str = "matrix", batch: int = 2000) -> Iterator[PersonRow]:
+    """Stream the people in scope with their status per requirement, ordered by person; audit-logged now.
+
+    Rows are read from the database in batches of ``batch``, so an export of 50,000 people
+    keeps memory flat. Names only where the organisation stores personal data.
+
+    Raises:
+        ForbiddenError: when the organisation does not allow person-level views.
+    """
+    if not organisation.hr_person_view:
+        raise ForbiddenError(NO_PERSON_VIEW)
+    filters = filters or groups.Filters()
+    day = filters.as_of or today
+    scope = groups.scope_of(filters, teams)
+    audit.record(session, organisation, viewer, audit.Action.PERSON_STATUSES_VIEWED, f"organisation:{organisation.id}",
+                 {"purpose": purpose, **_described(scope), "as_of": day.isoformat()})
+    return _stream(session, organisation, day, None if day >= today else day, scope, batch)
+
+
+def _stream(session, organisation, day, as_of, scope, batch) -> Iterator[PersonRow]:
+    req = q.requirement_table(session.get_bind().dialect.name, q.requirement_rows(session, organisation, day))
+    rows = q.status_select(organisation, req, day, as_of).subquery("st")
+    query = select(rows.c.key, rows.c.number, rows.c.name, rows.c.location_id, rows.c.team_id, rows.c.profile_id,
+                   rows.c.skill_id, rows.c.base, rows.c.observed_at)
+    for column, wanted in (("location_id", scope.locations), ("team_id", scope.teams),
+                           ("profile_id", scope.functions)):
+        if wanted is not None:
+            query = query.where(rows.c[column].in_(sorted(wanted)))
+    codes = dict(session.execute(select(m.Skill.id, m.Skill.code)).all())
+    names = organisation.store_personal_data
+    result = session.execute(query.order_by(rows.c.key, rows.c.skill_id), execution_options={"yield_per": batch})
+    for key, person in itertools.groupby(result, key=lambda row: row.key):
+        found = list(person)
+        first = found[0]
+        statuses = tuple(sorted((PersonStatus(codes[r.skill_id], r.base, r.observed_at.date() if r.observed_at else None)
+                                 for r in found if r.skill_id is not None), key=lambda s: s.skill_code))
+        yield PersonRow(key, first.number, first.name if names else None, first.location_id, first.team_id,
+                        first.profile_id, statuses)
+
+
+def _described(scope: rules.Scope) -> dict:
+    return {name: ",".join(map(str, sorted(values))) for name, values in
+            (("locations", scope.locations), ("teams", scope.teams), ("functions", scope.functions))
+            if values is not None}
+
+
+def team_matrix(session: Session, organisation: m.Organisation, *, today: date,
+                filters: groups.Filters | None = None, teams: frozenset[int] | None = None) -> TeamMatrix:
+    """Requirements x teams from the dashboard's team level (so the group minimum holds here too)."""
+    board = groups.dashboard(session, organisation, today=today, level="team", filters=filters or groups.Filters(),
+                             teams=teams)
+    cells, skills = {}, {}
+    for group in board.groups:
+        for split in group.requirements:
+            cells[(split.skill_code, group.key)] = split
+            skills[split.skill_code] = split.skill_name
+    return TeamMatrix(board.groups, tuple(sorted(skills.items())), cells)
+
+
+def grant_exemption(session: Session, organisation: m.Organisation, actor: m.Person, person_id: int,
+                    skill_code: str, reason: str, until: date | None, today: date) -> m.Exemption:
+    """HR exempts a person from one skill's requirement until a day (inclusive); audit-logged.
+
+    Raises:
+        NotFoundError: when the person is not of this organisation.
+        InvalidInputError: for an unknown skill, an empty or too long reason, or an end date missing or past.
+    """
+    person = session.get(m.Person, person_id)
+    if person is None or person.organisation_id != organisation.id:
+        raise NotFoundError(N_("Deze medewerker bestaat niet."))
+    errors: dict[str, list[str]] = {}
+    skill = session.scalar(select(m.Skill).where(m.Skill.code == skill_code))
+    if skill is None:
+        errors["skill"] = [N_("Kies een vaardigheid uit de lijst.")]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [N_("Schrijf op waarom deze medewerker een vrijstelling krijgt.")]
+    elif len(reason) > REASON_LENGTH:
+        errors["reason"] = [N_("De reden is te lang. Gebruik hoogstens 500 tekens.")]
+    if until is None:
+        errors["until"] = [N_("Vul een einddatum in.")]
+    elif until < today:
+        errors["until"] = [N_("De einddatum ligt in het verleden. Kies vandaag of later.")]
+    if errors:
+        raise InvalidInputError(N_("De vrijstelling is niet opgeslagen. Kijk de velden na."), errors)
+    exemption = m.Exemption(organisation_id=organisation.id, person_id=person.id, skill_id=skill.id, reason=reason,
+                            until=until, granted_by_id=actor.id)
+    session.add(exemption)
+    session.flush()
+    audit.record(session, organisation, actor, audit.Action.EXEMPTION_GRANTED, f"person:{person.id}",
+                 {"skill": skill.code, "until": until.isoformat(), "exemption": exemption.id})
+    return exemption
