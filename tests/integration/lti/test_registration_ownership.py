@@ -27,6 +27,7 @@ def _register_by_hand(browser, lms, **fields):
     form = {"name": "Onze Moodle", "issuer": lms.issuer, "client_id": lms.client_id, "deployment_id": lms.deployment_id,
             "auth_login_url": "https://evil.example/auth", "auth_token_url": "https://evil.example/token",
             "key_set_url": lms.jwks_url, "function_parameter": "digitoets_function", "role_parameter": "digitoets_roles",
+            "personnel_number_parameter": "digitoets_personnel_number",
             **fields}
     return browser.post("/beheer/lti", data=form)
 
