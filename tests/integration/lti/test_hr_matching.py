@@ -56,6 +56,10 @@ def test_a_custom_parameter_of_the_registration_carries_the_number(client, lms, 
     with database.begin() as session:
         boss = session.scalar(select(m.Person).where(m.Person.subject == "boss"))
         assert boss.has_role(m.ToolRole.MANAGER)  # HR names them manager of 1001
+    launch(client, lms, user=User(id="boss"))  # the LMS does not know the role: HR's grant stays
+    with database.begin() as session:
+        boss = session.scalar(select(m.Person).where(m.Person.subject == "boss"))
+        assert boss.has_role(m.ToolRole.MANAGER)
 
 
 def test_a_number_sent_before_the_import_links_at_the_import(client, lms, content, database):
