@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.register_blueprint(privacy.bp)
     app.register_blueprint(lti.bp)
     app.register_blueprint(teacher.bp)
+    from service.web import coach, coach_overview, coach_sessions
+    for blueprint in (coach.bp, coach_sessions.bp, coach_overview.bp):
+        app.register_blueprint(blueprint)
     app.register_blueprint(hr_import.bp)
     from service.web import accreditation, my_accreditation, verify
     app.register_blueprint(my_accreditation.bp)

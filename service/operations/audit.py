@@ -37,6 +37,10 @@ class Action(enum.StrEnum):
     PRIVACY_SETTINGS_CHANGED = "settings.privacy"
     LRS_SETTINGS_CHANGED = "settings.lrs"
     HR_IMPORT_APPLIED = "hr.import"
+    HELP_REQUEST_VIEWED = "help_request.view"
+    HELP_REQUEST_CHANGED = "help_request.change"
+    COACHING_SESSION_CHANGED = "coaching_session.change"
+    COACH_SCOPE_CHANGED = "coach_scope.change"
     PERSON_STATUSES_VIEWED = "hr.person_statuses.view"
     EXEMPTION_GRANTED = "hr.exemption.grant"
     ACCREDITATION_EXPORTED = "accreditation.export"
@@ -60,6 +64,10 @@ LABELS: dict[Action, str] = {
     Action.PRIVACY_SETTINGS_CHANGED: N_("Privacy-instellingen veranderd"),
     Action.LRS_SETTINGS_CHANGED: N_("LRS-instellingen veranderd"),
     Action.HR_IMPORT_APPLIED: N_("HR-bestand ingelezen"),
+    Action.HELP_REQUEST_VIEWED: N_("Hulpvraag bekeken door een digicoach"),
+    Action.HELP_REQUEST_CHANGED: N_("Status van een hulpvraag veranderd"),
+    Action.COACHING_SESSION_CHANGED: N_("Coachgesprek vastgelegd of veranderd"),
+    Action.COACH_SCOPE_CHANGED: N_("Werkgebied van een digicoach veranderd"),
     Action.PERSON_STATUSES_VIEWED: N_("Stand per medewerker bekeken of gedownload"),
     Action.EXEMPTION_GRANTED: N_("Vrijstelling gegeven"),
     Action.ACCREDITATION_EXPORTED: N_("Accreditatiepunten geëxporteerd"),

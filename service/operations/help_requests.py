@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mappings import requirements as req
@@ -12,11 +14,40 @@ from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
 from service.operations import help_request_mail
-from service.operations import domain, events
+from service.operations import audit, domain, events
 
 OPEN_STATUSES = (m.HelpRequestStatus.NEW, m.HelpRequestStatus.CLAIMED, m.HelpRequestStatus.PLANNED)
 #: the most a help text may hold (the form counts down to it; longer is refused, never cut)
 MESSAGE_MAX = 500
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{8,18}[0-9]$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How the employee wants to be contacted, and whether the coach may see which questions went wrong."""
+
+    method: str = m.ContactMethod.IN_PERSON.value
+    detail: str = ""
+    share_items: bool = False
+
+
+def validated_contact(contact: Contact) -> tuple[m.ContactMethod, str | None]:
+    """The contact method and its number or address, checked.
+
+    Raises:
+        InvalidInputError: an unknown method, or a phone number or address that is missing or wrong.
+    """
+    try:
+        method = m.ContactMethod(contact.method)
+    except ValueError:
+        raise InvalidInputError(N_("Kies hoe de digicoach contact met je opneemt."), {"contact": ["onbekend"]}) from None
+    detail = (contact.detail or "").strip()
+    if method is m.ContactMethod.PHONE and not PHONE.match(detail):
+        raise InvalidInputError(N_("Vul je telefoonnummer in, bijvoorbeeld 06 12345678."), {"contact_detail": ["telefoon"]})
+    if method in (m.ContactMethod.EMAIL, m.ContactMethod.TEAMS) and (len(detail) > 320 or not EMAIL.match(detail)):
+        raise InvalidInputError(N_("Vul je e-mailadres in, bijvoorbeeld naam@zorg.nl."), {"contact_detail": ["e-mail"]})
+    return method, (detail if method is not m.ContactMethod.IN_PERSON else None)
 
 
 def open_request(session: Session, person: m.Person, skill: m.Skill) -> m.HelpRequest | None:
@@ -37,6 +68,7 @@ def request_help(
     consent_text: str,
     now: datetime,
     message: str | None = None,
+    contact: Contact | None = None,
 ) -> tuple[m.HelpRequest, bool]:
     """Create a help request (status new) for a skill the attempt showed below the level asked.
 
@@ -62,12 +94,14 @@ def request_help(
         raise InvalidInputError(
             N_("Voor deze vaardigheid heb je het niveau al gehaald."), {"skill": ["niveau gehaald"]}
         )
+    method, detail = validated_contact(contact or Contact())
     existing = open_request(session, person, observation.skill)
     if existing is not None:
         return existing, False
     request = m.HelpRequest(
         organisation_id=person.organisation_id, person=person, skill=observation.skill, attempt_id=attempt.id,
         consent_at=now, consent_text=consent_text, message=(message or "").strip()[:MESSAGE_MAX] or None, created_at=now,
+        contact_method=method, contact_detail=detail, share_items=bool(contact and contact.share_items),
     )
     session.add(request)
     session.flush()
@@ -83,6 +117,7 @@ def request_help_for_skills(
     consent_text: str,
     now: datetime,
     message: str | None = None,
+    contact: Contact | None = None,
 ) -> list[m.HelpRequest]:
     """One help request for several skills of an attempt, with one consent and one help text.
 
@@ -106,9 +141,10 @@ def request_help_for_skills(
             N_("Je bericht is te lang: %(n)s tekens. Er passen er %(max)s in."),
             {"message": [f"te lang: {len(text)} > {MESSAGE_MAX}"]}, n=len(text), max=MESSAGE_MAX,
         )
+    validated_contact(contact or Contact())
     made = []
     for code in codes:  # every skill is checked before any row is flushed by the caller's commit
-        request, created = request_help(session, person, attempt, code, consent_text, now, text)
+        request, created = request_help(session, person, attempt, code, consent_text, now, text, contact)
         if created:
             made.append(request)
     help_request_mail.requests_arrived(session, made, now)  # one mail per ask, to the coaches who want one at once
@@ -165,8 +201,15 @@ def cancel_help_request(
     request = own_request(session, person, request_id)
     if request.status not in OPEN_STATUSES:
         raise ConflictError(N_("Deze hulpvraag is al afgerond."))
-    request.status = m.HelpRequestStatus.CANCELLED
-    request.resolved_at = now
-    request.resolution_note = note
-    session.flush()
+    # conditional: a coach acting at the same moment cannot bring a withdrawn request back
+    done = session.execute(
+        update(m.HelpRequest).where(m.HelpRequest.id == request.id, m.HelpRequest.status == request.status)
+        .values(status=m.HelpRequestStatus.CANCELLED, resolved_at=now, resolution_note=note)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(request)
+    if done != 1:
+        raise ConflictError(N_("Deze hulpvraag is net veranderd. Kijk opnieuw."))
+    audit.record(session, request.organisation_id, person, audit.Action.HELP_REQUEST_CHANGED, f"help_request:{request.id}",
+                 {"to": "cancelled", "by": "employee"}, at=now)
     return request

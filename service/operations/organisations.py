@@ -92,12 +92,12 @@ def function_codes(session: Session, organisation: m.Organisation) -> list[tuple
 
 
 #: roles an organisation admin hands out; employee, course and organisation admin come from the LMS
-GRANTABLE = (m.ToolRole.HR, m.ToolRole.COACH, m.ToolRole.ACCREDITATION)
+GRANTABLE = (m.ToolRole.HR, m.ToolRole.COACH, m.ToolRole.COACH_COORDINATOR, m.ToolRole.ACCREDITATION)
 
 
 def set_granted_roles(session: Session, organisation: m.Organisation, person_id: int, roles: set[m.ToolRole],
                       granted_by: str, actor: m.Person | None = None) -> m.Person:
-    """Give a person exactly ``roles`` of the grantable ones (HR, coach, accreditation); audited."""
+    """Give a person exactly ``roles`` of the grantable ones (HR, coach, coach coordinator, accreditation); audited."""
     person = session.get(m.Person, person_id)
     if person is None or person.organisation_id != organisation.id:
         raise NotFoundError(N_("Deze persoon hoort niet bij je organisatie."))

@@ -7,7 +7,7 @@ from flask import session as browser_session  # the signed cookie; `session` bel
 from flask_babel import gettext as _
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, ServiceError
-from service.operations import attempts, catalogue, people, results
+from service.operations import attempts, catalogue, coaching, coaching_sessions, people, results
 from service.schemas.answers import SaveAnswerArgs, form_answer
 from service.web import current_db
 from service.web.auth import login_required, now, signed_in_person
@@ -229,7 +229,8 @@ def result(registration: str):
         if attempt.status is m.AttemptStatus.SUBMITTED:  # scoring did not finish earlier: do it now
             attempts.score_attempt(session, attempt, now())
         outcome = results.attempt_result(session, attempt, now(), current_locale())
-        return render_template("result.html", result=outcome, organisation=person.organisation)
+        return render_template("result.html", result=outcome, organisation=person.organisation,
+                               drop_ins=coaching_sessions.next_drop_ins(session, person, now()))
 
 
 @bp.get("/mijn-overzicht")
@@ -238,7 +239,8 @@ def overview():
     with current_db().begin() as session:
         person = _person(session)
         data = results.person_overview(session, person, now(), current_locale())
-        return render_template("overview.html", overview=data, person=person)
+        return render_template("overview.html", overview=data, person=person,
+                               help_details=coaching.employee_details(session, data.help_requests))
 
 
 @bp.get("/taal/<code>")

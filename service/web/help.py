@@ -26,18 +26,22 @@ def consent_text() -> str:
 def ask(registration: str):
     """One request for the skills ticked, with one consent and one help text."""
     skills, message = request.form.getlist("skill"), request.form.get("message", "")
+    contact = help_requests.Contact(request.form.get("contact", "in_person"), request.form.get("contact_detail", ""),
+                                    request.form.get("share_items") == "yes")
     try:
         with current_db().begin() as session:  # all or nothing: a refusal rolls every chosen skill back
             person = _person(session)
             attempt = attempts.get_attempt(session, person, registration)
             if request.form.get("consent") != "yes":
                 raise InvalidInputError(N_("Zet een vinkje bij toestemming. Dan kan een digicoach je helpen."))
-            made = help_requests.request_help_for_skills(session, person, attempt, skills, consent_text(), now(), message)
+            made = help_requests.request_help_for_skills(session, person, attempt, skills, consent_text(), now(), message,
+                                                         contact)
     except InvalidInputError as exc:
         with current_db().begin() as session:
             person = _person(session)
             outcome = results.attempt_result(session, attempts.get_attempt(session, person, registration), now())
-            form = {"skills": set(skills), "message": message, "consent": request.form.get("consent") == "yes"}
+            form = {"skills": set(skills), "message": message, "consent": request.form.get("consent") == "yes",
+                    "contact": contact.method, "contact_detail": contact.detail, "share_items": contact.share_items}
             return render_template("result.html", result=outcome, organisation=person.organisation,
                                    help_error=error_message(exc), help_form=form), 422
     flash(_("Je hulpvraag is verstuurd. Een digicoach neemt contact met je op.") if made

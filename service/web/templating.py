@@ -38,6 +38,7 @@ def help_status_names() -> dict[str, str]:
     return {
         "new": _("verstuurd"), "claimed": _("een digicoach heeft je vraag opgepakt"),
         "planned": _("er is een afspraak gepland"), "resolved": _("afgerond"), "cancelled": _("ingetrokken"),
+        "closed": _("gesloten"),
     }
 
 
