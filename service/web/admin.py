@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
@@ -17,6 +18,39 @@ from service.web.input_guard import form_id
 from service.web.security import forget_origins
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
+
+#: the start page's list: endpoint, title, one line on what it is for (an endpoint the app lacks is left out)
+ADMIN_PAGES = (
+    ("admin.settings", _l("Instellingen"),
+     _l("Wie resultaten ziet, hulpvragen, bewaartermijn, standaardfunctie en het eigen LRS.")),
+    ("admin.lti_registrations", _l("Leeromgevingen"),
+     _l("De adressen voor je leeromgeving, en koppelingen aanzetten of uitzetten.")),
+    ("admin.function_codes", _l("Functiecodes"),
+     _l("Eigen functiecodes van HR of de leeromgeving koppelen aan een functieprofiel.")),
+    ("admin.roles", _l("Rollen"),
+     _l("Wie HR-adviseur, digicoach of accreditatiebeheerder is; een persoon wissen.")),
+    ("coach_overview.coach_admin", _l("Digicoaches"),
+     _l("Welke teams en locaties elke digicoach helpt, en hoe snel een hulpvraag opgepakt moet zijn.")),
+    ("hr_import.upload", _l("HR-import"),
+     _l("Het bestand uit het HR-systeem inlezen: functies, teams en leidinggevenden.")),
+    ("admin.xapi_status", _l("Leergegevens (LRS)"),
+     _l("Wat wacht op het LRS, en wat het LRS weigerde.")),
+    ("admin.messages", _l("Berichten"),
+     _l("E-mails, leergegevens en cijfers: wat wacht, wat verstuurd is en wat geweigerd.")),
+    ("privacy.audit_log", _l("Logboek"),
+     _l("Wie welke gegevens van personen bekeek, exporteerde of veranderde.")),
+    ("health.admin_status", _l("Status"),
+     _l("De stand van de database, de inhoud en de wachtrij, als JSON.")),
+)
+
+
+@bp.get("")
+@role_required(m.ToolRole.ORG_ADMIN)
+def home():
+    """The admin's start page: every admin page with one line on what it is for."""
+    pages = [(url_for(endpoint), title, line) for endpoint, title, line in ADMIN_PAGES
+             if endpoint in current_app.view_functions]
+    return render_template("admin/index.html", pages=pages)
 
 
 @bp.route("/instellingen", methods=["GET", "POST"])

@@ -159,3 +159,13 @@ def test_the_accreditation_pages_have_no_violations(axe_page, live_server):
     assert "Dit certificaat is echt." in axe_page.inner_text("main")
     check("certificate check /verify/<code>")
     check.assert_none()
+
+
+def test_the_admin_start_page_has_no_violations(axe_page):
+    admin = next(p for p in DEMO_PEOPLE if m.ToolRole.ORG_ADMIN in p.roles)
+    sign_in(axe_page, admin.name)
+    check = Findings(axe_page)
+    axe_page.goto("/beheer")
+    assert axe_page.locator("h1").inner_text() == "Beheer"
+    check("admin start page /beheer")
+    check.assert_none()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.web.test_admin import make_admin
 
-ADMIN_PAGES = ("/beheer/instellingen", "/beheer/lti", "/beheer/functies", "/beheer/rollen", "/beheer/xapi")
+ADMIN_PAGES = ("/beheer", "/beheer/instellingen", "/beheer/lti", "/beheer/functies", "/beheer/rollen", "/beheer/xapi")
 # English words that have a plain Dutch word. Allowed only in brackets, as the technical name
 # next to the Dutch one: "Adres voor toegangsbewijzen (token-URL)".
 JARGON = re.compile(
