@@ -55,7 +55,7 @@ from service.models.organisations import (
     Team,
 )
 from service.models.outbox import IngestCursor, OutboxItem, OutboxKind, OutboxStatus
-from service.models.people import AssignmentSource, FunctionAssignment, Person, PersonRole, ToolRole
+from service.models.people import AssignmentSource, FunctionAssignment, Person, PersonRole, RoleSource, ToolRole
 from service.models.digitests import DigiTest, Item, ItemSkill, TestVersion, test_version_profiles
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -35,6 +35,14 @@ class CoachMail(enum.Enum):
     DAILY = "daily"  # one digest a day (``digitoets mail digest``)
 
 
+class RoleSource(enum.Enum):
+    """Where a role came from. The two are kept apart: LMS roles follow the latest launch (and
+    the roster), roles granted in the tool stay until an admin takes them away."""
+
+    LMS = "lms"
+    TOOL = "tool"
+
+
 class AssignmentSource(enum.Enum):
     """Where a person's function came from; a later, stronger source overrides a self-choice."""
 
@@ -80,20 +88,32 @@ class Person(Base):
         back_populates="person", order_by="FunctionAssignment.valid_from", cascade="all, delete-orphan"
     )
 
-    def has_role(self, role: ToolRole) -> bool:
-        return any(r.role is role for r in self.roles)
+    def has_role(self, role: ToolRole, source: RoleSource | None = None) -> bool:
+        """Whether the person holds ``role`` (from ``source`` only, when given)."""
+        return any(r.role is role and (source is None or r.source is source) for r in self.roles)
+
+    def granted_in_tool(self, role: ToolRole) -> bool:
+        return self.has_role(role, RoleSource.TOOL)
+
+    def given_by_lms(self, role: ToolRole) -> bool:
+        return self.has_role(role, RoleSource.LMS)
 
 
 class PersonRole(Base):
-    """A tool role held by a person, with who or what granted it."""
+    """A tool role held by a person, with who or what granted it.
+
+    A person may hold the same role twice, once from each source: taking the LMS's away (a
+    demotion in the LMS) leaves the one granted in the tool, and the other way round.
+    """
 
     __tablename__ = "person_roles"
-    __table_args__ = (UniqueConstraint("person_id", "role"),)
+    __table_args__ = (UniqueConstraint("person_id", "role", "source"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     role: Mapped[ToolRole] = mapped_column(enum_type(ToolRole, "tool_role"))
-    granted_by: Mapped[str] = mapped_column(String(64), default="lti")  # lti | custom | person:<id>
+    source: Mapped[RoleSource] = mapped_column(enum_type(RoleSource, "role_source"), default=RoleSource.LMS)
+    granted_by: Mapped[str] = mapped_column(String(64), default="lti")  # lti | nrps | person:<id> | demo
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="roles")

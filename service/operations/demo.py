@@ -66,7 +66,7 @@ def ensure_demo_organisation(session: Session, now: datetime) -> m.Organisation:
         person = find_or_create_person(session, org, DEMO_ISSUER, demo.subject, now, name=demo.name)
         person.team = teams[demo.team]
         for role in demo.roles:
-            grant_role(session, person, role, granted_by="demo")
+            grant_role(session, person, role, granted_by="demo", source=m.RoleSource.TOOL)
         if demo.function in profiles and not person.function_assignments:
             assign_function(session, person, profiles[demo.function], m.AssignmentSource.HR_IMPORT, now)
     _demo_hr_records(session, org, profiles, now)

@@ -14,7 +14,7 @@ from service import models as m
 from service.errors import NotFoundError
 from service.i18n_markers import N_
 from service.operations.hr_import.links import match_at_launch
-from service.operations.people import assign_function, find_or_create_person, grant_role
+from service.operations.people import assign_function, find_or_create_person, sync_lms_roles
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,7 @@ def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> Launch
     if ctx.locale:
         person.locale = ctx.locale[:2].lower()
     roles = tool_roles(ctx, ctx.custom.get(registration.role_parameter))
-    for role in roles:
-        grant_role(session, person, m.ToolRole(role), granted_by="lti")
+    sync_lms_roles(session, person, {m.ToolRole(role) for role in roles})
     function_code = (ctx.custom.get(registration.function_parameter) or "").strip()
     if function_code and not function_code.startswith("$"):  # "$..." is an unsubstituted variable
         profile = profile_for_code(session, organisation, function_code)

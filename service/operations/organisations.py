@@ -97,17 +97,22 @@ GRANTABLE = (m.ToolRole.HR, m.ToolRole.COACH, m.ToolRole.COACH_COORDINATOR, m.To
 
 def set_granted_roles(session: Session, organisation: m.Organisation, person_id: int, roles: set[m.ToolRole],
                       granted_by: str, actor: m.Person | None = None) -> m.Person:
-    """Give a person exactly ``roles`` of the grantable ones (HR, coach, coach coordinator, accreditation); audited."""
+    """Give a person exactly ``roles`` of the grantable ones (HR, coach, coach coordinator, accreditation); audited.
+
+    Only the roles granted in the tool change: the same role given by the LMS is kept apart and
+    follows the person's launches.
+    """
     person = session.get(m.Person, person_id)
     if person is None or person.organisation_id != organisation.id:
         raise NotFoundError(N_("Deze persoon hoort niet bij je organisatie."))
-    before = sorted(r.role.value for r in person.roles if r.role in GRANTABLE)
+    tool = m.RoleSource.TOOL
+    before = sorted(r.role.value for r in person.roles if r.role in GRANTABLE and r.source is tool)
     for held in list(person.roles):
-        if held.role in GRANTABLE and held.role not in roles:
+        if held.source is tool and held.role in GRANTABLE and held.role not in roles:
             person.roles.remove(held)
     for role in roles:
-        if role in GRANTABLE and not person.has_role(role):
-            person.roles.append(m.PersonRole(role=role, granted_by=granted_by))
+        if role in GRANTABLE and not person.has_role(role, tool):
+            person.roles.append(m.PersonRole(role=role, granted_by=granted_by, source=tool))
     after = sorted(r.value for r in roles if r in GRANTABLE)
     if after != before:
         audit.record(session, organisation, actor, audit.Action.ROLES_CHANGED, f"person:{person.id}",

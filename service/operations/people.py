@@ -42,10 +42,27 @@ def find_or_create_person(
     return person
 
 
-def grant_role(session: Session, person: m.Person, role: m.ToolRole, granted_by: str = "lti") -> None:
-    if not person.has_role(role):
-        person.roles.append(m.PersonRole(role=role, granted_by=granted_by))
+def grant_role(session: Session, person: m.Person, role: m.ToolRole, granted_by: str = "lti",
+               source: m.RoleSource = m.RoleSource.LMS) -> None:
+    """Give ``person`` ``role`` from ``source`` (a no-op when that source already gave it)."""
+    if not person.has_role(role, source):
+        person.roles.append(m.PersonRole(role=role, granted_by=granted_by, source=source))
         session.flush()
+
+
+def sync_lms_roles(session: Session, person: m.Person, roles: set[m.ToolRole], granted_by: str = "lti") -> None:
+    """Make the person's LMS roles exactly ``roles`` (the latest launch's); roles granted in the tool stay.
+
+    So a demotion in the LMS counts at the next launch: an administrator who is no longer one
+    there loses the LMS's ``org_admin``, and keeps only what an admin granted in the tool.
+    """
+    for held in list(person.roles):
+        if held.source is m.RoleSource.LMS and held.role not in roles:
+            person.roles.remove(held)
+    for role in roles:
+        if not person.has_role(role, m.RoleSource.LMS):
+            person.roles.append(m.PersonRole(role=role, granted_by=granted_by, source=m.RoleSource.LMS))
+    session.flush()
 
 
 def current_assignment(person: m.Person, now: datetime) -> m.FunctionAssignment | None:

@@ -82,7 +82,7 @@ def collect(session: Session, person: m.Person, now: datetime) -> dict:
             "name": person.name, "email": person.email, "team": person.team.name if person.team else None,
             "locale": person.locale, "created_at": _when(person.created_at), "last_seen_at": _when(person.last_seen_at),
         },
-        "roles": [{"role": r.role.value, "granted_by": r.granted_by, "granted_at": _when(r.granted_at)}
+        "roles": [{"role": r.role.value, "source": r.source.value, "granted_by": r.granted_by, "granted_at": _when(r.granted_at)}
                   for r in sorted(person.roles, key=lambda r: r.role.value)],
         "functions": [{"function": a.profile.code, "name": a.profile.name, "source": a.source.value,
                        "valid_from": _when(a.valid_from), "valid_until": _when(a.valid_until)}
