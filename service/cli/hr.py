@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from service.cli.common import current_database, now
+from service.errors import InvalidInputError, NotFoundError
+from service.jobs import snapshot
 from service.operations import organisations
 from service.operations.hr_import import fields as hr_fields
 from service.operations.hr_import import uploads
 from service.operations.hr_import.files import MAX_BYTES, HrFileError, read_hr_file, too_large
 from service.operations.hr_import.plan import HrImportRefused, Report, apply, preview
 
-hr_cli = AppGroup("hr", help="HR data: import the organisation's HR export.")
+hr_cli = AppGroup("hr", help="HR data: import the organisation's HR export; monthly compliance snapshots.")
 
 #: problems printed one by one; the rest is counted
 SHOWN = 50
@@ -89,3 +92,23 @@ def import_command(file: Path, slug: str, dry_run: bool, allow_many_leavers: boo
         uploads.save_mapping(session, org, parsed.headers, mapping, None, now())
     print_report(report)
     click.echo(f"Stored as import {report.run_id}.")
+
+
+@hr_cli.command("snapshot")
+@click.option("--org", "slug", default=None, help="Only this organisation (by slug); default: every organisation.")
+@click.option("--month", default=None, metavar="YYYY-MM", help="The month to take (default: the previous month).")
+def snapshot_command(slug: str | None, month: str | None) -> None:
+    """Store the compliance figures of a finished month for the trend; a month is taken once."""
+    try:
+        wanted = datetime.strptime(month, "%Y-%m").date() if month else None
+    except ValueError as exc:
+        raise click.BadParameter(f"{month!r} is not a month like 2026-10", param_hint="--month") from exc
+    try:
+        report = snapshot.take_snapshots(current_database(), org_slug=slug, month=wanted, clock=now)
+    except NotFoundError as exc:
+        raise click.UsageError(f"no organisation with slug {slug!r}") from exc
+    except InvalidInputError as exc:
+        raise click.BadParameter(f"{month} has not ended yet", param_hint="--month") from exc
+    click.echo("organisation\tmonth\tresult\tgroups")
+    for line in report.lines():
+        click.echo(line)
