@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import Integer, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from mappings import compliance as rules
@@ -183,30 +183,70 @@ def _tallies(session: Session, organisation: m.Organisation, day: date, as_of: d
     per person and requirement.
     """
     dialect = session.get_bind().dialect.name
-    req = q.requirement_table(dialect, q.requirement_rows(session, organisation, day))
-    rows = q.status_select(organisation, req, day, as_of, q.cell_table(dialect, groups_of)).subquery("st")
-    group = rows.c.group_no
-    counts: dict[int, dict] = {}
-    for number, skill, status, n in session.execute(
-            select(group, rows.c.skill_id, rows.c.status, func.count()).where(rows.c.skill_id.is_not(None))
-            .group_by(group, rows.c.skill_id, rows.c.status)):
-        counts.setdefault(number, {})[(skill, status)] = n
-    ok = case((rows.c.status.in_(MEETS), 1), (rows.c.status.is_(None) & rows.c.profile_id.is_not(None), 1), else_=0)
-    person = select(group, func.min(ok).label("ok")).group_by(rows.c.key, group).subquery("person")
-    people = {number: (n, met or 0) for number, n, met in session.execute(
-        select(person.c.group_no, func.count(), func.sum(person.c.ok)).group_by(person.c.group_no))}
-    tests: dict[int, dict] = {}
     covering = _covering(session)
-    if covering:
-        link = q.rows_table(dialect, "cover", {"profile_id": Integer(), "skill_id": Integer(), "test_id": Integer()},
-                            covering)
-        for number, test, n in session.execute(
-                select(group, link.c.test_id, func.count(rows.c.key.distinct()))
-                .join(link, (link.c.profile_id == rows.c.profile_id) & (link.c.skill_id == rows.c.skill_id))
-                .where(rows.c.base.in_(DUE)).group_by(group, link.c.test_id)):
-            tests.setdefault(number, {})[test] = n
+    bits = {test: 1 << n for n, test in enumerate(sorted({test for *_, test in covering}))}
+    masks: dict[tuple[int, int], int] = {}
+    for profile, skill, test in covering:
+        masks[(profile, skill)] = masks.get((profile, skill), 0) | bits[test]
+    req = q.requirement_table(dialect, q.requirement_rows(session, organisation, day), masks)
+    pop = q.scoped_population(session, organisation, day, q.cell_table(dialect, groups_of))
+    rows = q.status_select(organisation, req, day, as_of, pop).subquery("st")
+    group = rows.c.group_no
+    ok = case((rows.c.status.in_(MEETS), 1), (rows.c.status.is_(None) & rows.c.profile_id.is_not(None), 1), else_=0)
+    due = case((rows.c.base.in_(DUE), rows.c.test_mask), else_=0)
+    counts: dict[int, dict] = {}
+    people: dict[int, list] = {}
+    tests: dict[int, dict] = {}
+    if dialect == "postgresql" and len(bits) < 63:
+        # one pass: the (group, skill, status) counts and, per person, "meets all" and the tests due
+        result = session.execute(
+            select(group, rows.c.skill_id, rows.c.status, rows.c.key, func.grouping(rows.c.key), func.count(),
+                   func.min(ok), func.bit_or(due))
+            .group_by(func.grouping_sets(tuple_(group, rows.c.skill_id, rows.c.status), tuple_(group, rows.c.key))))
+        per_person = ((number, met, mask) for number, _skill, _status, _key, rolled, _n, met, mask in
+                      (_count(counts, row) for row in result) if not rolled)
+    else:
+        for number, skill, status, n in session.execute(
+                select(group, rows.c.skill_id, rows.c.status, func.count()).group_by(group, rows.c.skill_id,
+                                                                                     rows.c.status)):
+            _count(counts, (number, skill, status, None, 1, n, None, None))
+        per_person = session.execute(select(group, func.min(ok), func.max(rows.c.key)).group_by(rows.c.key, group))
+        per_person = ((number, met, None) for number, met, _key in per_person)
+        tests = _tests_due(session, dialect, rows, covering)
+    by_bit = {bit: test for test, bit in bits.items()}
+    for number, met, mask in per_person:
+        tally = people.setdefault(number, [0, 0])
+        tally[0], tally[1] = tally[0] + 1, tally[1] + (met or 0)
+        while mask:
+            bit = mask & -mask
+            due_tests = tests.setdefault(number, {})
+            due_tests[by_bit[bit]] = due_tests.get(by_bit[bit], 0) + 1
+            mask ^= bit
     return {number: rules.Tally(n, met, counts.get(number, {}), tests.get(number, {}))
             for number, (n, met) in people.items()}
+
+
+def _count(counts: dict, row: tuple) -> tuple:
+    """Keep a (group, skill, status) count: a row whose person key is rolled up (GROUPING(key) = 1)."""
+    number, skill, status, _key, rolled, n, *_ = row
+    if rolled and skill is not None:
+        counts.setdefault(number, {})[(skill, status)] = n
+    return row
+
+
+def _tests_due(session: Session, dialect: str, rows, covering: list) -> dict[int, dict]:
+    """Per group, per test: the people with a requirement it measures that is untested or expired."""
+    tests: dict[int, dict] = {}
+    if not covering:
+        return tests
+    link = q.rows_table(dialect, "cover", {"profile_id": Integer(), "skill_id": Integer(), "test_id": Integer()},
+                        covering)
+    for number, test, n in session.execute(
+            select(rows.c.group_no, link.c.test_id, func.count(rows.c.key.distinct()))
+            .join(link, (link.c.profile_id == rows.c.profile_id) & (link.c.skill_id == rows.c.skill_id))
+            .where(rows.c.base.in_(DUE)).group_by(rows.c.group_no, link.c.test_id)):
+        tests.setdefault(number, {})[test] = n
+    return tests
 
 
 def _covering(session: Session) -> list[tuple[int, int, int]]:

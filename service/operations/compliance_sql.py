@@ -20,7 +20,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ARRAY, Integer, and_, bindparam, case, column, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    bindparam,
+    case,
+    column,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from mappings import compliance as rules
@@ -86,10 +105,14 @@ def rows_table(dialect: str, name: str, columns: dict, rows: list[tuple]):
     return (union_all(*selects) if len(selects) > 1 else selects[0]).cte(name)
 
 
-def requirement_table(dialect: str, rows: list[RequirementRow]):
+def requirement_table(dialect: str, rows: list[RequirementRow], masks: dict[tuple[int, int], int] | None = None):
+    """The requirement rows as a CTE; ``masks`` gives per (profile, skill) a bit per test that measures it."""
+    masks = masks or {}
     return rows_table(dialect, "req", {"profile_id": Integer(), "skill_id": Integer(), "min_level": Integer(),
-                              "expired_before": UTCDateTime(), "expiring_before": UTCDateTime()},
-                      [(r.profile_id, r.skill_id, r.min_level, r.expired_before, r.expiring_before) for r in rows])
+                              "expired_before": UTCDateTime(), "expiring_before": UTCDateTime(),
+                              "test_mask": BigInteger()},
+                      [(r.profile_id, r.skill_id, r.min_level, r.expired_before, r.expiring_before,
+                        masks.get((r.profile_id, r.skill_id), 0)) for r in rows])
 
 
 def population(organisation: m.Organisation, day: date):
@@ -160,19 +183,39 @@ def cell_table(dialect: str, groups_of: dict[tuple, int]):
                       [tuple(NONE if v is None else v for v in cell) + (number,) for cell, number in groups_of.items()])
 
 
-def status_select(organisation: m.Organisation, req, day: date, as_of: date | None, cells=None):
+def scoped_population(session: Session, organisation: m.Organisation, day: date, cells):
+    """The population of the counted cells with their ``group_no``; on PostgreSQL a temporary table.
+
+    PostgreSQL cannot estimate how many people the cells keep (the join is on expressions), and
+    with a guess of a few rows it plans a nested loop over a million requirement rows. An
+    analysed temporary table (dropped at commit) gives it the real count, and it hashes instead.
+    """
+    pop = population(organisation, day)
+    scoped = (select(pop, cells.c.group_no).join(cells, and_(
+        func.coalesce(pop.c.location_id, NONE) == cells.c.location_id,
+        func.coalesce(pop.c.team_id, NONE) == cells.c.team_id,
+        func.coalesce(pop.c.profile_id, NONE) == cells.c.profile_id)))
+    if session.get_bind().dialect.name != "postgresql":
+        return scoped.subquery("popc")
+    connection = session.connection()
+    table = Table("hr_scoped_population", MetaData(), *(Column(c.name, c.type) for c in scoped.selected_columns),
+                  prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+    table.drop(connection, checkfirst=True)
+    table.create(connection)
+    session.execute(table.insert().from_select([c.name for c in scoped.selected_columns], scoped))
+    session.execute(text("ANALYZE hr_scoped_population"))
+    session.execute(text("SET LOCAL work_mem = '64MB'"))  # the grouping of a million rows stays in memory
+    return table
+
+
+def status_select(organisation: m.Organisation, req, day: date, as_of: date | None, pop=None):
     """(key, ..., skill_id, status, base, observed_at) for every person and requirement.
 
     People without a requirement (no function, or one without mandatory requirements) get one row
-    with ``skill_id`` and ``status`` NULL, so they are counted too. With ``cells``
-    (:func:`cell_table`) only people of those cells are kept, with the ``group_no`` of their cell.
+    with ``skill_id`` and ``status`` NULL, so they are counted too. With a scoped population
+    (:func:`scoped_population`) as ``pop`` only those people are counted, with their ``group_no``.
     """
-    pop = population(organisation, day)
-    if cells is not None:
-        pop = (select(pop, cells.c.group_no).join(cells, and_(
-            func.coalesce(pop.c.location_id, NONE) == cells.c.location_id,
-            func.coalesce(pop.c.team_id, NONE) == cells.c.team_id,
-            func.coalesce(pop.c.profile_id, NONE) == cells.c.profile_id)).subquery("popc"))
+    pop = pop if pop is not None else population(organisation, day)
     lvl = levels(as_of)
     ex = (select(m.Exemption.person_id, m.Exemption.skill_id)
           .where(m.Exemption.organisation_id == organisation.id, m.Exemption.until >= day)
@@ -196,7 +239,8 @@ def status_select(organisation: m.Organisation, req, day: date, as_of: date | No
     status = case((and_(base.is_not(None), base.not_in(meets), follow_up), literal(rules.Status.FOLLOW_UP.value)),
                   else_=base)
     return (
-        select(*pop.c, req.c.skill_id, status.label("status"), base.label("base"), lvl.c.observed_at)
+        select(*pop.c, req.c.skill_id, req.c.test_mask, status.label("status"), base.label("base"),
+               lvl.c.observed_at)
         .select_from(pop)
         .outerjoin(req, req.c.profile_id == pop.c.profile_id)
         .outerjoin(lvl, and_(lvl.c.person_id == pop.c.person_id, lvl.c.skill_id == req.c.skill_id))
