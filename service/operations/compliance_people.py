@@ -90,8 +90,12 @@ def _stream(session, organisation, day, as_of, scope, batch) -> Iterator[PersonR
         if wanted is not None:
             query = query.where(rows.c[column].in_(sorted(wanted)))
     codes = dict(session.execute(select(m.Skill.id, m.Skill.code)).all())
-    names = organisation.store_personal_data
     result = session.execute(query.order_by(rows.c.key, rows.c.skill_id), execution_options={"yield_per": batch})
+    with result:  # closes the server-side cursor also when the reader stops early
+        yield from _people(result, codes, organisation.store_personal_data)
+
+
+def _people(result, codes: Mapping[int, str], names: bool) -> Iterator[PersonRow]:
     for key, person in itertools.groupby(result, key=lambda row: row.key):
         found = list(person)
         first = found[0]
