@@ -20,7 +20,12 @@ export DIGITOETS_LRS_PASSWORD="${DIGITOETS_LRS_PASSWORD:-demo}"
 
 children=()
 cleanup() { for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+# Ctrl-C (SIGINT) or SIGTERM ends the script, and on exit every child is stopped. The service runs in the
+# background too, with `wait`: bash runs a trap only after the foreground command ends, so a SIGTERM
+# to this script would otherwise leave all three running.
+trap cleanup EXIT
+trap "exit 130" INT
+trap "exit 143" TERM
 
 # The LRS reads a .env from its working directory and writes access logs: give it its own folder.
 (cd "$lrs_dir" && LRS_HOST=127.0.0.1 EXPRESS_PORT="$lrs_port" EXPRESS_MORGAN_DIRECTORY="$lrs_dir/access-logs" \
@@ -34,4 +39,6 @@ children+=($!)
 echo "Worker (xAPI statements and gradebook scores) running; log in $lrs_dir/forwarder.log"
 
 echo "Digitoets on http://$host:$port (development login: http://$host:$port/dev/login)"
-"$bin/digitoets" run --host "$host" --port "$port"
+"$bin/digitoets" run --host "$host" --port "$port" &
+children+=($!)
+wait "$!"
