@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from service.lti_tool import EXTENSION as LTI_EXTENSION
     from service.lti_tool import LtiTool
     from service.web import (admin, dev, employee, errors, health, help, hr_import, i18n, input_guard, lti, privacy,
-                             security, teacher, templating, xapi_profile)
+                             security, sessions, teacher, templating, xapi_profile)
 
     app.extensions[LTI_EXTENSION] = LtiTool.build(settings, database)
 
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     input_guard.init_app(app)  # before any blueprint: its <int:...> converter bounds every id in the routes
     i18n.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     templating.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(xapi_profile.bp)

@@ -55,6 +55,10 @@ class Settings:
     smtp_timeout: float = 10.0
     default_locale: str = "nl"
     log_level: str = "INFO"
+    #: a signed-in session ends after this many minutes without a request (shared ward computers)
+    session_idle_minutes: int = 30
+    #: and after this many hours in any case, active or not
+    session_max_hours: int = 12
     #: Fernet keys for secrets at rest (LRS passwords, LTI private keys), comma-separated, newest
     #: first (older ones still decrypt: rotation); or a file holding them. Required in production;
     #: in development and tests one is generated once in the instance folder.
@@ -114,6 +118,11 @@ class Settings:
             if value not in ("0", "1"):
                 raise ConfigurationError(f"{PREFIX}ALLOW_INTERNAL_TARGETS must be 0 or 1, got {value!r}")
             kwargs["allow_internal_targets"] = value == "1"
+        for name, attr in (("SESSION_IDLE_MINUTES", "session_idle_minutes"), ("SESSION_MAX_HOURS", "session_max_hours")):
+            if (value := get(name)) is not None:
+                if not value.isdigit():
+                    raise ConfigurationError(f"{PREFIX}{name} must be a whole number, got {value!r}")
+                kwargs[attr] = int(value)
         if (value := get("DEV_LOGIN")) is not None:
             if value not in ("0", "1"):
                 raise ConfigurationError(f"{PREFIX}DEV_LOGIN must be 0 or 1, got {value!r}")
@@ -152,6 +161,10 @@ class Settings:
                 parts = urlsplit(url)
                 if parts.scheme not in ("http", "https") or not parts.netloc:
                     raise ConfigurationError(f"{PREFIX}{name} must be an http(s) URL, got {url!r}")
+        if self.session_idle_minutes < 1:
+            raise ConfigurationError(f"{PREFIX}SESSION_IDLE_MINUTES must be at least 1")
+        if not 1 <= self.session_max_hours <= 24 * 31:
+            raise ConfigurationError(f"{PREFIX}SESSION_MAX_HOURS must be between 1 and {24 * 31}")
         if self.lrs_timeout <= 0:
             raise ConfigurationError(f"{PREFIX}LRS_TIMEOUT must be more than 0 seconds")
         if self.default_locale not in ("nl", "en"):

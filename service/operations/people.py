@@ -177,3 +177,16 @@ def active_profiles(session: Session) -> list[m.FunctionProfile]:
 def organisation_id_of(session: Session, person_id: int) -> int | None:
     """The organisation id of a person, or None when there is no such person."""
     return session.scalar(select(m.Person.organisation_id).where(m.Person.id == person_id))
+
+
+def role_names(session: Session, person_id: int) -> frozenset[str] | None:
+    """The tool roles of a person in one query, or None when the person is gone or erased."""
+    rows = session.execute(
+        select(m.PersonRole.role)
+        .select_from(m.Person)
+        .outerjoin(m.PersonRole, m.PersonRole.person_id == m.Person.id)
+        .where(m.Person.id == person_id, m.Person.pseudonymised_at.is_(None))
+    ).all()
+    if not rows:
+        return None
+    return frozenset(role.value for (role,) in rows if role is not None)

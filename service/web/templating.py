@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, session
+from flask import Flask
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from service import models as m
 from service.operations import help_requests
 from service.web import current_settings
-from service.web.auth import ROLES_KEY
+from service.web.auth import current_roles
 
 
 def level_names() -> dict[int, str]:
@@ -72,8 +72,8 @@ def privacy_lines(org: m.Organisation) -> list[str]:
 
 
 def person_roles() -> set[str]:
-    """The tool roles of whoever is signed in, as kept at sign-in (menu only, no database)."""
-    return set(session.get(ROLES_KEY, ()))
+    """The tool roles of whoever is signed in, as the database has them (read once per request)."""
+    return set(current_roles())
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,65 @@
+"""The browser session on every request: idle timeout, absolute lifetime, roles from the database.
+
+On a shared ward computer the next person must not be the previous one: a session ends after
+``DIGITOETS_SESSION_IDLE_MINUTES`` without a request and after ``DIGITOETS_SESSION_MAX_HOURS``
+in any case, and "Afmelden" ends it at once. The cookie keeps only the person's id and the two
+times; one query per request reads the person's roles, so a role taken away counts at once.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from flask import Blueprint, Flask, flash, g, redirect, session, url_for
+from flask_babel import gettext as _
+
+from service.operations import people
+from service.web import current_db, current_settings
+from service.web.auth import PERSON_KEY, SEEN_AT, SIGNED_IN_AT, sign_out
+
+bp = Blueprint("sessions", __name__)
+
+#: Write "last seen" back to the cookie at most this often (every request would resend it).
+SEEN_RESOLUTION = 30
+
+
+@bp.post("/afmelden")
+def sign_out_view():
+    """Sign out (the header's "Afmelden"); CSRF-checked like every POST."""
+    sign_out()
+    flash(_("Je bent afgemeld. Sluit het venster als je klaar bent."))
+    return redirect(url_for("employee.home"))
+
+
+def _check_session() -> None:
+    g.person_roles = frozenset()
+    person_id = session.get(PERSON_KEY)
+    if person_id is None:
+        return
+    settings = current_settings()
+    now = int(time.time())
+    if SIGNED_IN_AT not in session:
+        # signed in by a path that predates the two times (or a test helper): they start now
+        session[SIGNED_IN_AT] = session[SEEN_AT] = now
+    signed_in, seen = session[SIGNED_IN_AT], session.get(SEEN_AT, 0)
+    if now - signed_in > settings.session_max_hours * 3600 or now - seen > settings.session_idle_minutes * 60:
+        sign_out()
+        flash(_("Je was een tijd niet actief. Daarom ben je afgemeld. Open Digitoets opnieuw vanuit je leeromgeving."))
+        return
+    with current_db().begin() as db_session:
+        roles = people.role_names(db_session, person_id)
+    if roles is None:  # erased, or removed with their organisation
+        sign_out()
+        return
+    g.person_roles = roles
+    if now - seen >= SEEN_RESOLUTION:
+        session[SEEN_AT] = now
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["DIGITOETS_SETTINGS"]
+    # the cookie itself expires with the session's absolute lifetime (Flask's default is 31 days)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings.session_max_hours)
+    app.before_request(_check_session)
+    app.register_blueprint(bp)
