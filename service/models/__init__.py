@@ -44,6 +44,7 @@ from service.models.lti import (
     LtiLaunchState,
     LtiRegistration,
     LtiResourceLink,
+    RegistrationLink,
     RegistrationStatus,
 )
 from service.models.organisations import (

@@ -49,6 +49,24 @@ class LtiRegistration(Base):
     deployments: Mapped[list[LtiDeployment]] = relationship(back_populates="registration", cascade="all, delete-orphan")
 
 
+class RegistrationLink(Base):
+    """A secret link an organisation admin hands to an LMS admin for dynamic registration.
+
+    Only the SHA-256 of the token is stored; the admin sees the link once, when it is made.
+    """
+
+    __tablename__ = "registration_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    created_by = relationship("Person")
+
+
 class LtiDeployment(Base):
     """A deployment id the platform uses for this registration; unknown ones are refused."""
 

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from service import models as m
 from service.operations import registrations
-from service.operations import organisations, outbox, people
+from service.operations import organisations, outbox, people, registration_links
 from service.web import current_db, current_settings, tool
 from service.web.auth import now, role_required, signed_in_person
 from service.web.forms import FunctionCodeForm, OrganisationSettingsForm, RegistrationForm
@@ -140,13 +140,37 @@ def lti_registrations():
             forget_origins(org.id)  # the new LMS may frame this organisation's pages
             flash(_("De leeromgeving is gekoppeld."))
             return redirect(url_for("admin.lti_registrations"))
-        urls = {
-            "login": tool().url(url_for("lti.login")), "launch": tool().url(url_for("lti.launch")),
-            "jwks": tool().url(url_for("lti.jwks")),
-            "register": tool().url(url_for("lti.dynamic_registration", org=org.slug)),
-        }
-        rows = registrations.registrations(session, org)
-        return render_template("admin/lti.html", registrations=rows, form=form, urls=urls), (422 if form.errors else 200)
+        return _lti_page(session, org, form), (422 if form.errors else 200)
+
+
+def _lti_page(session, org: m.Organisation, form: RegistrationForm, new_link: str | None = None) -> str:
+    urls = {
+        "login": tool().url(url_for("lti.login")), "launch": tool().url(url_for("lti.launch")),
+        "jwks": tool().url(url_for("lti.jwks")),
+    }
+    return render_template("admin/lti.html", registrations=registrations.registrations(session, org), form=form,
+                           urls=urls, links=registration_links.active_links(session, org), new_link=new_link)
+
+
+@bp.post("/lti/registratie-link")
+@role_required(m.ToolRole.ORG_ADMIN)
+def lti_new_link():
+    """Make a registration link for dynamic registration; its address is shown this once, never again."""
+    with current_db().begin() as session:
+        admin = signed_in_person(session)
+        token = registration_links.create_link(session, admin.organisation, admin, now())
+        link = tool().url(url_for("lti.dynamic_registration", org=admin.organisation.slug, link=token))
+        return _lti_page(session, admin.organisation, RegistrationForm(formdata=None), new_link=link)
+
+
+@bp.post("/lti/registratie-link/<int:link_id>/intrekken")
+@role_required(m.ToolRole.ORG_ADMIN)
+def lti_revoke_link(link_id: int):
+    """Revoke a registration link: an LMS can no longer register with it."""
+    with current_db().begin() as session:
+        registration_links.revoke_link(session, signed_in_person(session).organisation, link_id, now())
+    flash(_("De registratie-link is ingetrokken."))
+    return redirect(url_for("admin.lti_registrations"))
 
 
 @bp.post("/lti/<int:registration_id>/<action>")

@@ -20,8 +20,9 @@ from lti.launch import find_launch, issue_storage_proof, oidc_login, pending_log
 from lti.request import LtiRequest
 from service import models as m
 from service.errors import ForbiddenError, NotFoundError
-from service.operations import catalogue, courses, grades, launches, organisations, registrations
-from service.web import continuation, current_db, tool
+from service.operations import catalogue, courses, grades, launches, registration_links, registrations
+from service.outbound import GuardedSession
+from service.web import continuation, current_db, current_settings, tool
 from service.web.auth import PERSON_KEY, now, sign_in
 from service.web.security import csrf, frame_for, frame_only_by
 from service.web.teacher import TEACHER_COURSE_KEY
@@ -335,15 +336,23 @@ def deep_linking():
 
 @bp.get("/register")
 def dynamic_registration():
-    """LTI Dynamic Registration: an LMS admin pastes our URL; the result waits for our admin."""
+    """LTI Dynamic Registration through an organisation's registration link; the result waits for its admin.
+
+    The link (``?org=SLUG&link=TOKEN``) is made, and revoked, on /beheer/lti. An unknown
+    organisation and a wrong or revoked token get the same answer, and nothing is fetched before
+    the link checks out; the platform's URLs then go through ``GuardedSession`` (https and public
+    addresses only outside development).
+    """
     config_url = request.args.get("openid_configuration")
-    slug = request.args.get("org", "")
     # The registering LMS shows this page in its own frame and waits for the close message.
     platform_origin = frame_only_by(config_url)
     with current_db().begin() as db_session:
-        organisation = organisations.find_organisation(db_session, slug)
+        organisation = registration_links.organisation_for_link(db_session, request.args.get("org", ""),
+                                                                request.args.get("link", ""))
         if organisation is None or not config_url:
-            raise NotFoundError(_("Gebruik de registratie-link van je organisatie (met ?org=...)."))
+            raise NotFoundError(_("Deze registratie-link klopt niet of is ingetrokken. Vraag de beheerder van "
+                                  "Digitoets in je organisatie om een nieuwe link."))
+        registration_links.check_pending_room(db_session, organisation)
         description = ToolDescription(
             client_name="Digitoets",
             deep_linking_uri=tool().url(url_for("lti.launch")),
@@ -353,12 +362,15 @@ def dynamic_registration():
             target_link_uri=tool().url(url_for("lti.launch")),
             custom_parameters={"digitoets_function": "$Person.extension.function"},
         )
+        outbound = GuardedSession(allow_internal=current_settings().internal_targets_allowed, timeout=tool().timeout)
         try:
-            platform = register(config_url, request.args.get("registration_token"), description)
+            platform = register(config_url, request.args.get("registration_token"), description, session=outbound)
         except LtiError as exc:
             logger.warning("Dynamic registration for organisation %s failed: %s", organisation.id, type(exc).__name__)
             return render_template("lti/registered.html", ok=False, organisation=organisation,
                                    platform_origin=platform_origin), 400
+        finally:
+            outbound.close()
         registration = registrations.register_dynamic(db_session, organisation, platform)
         logger.info("Dynamic registration %s (pending) for organisation %s", registration.id, organisation.id)
         return render_template("lti/registered.html", ok=True, organisation=organisation,

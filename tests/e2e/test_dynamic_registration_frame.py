@@ -7,11 +7,14 @@ registration page before it is an active registration; the page must be framable
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service import models as m
+from service.operations import registration_links
 from service.operations.demo import DEMO_SLUG, ensure_demo_organisation
 from service.web.auth import now
 from tests.support.platform import TestPlatform
@@ -22,7 +25,7 @@ pytestmark = pytest.mark.browser
 def test_the_registration_panel_shows_the_tool_and_closes(chromium, live_server):
     tool = f"http://127.0.0.1:{live_server.port}"
     with live_server.database.begin() as session:
-        ensure_demo_organisation(session, now())
+        link = registration_links.create_link(session, ensure_demo_organisation(session, now()), None, now())
     with TestPlatform(tool_key_set={"keys": []}, tool_launch_url=f"{tool}/lti/launch") as lms:
         lms.base_url = lms.base_url.replace("127.0.0.1", "localhost")  # another site than the tool
         context = chromium.new_context(locale="nl-NL")
@@ -30,7 +33,8 @@ def test_the_registration_panel_shows_the_tool_and_closes(chromium, live_server)
             page = context.new_page()
             blocked = []
             page.on("console", lambda message: blocked.append(message.text) if "frame-ancestors" in message.text else None)
-            page.goto(f"{lms.base_url}/admin/tool-registration?url={tool}/lti/register?org={DEMO_SLUG}")
+            register = f"{tool}/lti/register?" + urlencode({"org": DEMO_SLUG, "link": link})
+            page.goto(f"{lms.base_url}/admin/tool-registration?" + urlencode({"url": register}))
             # the panel closes only when the framed page rendered and posted the close message
             expect(page.locator("#panel")).to_have_count(0, timeout=15000)
             assert page.evaluate("window.registrationClosedBy") == tool

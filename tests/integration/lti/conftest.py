@@ -14,7 +14,7 @@ import pytest
 
 from service import models as m
 from service.config import Settings
-from service.operations import registrations
+from service.operations import registration_links, registrations
 from tests.conftest import FIXTURE_CONTENT
 from tests.support.platform import TestPlatform
 
@@ -55,6 +55,13 @@ def register(database, lms: TestPlatform, slug: str = "zorg-a", **org_settings) 
             auth_token_url=lms.token_url, key_set_url=lms.jwks_url, deployment_ids=[lms.deployment_id],
         )
         return org.id
+
+
+def registration_link(database, slug: str) -> dict[str, str]:
+    """The query of the organisation's registration link (an admin makes one on /beheer/lti)."""
+    with database.begin() as session:
+        organisation = session.query(m.Organisation).filter_by(slug=slug).one()
+        return {"org": slug, "link": registration_links.create_link(session, organisation, None, now())}
 
 
 @pytest.fixture

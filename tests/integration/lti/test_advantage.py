@@ -10,7 +10,7 @@ from sqlalchemy import select
 from service import models as m
 from service.jobs import grades, roster
 from service.operations import attempts
-from tests.integration.lti.conftest import follow, launch
+from tests.integration.lti.conftest import follow, launch, registration_link
 from tests.support.platform import INSTRUCTOR, LEARNER
 
 PERFECT = {"ecd-01": "a", "ecd-02": ["a", "b"], "ecd-03": ["Open het ECD", "Zoek de cliënt", "Schrijf de rapportage"],
@@ -127,7 +127,7 @@ def test_dynamic_registration_waits_for_the_organisation_admin(client, lms, cont
         session.add(m.Organisation(slug="zorg-dyn", name="Zorg dynamisch"))
     config_url, token = lms.start_dynamic_registration()
     page = client.get("/lti/register?" + urlencode({"openid_configuration": config_url, "registration_token": token,
-                                                     "org": "zorg-dyn"}))
+                                                     **registration_link(database, "zorg-dyn")}))
     assert page.status_code == 200 and "Koppeling aangevraagd" in page.get_data(as_text=True)
     [sent] = lms.dynamic_registrations
     tool_config = sent["https://purl.imsglobal.org/spec/lti-tool-configuration"]

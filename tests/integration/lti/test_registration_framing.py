@@ -7,6 +7,7 @@ from urllib.parse import urlencode, urlsplit
 
 from service import models as m
 from service.operations import registrations as lti_ops
+from tests.integration.lti.conftest import registration_link
 
 
 def _frame_ancestors(response) -> list[str]:
@@ -29,7 +30,7 @@ def test_registration_page_is_framable_by_the_registering_lms_only(client, lms, 
     _organisation_with_another_active_lms(database)
     config_url, token = lms.start_dynamic_registration()
     page = client.get("/lti/register?" + urlencode({"openid_configuration": config_url, "registration_token": token,
-                                                     "org": "zorg-dyn"}))
+                                                     **registration_link(database, "zorg-dyn")}))
     assert page.status_code == 200
     origin = f"http://{urlsplit(config_url).netloc}"
     assert _frame_ancestors(page) == ["'self'", origin]
@@ -46,7 +47,8 @@ def test_a_failed_registration_is_shown_in_the_same_frame(client, lms, content, 
     _organisation_with_another_active_lms(database)
     config_url, _ = lms.start_dynamic_registration()
     page = client.get("/lti/register?" + urlencode({"openid_configuration": config_url,
-                                                     "registration_token": "not-issued", "org": "zorg-dyn"}))
+                                                     "registration_token": "not-issued",
+                                                     **registration_link(database, "zorg-dyn")}))
     assert page.status_code == 400 and "Koppelen lukte niet" in page.get_data(as_text=True)
     assert _frame_ancestors(page) == ["'self'", f"http://{urlsplit(config_url).netloc}"]
     assert "data-lti-close" not in page.get_data(as_text=True)  # the admin reads the error first
@@ -54,5 +56,6 @@ def test_a_failed_registration_is_shown_in_the_same_frame(client, lms, content, 
 
 def test_a_registration_link_without_a_platform_frames_nothing_new(client, content, database):
     _organisation_with_another_active_lms(database)
-    page = client.get("/lti/register?" + urlencode({"openid_configuration": "javascript:alert(1)", "org": "zorg-dyn"}))
+    page = client.get("/lti/register?" + urlencode({"openid_configuration": "javascript:alert(1)",
+                                                     **registration_link(database, "zorg-dyn")}))
     assert "'self'" in _frame_ancestors(page) and "javascript:" not in page.headers["Content-Security-Policy"]

@@ -92,7 +92,7 @@ def test_an_unknown_choice_is_refused_in_dutch(browser, make_person, database):
 def test_admin_registers_an_lms_and_switches_a_pending_one_on(browser, make_person, database):
     browser.sign_in(make_admin(database, make_person))
     page = browser.get("/beheer/lti").get_data(as_text=True)
-    assert "/lti/register?org=zorg-a" in page and "/lti/jwks" in page
+    assert "Nieuwe registratie-link maken" in page and "/lti/jwks" in page
     response = browser.post("/beheer/lti", data={
         "name": "Moodle Zorgacademie", "issuer": "https://moodle.zorg.example", "client_id": "abc123",
         "deployment_id": "1", "auth_login_url": "https://moodle.zorg.example/mod/lti/auth.php",
