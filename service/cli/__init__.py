@@ -13,6 +13,7 @@ from service.errors import ConfigurationError
 
 def init_app(app: Flask) -> None:
     from service.cli.accreditation import accreditation_cli
+    from service.cli.coach import coach_cli
     from service.cli.content import content_cli
     from service.cli.db import db_cli
     from service.cli.demo import demo_cli
@@ -24,8 +25,8 @@ def init_app(app: Flask) -> None:
     from service.cli.secrets import secrets_cli
     from service.cli.xapi import xapi_cli
 
-    for group in (accreditation_cli, db_cli, content_cli, demo_cli, hr_cli, lti_cli, mail_cli, org_cli, retention_cli,
-                  secrets_cli, xapi_cli):
+    for group in (accreditation_cli, coach_cli, db_cli, content_cli, demo_cli, hr_cli, lti_cli, mail_cli, org_cli,
+                  retention_cli, secrets_cli, xapi_cli):
         app.cli.add_command(group)
 
 

@@ -92,3 +92,16 @@ def test_past_the_target_the_coaches_of_the_scope_are_reminded_once(browser, wor
         overdue = sorted(i.payload["to"] for i in sent if i.payload["template"] == "pickup_overdue")
     assert overdue == ["anna@zorg.example", "bram@zorg.example"]
     assert load(database, m.HelpRequest, request_id).reminded_at is not None
+
+
+def test_the_remind_command_reminds_once_per_late_request(browser, world, database, runner):
+    _, request_id = ask_help(browser, world)
+    with database.begin() as session:
+        session.get(m.Person, world.coach).email = "anna@zorg.example"
+        session.get(m.HelpRequest, request_id).created_at = NOW - timedelta(days=8)
+    first = runner.invoke(args=["coach", "remind"])
+    assert first.exit_code == 0 and "reminded coaches of 1 late help request(s)" in first.output
+    assert "reminded coaches of 0 late" in runner.invoke(args=["coach", "remind"]).output
+    with database.begin() as session:
+        sent = session.scalars(select(m.OutboxItem).where(m.OutboxItem.kind == m.OutboxKind.MAIL)).all()
+        assert [i.payload["to"] for i in sent if i.payload["template"] == "pickup_overdue"] == ["anna@zorg.example"]

@@ -121,3 +121,26 @@ def test_contact_by_phone_needs_a_number_and_nothing_is_stored_without_it(browse
     assert email.status_code == 422 and "Vul je e-mailadres in" in email.get_data(as_text=True)
     with database.begin() as session:
         assert session.query(m.HelpRequest).count() == 0
+
+
+def test_no_action_of_another_organisation_touches_a_request(browser, world, database):
+    _, request_id = ask_help(browser, world)
+    become(browser, world.coach)
+    browser.post(f"/coach/hulpvragen/{request_id}/oppakken")
+    become(browser, world.stranger_coach)  # a coach and coordinator, of zorg-b
+    actions = {"oppakken": {}, "loslaten": {}, "overdragen": {"coach": world.stranger_coach},
+               "plannen": {"when": "2099-01-01T10:00", "place_kind": "ward", "place": "x"}, "afronden": {},
+               "sluiten": {"reason": "no_response"}}
+    for action, data in actions.items():
+        assert browser.post(f"/coach/hulpvragen/{request_id}/{action}", data=data).status_code == 404, action
+    assigned = browser.post("/coach/coordinator", data={"request": request_id, "coach": world.stranger_coach})
+    assert assigned.status_code == 404
+    logged = browser.post("/coach/gesprekken/nieuw", data={
+        "hulpvraag": request_id, "held_at": "2026-01-01T10:00", "form": "online", "attendee": str(world.employee),
+        f"minutes-{world.employee}": "30"})
+    assert logged.status_code in (404, 422)
+    request = load(database, m.HelpRequest, request_id)
+    assert request.coach_id == world.coach and request.status is m.HelpRequestStatus.CLAIMED
+    with database.begin() as session:
+        assert session.query(m.CoachingSession).count() == 0
+        assert session.query(m.AuditEvent).filter_by(actor_id=world.stranger_coach).count() == 0
