@@ -24,6 +24,7 @@ from service.operations import catalogue, courses, grades, launches, registratio
 from service.outbound import GuardedSession
 from service.web import continuation, current_db, current_settings, tool
 from service.web.auth import PERSON_KEY, now, sign_in
+from service.web.redirects import same_site_path
 from service.web.security import csrf, frame_for, frame_only_by
 from service.web.teacher import TEACHER_COURSE_KEY
 
@@ -240,7 +241,7 @@ def new_window():
     next_path = request.form.get("next", "")
     if person_id is None:
         raise ForbiddenError(_("Open Digitoets opnieuw vanuit je leeromgeving."))
-    if not next_path.startswith("/") or next_path.startswith("//") or "\\" in next_path:
+    if same_site_path(next_path, "") != next_path or not next_path:
         raise NotFoundError(_("Deze pagina bestaat niet."))
     token = continuation.park({"person": person_id, "next": next_path, "launch": session.get(LAUNCH_KEY),
                                "course": session.get(TEACHER_COURSE_KEY), "return_url": session.get(RETURN_KEY)})

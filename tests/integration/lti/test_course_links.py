@@ -73,7 +73,7 @@ def test_open_in_new_window_signs_the_person_in_there_once(app, client, lms, reg
 def test_open_in_new_window_goes_only_to_our_own_pages_and_only_when_signed_in(app, client, lms, registered):
     page = follow(client, launch(client, lms, custom=CUSTOM).response).get_data(as_text=True)
     headers = {"X-CSRFToken": _csrf(page), "Accept": "application/json"}
-    for elsewhere in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+    for elsewhere in ("//evil.example/", "https://evil.example/", "/\\evil.example", "/\t/evil.example", "/\n/evil.example"):
         assert client.post("/lti/nieuw-venster", data={"next": elsewhere}, headers=headers).status_code == 404
     stranger = app.test_client()
     token = _csrf(stranger.get("/").get_data(as_text=True))
