@@ -31,6 +31,8 @@ ADMIN_PAGES = (
      _l("Wie HR-adviseur, digicoach of accreditatiebeheerder is; een persoon wissen.")),
     ("coach_overview.coach_admin", _l("Digicoaches"),
      _l("Welke teams en locaties elke digicoach helpt, en hoe snel een hulpvraag opgepakt moet zijn.")),
+    ("hr.dashboard", _l("HR-overzicht"),
+     _l("Wie voldoet aan de eisen van de functie, per functie, team en locatie.")),
     ("hr_import.upload", _l("HR-import"),
      _l("Het bestand uit het HR-systeem inlezen: functies, teams en leidinggevenden.")),
     ("admin.xapi_status", _l("Leergegevens (LRS)"),

@@ -25,8 +25,9 @@ def test_the_admin_start_page_lists_every_admin_page_and_each_link_opens(browser
     for expected in ("/beheer/instellingen", "/beheer/lti", "/beheer/functies", "/beheer/rollen", "/beheer/xapi",
                      "/beheer/berichten", "/beheer/audit", "/beheer/status", "/hr/import"):
         assert expected in hrefs
-    if "coach_overview.coach_admin" in app.view_functions:
-        assert "/beheer/coaches" in hrefs
+    for endpoint, href in (("coach_overview.coach_admin", "/beheer/coaches"), ("hr.dashboard", "/hr")):
+        if endpoint in app.view_functions:  # pages that land with other work appear once the app has them
+            assert href in hrefs
     for href in hrefs:
         assert browser.get(href).status_code == 200, href
 
