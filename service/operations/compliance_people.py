@@ -105,6 +105,30 @@ def _people(result, codes: Mapping[int, str], names: bool) -> Iterator[PersonRow
                         first.profile_id, statuses)
 
 
+@dataclass(frozen=True)
+class PersonMatrix:
+    """Requirements x people of one team: the skill codes (columns) and a row per person."""
+
+    team_id: int
+    skills: tuple[str, ...]
+    rows: tuple[PersonRow, ...]
+
+
+def person_matrix(session: Session, organisation: m.Organisation, viewer: m.Person, team_id: int, *, today: date,
+                  teams: frozenset[int] | None = None, as_of: date | None = None) -> PersonMatrix:
+    """The skills matrix of one team per person (where ``hr_person_view`` allows it); audit-logged.
+
+    Raises:
+        ForbiddenError: when person views are off, or the team is not one the viewer may see.
+    """
+    if teams is not None and team_id not in teams:
+        raise ForbiddenError(N_("U mag de medewerkers van dit team niet zien."))
+    rows = tuple(person_rows(session, organisation, viewer, today=today, teams=teams,
+                             filters=groups.Filters(team_ids=frozenset({team_id}), as_of=as_of)))
+    skills = tuple(sorted({s.skill_code for row in rows for s in row.statuses}))
+    return PersonMatrix(team_id, skills, rows)
+
+
 def _described(scope: rules.Scope) -> dict:
     return {name: ",".join(map(str, sorted(values))) for name, values in
             (("locations", scope.locations), ("teams", scope.teams), ("functions", scope.functions))

@@ -184,3 +184,20 @@ def test_granting_an_exemption_is_checked_and_audited(database, org):
     assert split_of(t1, "wachtwoord-veilig")["exempt"] == 2
     assert t1.all_met == 3  # p5 now meets everything
     assert logged.subject == f"person:{org.people['p5']}" and "until=2027-03-01" in logged.detail
+
+
+def test_the_person_matrix_of_a_team_only_for_a_team_the_viewer_may_see(database, org):
+    from service.errors import ForbiddenError
+    from service.operations import compliance_people as people
+
+    with database.begin() as session:
+        organisation = session.get(m.Organisation, org.organisation.id)
+        organisation.hr_person_view = True
+        manager = session.get(m.Person, org.people["manager"])
+        teams = c.viewer_teams(session, manager)
+        matrix = people.person_matrix(session, organisation, manager, org.teams["T1"], today=TODAY, teams=teams)
+        with pytest.raises(ForbiddenError):
+            people.person_matrix(session, organisation, manager, org.teams["T2"], today=TODAY, teams=teams)
+    assert matrix.skills == ("ecd-rapporteren", "wachtwoord-veilig")
+    assert {r.key: [s.status for s in r.statuses] for r in matrix.rows}[org.people["p2"]] == ["met", "expiring"]
+    assert len(matrix.rows) == 6
