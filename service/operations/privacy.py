@@ -89,6 +89,12 @@ def pseudonymise(session: Session, person: m.Person, now: datetime) -> Removal |
     removal.add("coaching_notes", session.execute(
         update(m.CoachingSession).where(m.CoachingSession.person_id == person.id, m.CoachingSession.notes.is_not(None))
         .values(notes=None)).rowcount)
+    # coaches' notes of sessions the person attended: the one change a session version allows
+    attended = select(m.CoachingAttendance.version_id).where(m.CoachingAttendance.person_id == person.id)
+    removal.add("coaching_notes", session.execute(
+        update(m.CoachingSessionVersion).where(m.CoachingSessionVersion.id.in_(attended),
+                                               m.CoachingSessionVersion.note.is_not(None))
+        .values(note=None)).rowcount)
     _drop_unneeded_registration_numbers(session, person, removal)
     session.flush()
     return removal

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from service import models as m
+from service.operations import privacy
 from service.web.coach import LOCAL
 from tests.integration.coach.conftest import NOW, ask_help, become, load
 
@@ -158,3 +159,12 @@ def test_a_spreekuur_shows_on_the_result_page_of_employees_of_that_location_only
     from tests.integration.web.test_result_page import finished_attempt
     _, south_page = finished_attempt(browser)
     assert "Kamer 1.04" not in south_page
+
+
+def test_pseudonymising_a_leaver_removes_the_coaches_notes_of_their_sessions_and_keeps_the_hours(browser, world, database):
+    become(browser, world.coach)
+    log(browser, {world.employee: 50}, note="Wachtwoordkluis uitgelegd")
+    with database.begin() as session:
+        assert privacy.pseudonymise(session, session.get(m.Person, world.employee), NOW) is not None
+        assert session.scalars(select(m.CoachingSessionVersion.note)).all() == [None]
+    assert hours(database, world.employee) == 50
