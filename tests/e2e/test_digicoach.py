@@ -134,6 +134,11 @@ def test_low_score_help_claim_plan_mail_session_retake(chromium, live_server, sm
         press(employee, "Inleveren en resultaat zien")
         employee.goto("/mijn-overzicht")
         expect(mine).to_contain_text(re.compile(r"Voor de hulp: .+\. Nu: .+\."))
+
+        sign_in(coach, "Sanne Visser (beheerder)")  # the admin's page where coaches get their area
+        coach.goto("/beheer/coaches")
+        expect(coach.get_by_role("group", name=COACH).get_by_label("Locatie Almere")).to_be_checked()
+        clean(coach)
     finally:
         employee_context.close()
         coach_context.close()
