@@ -34,6 +34,8 @@ class Action(enum.StrEnum):
     REGISTRATION_ADDED = "registration.add"
     REGISTRATION_STATUS_CHANGED = "registration.status"
     REGISTRATION_RENAMED = "registration.rename"
+    REGISTRATION_LINK_CREATED = "registration_link.create"
+    REGISTRATION_LINK_REVOKED = "registration_link.revoke"
     PRIVACY_SETTINGS_CHANGED = "settings.privacy"
     LRS_SETTINGS_CHANGED = "settings.lrs"
     HR_IMPORT_APPLIED = "hr.import"
@@ -49,6 +51,10 @@ class Action(enum.StrEnum):
     ACCREDITATION_DELIVERED = "accreditation.deliver"
     CERTIFICATE_DOWNLOADED = "accreditation.certificate"
     PE_ONLINE_ACCOUNT_CHANGED = "accreditation.account"
+    HR_EXPORTED = "hr.export"
+    HR_TARGET_SET = "hr.target.set"
+    HR_CAMPAIGN_CHANGED = "hr.campaign.change"
+    HR_REMINDER_SENT = "hr.campaign.remind"
 
 
 LABELS: dict[Action, str] = {
@@ -61,6 +67,8 @@ LABELS: dict[Action, str] = {
     Action.REGISTRATION_ADDED: N_("Leeromgeving gekoppeld"),
     Action.REGISTRATION_STATUS_CHANGED: N_("Koppeling aan- of uitgezet"),
     Action.REGISTRATION_RENAMED: N_("Koppeling een andere naam gegeven"),
+    Action.REGISTRATION_LINK_CREATED: N_("Registratie-link gemaakt"),
+    Action.REGISTRATION_LINK_REVOKED: N_("Registratie-link ingetrokken"),
     Action.PRIVACY_SETTINGS_CHANGED: N_("Privacy-instellingen veranderd"),
     Action.LRS_SETTINGS_CHANGED: N_("LRS-instellingen veranderd"),
     Action.HR_IMPORT_APPLIED: N_("HR-bestand ingelezen"),
@@ -76,6 +84,10 @@ LABELS: dict[Action, str] = {
     Action.ACCREDITATION_DELIVERED: N_("Accreditatiepunten naar PE-online gestuurd"),
     Action.CERTIFICATE_DOWNLOADED: N_("Certificaten gedownload"),
     Action.PE_ONLINE_ACCOUNT_CHANGED: N_("PE-online-account veranderd"),
+    Action.HR_EXPORTED: N_("HR-overzicht gedownload"),
+    Action.HR_TARGET_SET: N_("HR-doel vastgelegd"),
+    Action.HR_CAMPAIGN_CHANGED: N_("Toetsoproep gemaakt of veranderd"),
+    Action.HR_REMINDER_SENT: N_("Herinnering voor een toetsoproep verstuurd"),
 }
 
 
