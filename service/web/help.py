@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from service.errors import InvalidInputError
 from service.i18n_markers import N_
-from service.operations import attempts, help_requests, results
+from service.operations import attempts, coaching_sessions, help_requests, results
 from service.web import current_db
 from service.web.auth import login_required, now
 from service.web.employee import _person
@@ -43,7 +43,8 @@ def ask(registration: str):
             form = {"skills": set(skills), "message": message, "consent": request.form.get("consent") == "yes",
                     "contact": contact.method, "contact_detail": contact.detail, "share_items": contact.share_items}
             return render_template("result.html", result=outcome, organisation=person.organisation,
-                                   help_error=error_message(exc), help_form=form), 422
+                                   help_error=error_message(exc), help_form=form,
+                                   drop_ins=coaching_sessions.next_drop_ins(session, person, now())), 422
     flash(_("Je hulpvraag is verstuurd. Een digicoach neemt contact met je op.") if made
           else _("Je had hier al om hulp gevraagd. Een digicoach neemt contact met je op."))
     return redirect(url_for("employee.result", registration=registration, _anchor="hulp"))

@@ -154,6 +154,8 @@ def test_a_spreekuur_shows_on_the_result_page_of_employees_of_that_location_only
     registration, page = ask_help(browser, world)
     result = browser.get(f"/poging/{registration}/resultaat").get_data(as_text=True)
     assert "Spreekuur van de digicoach" in result and "Kamer 1.04" in result and "10:00 – 11:30" in result
+    refused = browser.post(f"/poging/{registration}/hulp", data={"skill": "ecd-rapporteren"})  # no consent
+    assert refused.status_code == 422 and "Kamer 1.04" in refused.get_data(as_text=True)
     south = second_employee(make_person, database, world, team="team_south")
     become(browser, south)
     from tests.integration.web.test_result_page import finished_attempt
