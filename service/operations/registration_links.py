@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from service import models as m
 from service.errors import ConflictError, NotFoundError
 from service.i18n_markers import N_
+from service.operations import audit
 
 #: registrations of one organisation that may wait for an admin at the same time
 MAX_PENDING = 5
@@ -30,13 +31,16 @@ def _hash(token: str) -> str:
 def create_link(session: Session, organisation: m.Organisation, actor: m.Person | None, now: datetime) -> str:
     """Make a registration link; returns its secret token (shown once, stored only as a hash)."""
     token = secrets.token_urlsafe(32)
-    session.add(m.RegistrationLink(organisation_id=organisation.id, token_hash=_hash(token), created_at=now,
-                                   created_by_id=actor.id if actor else None))
+    link = m.RegistrationLink(organisation_id=organisation.id, token_hash=_hash(token), created_at=now,
+                              created_by_id=actor.id if actor else None)
+    session.add(link)
     session.flush()
+    audit.record(session, organisation, actor, audit.Action.REGISTRATION_LINK_CREATED, f"registration_link:{link.id}")
     return token
 
 
-def revoke_link(session: Session, organisation: m.Organisation, link_id: int, now: datetime) -> None:
+def revoke_link(session: Session, organisation: m.Organisation, link_id: int, now: datetime,
+                actor: m.Person | None = None) -> None:
     """Revoke one of the organisation's links; an LMS can no longer register with it.
 
     Raises:
@@ -46,6 +50,7 @@ def revoke_link(session: Session, organisation: m.Organisation, link_id: int, no
     if link is None or link.organisation_id != organisation.id or link.revoked_at is not None:
         raise NotFoundError(N_("Deze registratie-link bestaat niet (meer)."))
     link.revoked_at = now
+    audit.record(session, organisation, actor, audit.Action.REGISTRATION_LINK_REVOKED, f"registration_link:{link.id}")
     session.flush()
 
 

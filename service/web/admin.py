@@ -170,7 +170,8 @@ def lti_new_link():
 def lti_revoke_link(link_id: int):
     """Revoke a registration link: an LMS can no longer register with it."""
     with current_db().begin() as session:
-        registration_links.revoke_link(session, signed_in_person(session).organisation, link_id, now())
+        admin = signed_in_person(session)
+        registration_links.revoke_link(session, admin.organisation, link_id, now(), actor=admin)
     flash(_("De registratie-link is ingetrokken."))
     return redirect(url_for("admin.lti_registrations"))
 

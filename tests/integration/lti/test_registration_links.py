@@ -64,6 +64,10 @@ def test_a_revoked_link_no_longer_registers(browser, admin, database, lms, clien
     browser.get("/beheer/lti")
     assert browser.post(f"/beheer/lti/registratie-link/{link_id}/intrekken").status_code == 302
     assert "De registratie-link is ingetrokken." in browser.get("/beheer/lti").get_data(as_text=True)
+    with database.begin() as session:  # both in the audit log, with who did it
+        events = session.scalars(select(m.AuditEvent).order_by(m.AuditEvent.id)).all()
+        assert [(e.action, e.actor_id) for e in events] == [("registration_link.create", None),
+                                                            ("registration_link.revoke", admin)]
     refused = _register(client, lms, link)
     assert refused.status_code == 404 and REFUSED in refused.get_data(as_text=True)
     assert _pending(database) == 0 and lms.dynamic_registrations == []
