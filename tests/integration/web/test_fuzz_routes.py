@@ -71,6 +71,7 @@ def _production_app(tmp_path, database_url, database):
     app = create_app(Settings(
         env="production", instance_path=tmp_path / "instance", database_url=database_url,
         secret_key="production-secret-key-that-is-long-enough-0123", base_url=BASE,
+        encryption_key="7BlOXl1eSIdosawHBTK0ZlhxOPqbKIpOT2CqJncky_U=",  # required in production (secrets at rest)
     ), database=database)
     app.config["WTF_CSRF_ENABLED"] = False
     return app
