@@ -27,13 +27,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from mappings.model import AccreditedActivity, ActivityKind, Counting, EarningRule
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One ledger row: minutes of coaching, e-learning or a counted test, or a reversal."""
+class Entry(NamedTuple):
+    """One ledger row: minutes of coaching, e-learning or a counted test, or a reversal.
+
+    A named tuple, not a dataclass: a ledger of 100,000 rows is built in a fraction of the time.
+    """
 
     id: int
     person_id: int
@@ -93,10 +96,15 @@ def in_period(activity: AccreditedActivity, moment: datetime | date) -> bool:
     return activity.valid_from <= day <= activity.valid_until
 
 
-def evaluate(activity: AccreditedActivity, rule: EarningRule, entries: Iterable[Entry]) -> list[Award]:
-    """Every award ``rule`` allows for ``activity`` from these ledger entries, oldest first."""
+def evaluate(activity: AccreditedActivity, rule: EarningRule, entries: Iterable[Entry],
+             netted: bool = False) -> list[Award]:
+    """Every award ``rule`` allows for ``activity`` from these ledger entries, oldest first.
+
+    ``netted``: the entries already went through ``net`` (evaluating many activities over
+    one ledger nets it once).
+    """
     per_person: dict[int, list[Entry]] = defaultdict(list)
-    for entry in net(entries):
+    for entry in (entries if netted else net(entries)):
         if entry.kind in rule.activity_kinds and in_period(activity, entry.occurred_at):
             per_person[entry.person_id].append(entry)
     awards: list[Award] = []
@@ -112,13 +120,18 @@ def _person_awards(activity: AccreditedActivity, rule: EarningRule, person_id: i
     window: list[tuple[Entry, int]] = []
     total = 0
     awards = []
+    threshold = rule.counting is Counting.THRESHOLD
+    window_end = None  # when the oldest entry in the window stops counting
     for entry in ordered:
         minutes = counted_minutes(entry, rule)
         window.append((entry, minutes))
         total += minutes
-        if rule.counting is Counting.THRESHOLD:
-            while add_months(window[0][0].occurred_at, rule.period_months) < entry.occurred_at:
+        if threshold:
+            if window_end is None:
+                window_end = add_months(window[0][0].occurred_at, rule.period_months)
+            while window_end < entry.occurred_at:
                 total -= window.pop(0)[1]
+                window_end = add_months(window[0][0].occurred_at, rule.period_months)
         if total < block:
             continue
         blocks = 1 if rule.counting is Counting.THRESHOLD else total // block
@@ -127,7 +140,7 @@ def _person_awards(activity: AccreditedActivity, rule: EarningRule, person_id: i
             started_at=window[0][0].occurred_at, completed_at=entry.occurred_at,
             entry_ids=tuple(e.id for e, _ in window),
         ))
-        window, total = [], 0
+        window, total, window_end = [], 0, None
     return awards
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -33,7 +33,6 @@ class JobReport:
     granted: int = 0
     reversed: int = 0
     tests_counted: int = 0
-    record_ids: list[int] = field(default_factory=list)
 
 
 def _ensure_cursor(database: Database, organisation_id: int) -> None:
@@ -88,7 +87,6 @@ def run(database: Database, organisation_ids: list[int], clock: Callable[[], dat
         if result:
             report.granted += result.granted
             report.reversed += result.reversed
-            report.record_ids.extend(result.record_ids)
             logger.info("Points for organisation %s: %s granted, %s reversed", organisation_id, result.granted,
                         result.reversed)
     return report

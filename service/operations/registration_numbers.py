@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from service import models as m
 from service.errors import InvalidInputError, NotFoundError
 from service.i18n_markers import N_
-from service.operations import audit, mail
+from service.operations import audit, mail, points
 
 #: what a number may contain besides digits; people type "123 456 789 01" or "12.345.678.901"
 SEPARATORS = re.compile(r"[\s.\-]")
@@ -87,6 +87,8 @@ def save_number(session: Session, person: m.Person, registry_id: int, raw: str, 
         session.add(row)
     row.number, row.consent_at, row.withdrawn_at = number, now, None
     session.flush()
+    # points already earned now count in this registry too (the ledger decides; nothing twice)
+    points.derive_points(session, person.organisation_id, now, [person.id])
     return row
 
 

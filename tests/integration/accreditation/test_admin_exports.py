@@ -19,7 +19,7 @@ from tests.integration.accreditation.conftest import NOW, sign_in
 
 @pytest.fixture
 def team(database, make_person, registries, add_hours):
-    """Anna (number, consent) and Bram (no number) with 3 hours of coaching; an administrator."""
+    """Anna (BIG and V&VN numbers) and Bram (a nurse: V&VN points, no number) with 3 hours of coaching; an admin."""
     anna, bram, admin = make_person("anna"), make_person("bram"), make_person("admin")
     with database.begin() as session:
         for pid, name in ((anna, "Anna de Vries"), (bram, "=HYPERLINK(\"http://x\")"), (admin, "Ada Admin")):
@@ -28,6 +28,8 @@ def team(database, make_person, registries, add_hours):
         grant_role(session, session.get(m.Person, admin), m.ToolRole.ACCREDITATION, granted_by="test")
         registration_numbers.save_number(session, session.get(m.Person, anna), registries["knmg-gaia"], "12345678901",
                                          True, NOW)
+        registration_numbers.save_number(session, session.get(m.Person, anna), registries["vvn-kwaliteitsregister"],
+                                         "123456", True, NOW)
         org = session.get(m.Person, anna).organisation_id
     for pid in (anna, bram):
         add_hours(pid, 180)
@@ -62,7 +64,7 @@ def test_the_xml_holds_only_people_with_a_number_and_matches_the_xsd(browser, da
     with database.begin() as session:
         statuses = {(r.person_id, r.status) for r in session.scalars(select(m.AccreditationRecord).where(
             m.AccreditationRecord.registry_id == registries["knmg-gaia"]))}
-    assert statuses == {(team["anna"], m.RecordStatus.EXPORTED), (team["bram"], m.RecordStatus.PENDING)}
+    assert statuses == {(team["anna"], m.RecordStatus.EXPORTED)}  # Bram earns nothing in the physicians' register
 
 
 def test_exporting_the_same_period_again_gives_the_same_records(browser, database, team, registries):
@@ -91,9 +93,9 @@ def test_a_period_without_points_and_a_reversed_date_range_are_explained(browser
 
 def test_the_paste_list_has_the_numbers_one_a_line_per_activity_and_date(browser, team, registries):
     sign_in(browser, team["admin"]).get("/accreditatie")
-    page = export(browser, registries["knmg-gaia"], "plaklijst").get_data(as_text=True)
-    assert "DIGI-COACH-ARTS · 01-06-2026" in page
-    assert ">12345678901</textarea>" in page and 'data-copy="lijst-1"' in page
+    page = export(browser, registries["vvn-kwaliteitsregister"], "plaklijst").get_data(as_text=True)
+    assert "451907 · 01-06-2026" in page
+    assert ">123456</textarea>" in page and 'data-copy="lijst-1"' in page
     assert "1 medewerker heeft nog geen nummer" in page
 
 
@@ -102,7 +104,7 @@ def test_the_csv_lists_every_record_with_status_and_neutralises_formulas(browser
     body = browser.client.get("/accreditatie/punten.csv").data.decode("utf-8")
     assert body.startswith("\ufeffrecord;naam;register;")
     lines = body.strip().split("\r\n")
-    assert len(lines) == 1 + 8  # two people, four registries each
+    assert len(lines) == 1 + 3  # Anna in V&VN and KNMG-GAIA (her numbers), Bram in V&VN (his function)
     assert "'=HYPERLINK" in body and ";=HYPERLINK" not in body
     assert "12345678901" not in body  # numbers stay out of a file that goes around
 
@@ -111,7 +113,8 @@ def test_the_administrator_sees_who_has_points_without_a_number_and_can_remind_t
     sign_in(browser, team["admin"])
     page = browser.get("/accreditatie").get_data(as_text=True)
     assert "=HYPERLINK" in page and "Herinnering sturen" in page
-    assert page.count("<td>Anna de Vries</td>") == 3  # KABIZ, NVvPO and V&VN: her number is for KNMG-GAIA only
+    assert page.count("<td>=HYPERLINK(&#34;http://x&#34;)</td><td>V&amp;VN Kwaliteitsregister</td>") == 1
+    assert "<td>Anna de Vries</td>" not in page  # she gave her numbers
     with database.begin() as session:
         registry = session.scalar(select(m.AccreditationRegistry.id).where(m.AccreditationRegistry.code == "nvvpo"))
     response = browser.post("/accreditatie/herinnering", {"person": team["bram"], "registry": registry},
@@ -164,7 +167,7 @@ def test_the_export_command_writes_a_valid_document(runner, team, tmp_path):
     result = runner.invoke(args=["accreditation", "export", "--org", "zorg-a", "--registry", "knmg-gaia",
                                  "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "1 records written" in result.output and "1 without a number left out" in result.output
+    assert "1 records written" in result.output and "0 without a number left out" in result.output
     [written] = list(tmp_path.glob("pe-online-knmg-gaia-*.xml"))
     documents.validate(written.read_bytes())
     again = runner.invoke(args=["accreditation", "export", "--org", "zorg-a", "--registry", "nvvpo"])

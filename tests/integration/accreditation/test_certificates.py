@@ -71,7 +71,7 @@ def test_another_employee_cannot_download_my_certificate(browser, database, anna
 
 
 def test_a_reversed_record_makes_its_certificate_void_on_paper_and_at_verify(browser, database, anna):
-    uuid, code = record(database, anna["id"], "nvvpo")
+    uuid, code = record(database, anna["id"], "vvn-kwaliteitsregister")
     with database.begin() as session:
         points.reverse_hours(session, anna["hours"][0], NOW, anna["org"])
     points_job.run(database, [anna["org"]], clock=lambda: NOW)
@@ -92,7 +92,7 @@ def test_my_year_overview_lists_each_activity_and_the_totals(browser, anna):
     response = sign_in(browser, anna["id"]).client.get("/mijn-overzicht/jaaroverzicht/2026.pdf")
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert "Jaaroverzicht accreditatiepunten 2026" in text and "KNMG-GAIA: registratienummer 12345678901" in text
-    assert "Totaal KNMG-GAIA: 3 punten" in text and "Totaal NVvPO: 3 punten" in text
+    assert "Totaal KNMG-GAIA: 3 punten" in text and "Totaal V&VN Kwaliteitsregister: 3 punten" in text
 
 
 def test_the_administrator_downloads_a_zip_per_activity_and_another_tenant_gets_none(

@@ -82,7 +82,7 @@ def test_delivery_sets_accepted_and_rejected_with_the_registrys_reason(database,
     assert (report.calls, report.accepted, report.rejected) == (2, 1, 2)
     assert statuses(database, registries["knmg-gaia"]) == {
         (org["anna"], "accepted", None), (org["bram"], "rejected", "professional_not_found"),
-        (org["cas"], "pending", None), (org["dirk"], "pending", None),
+        (org["dirk"], "pending", None),  # withdrew: back to waiting, never sent
     }
     assert (org["cas"], "rejected", "course_not_accredited") in statuses(database, registries["vvn-kwaliteitsregister"])
     for call in pe_online.stand_in.calls:
