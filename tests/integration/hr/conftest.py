@@ -29,7 +29,8 @@ class HrOrg:
 @pytest.fixture
 def hr_org(database, content, monkeypatch):
     """The organisation on its fixed day (30 November 2026): the web's clock is pinned to it."""
-    monkeypatch.setattr("service.web.hr.now", lambda: NOW)
+    for module in ("hr", "hr_people"):
+        monkeypatch.setattr(f"service.web.{module}.now", lambda: NOW)
     with database.begin() as session:
         built = build(session)
         hr = find_or_create_person(session, built.organisation, ISSUER, "hr-adviser", NOW)
