@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 
 from service.cli.common import current_database, current_settings, now
+from service.errors import InvalidInputError
+from service.jobs import pe_online as pe_online_job
 from service.jobs import points as points_job
+from service.operations import accreditation_admin, pe_online_delivery
 from service.operations.organisations import all_organisations
+from service.outbound import check_entered_url
+from service.pe_online.client import PeOnlineClient
 
 accreditation_cli = AppGroup("accreditation", help="Accreditation points, PE-online exports and certificates.")
 
@@ -41,10 +49,6 @@ def points_command(slug: str | None, everyone: bool) -> None:
 @click.option("--out", type=click.Path(file_okay=False, writable=True), default=".", show_default=True)
 def export_command(slug: str, code: str, start, end, out: str) -> None:
     """Write the registry's PE-online XML for a period (validated against the XSD; a ZIP over 1,000 records)."""
-    from pathlib import Path
-
-    from service.errors import InvalidInputError
-    from service.operations import accreditation_admin
 
     with current_database().begin() as session:
         organisation = next((o for o in all_organisations(session) if o.slug == slug), None)
@@ -70,11 +74,6 @@ def export_command(slug: str, code: str, start, end, out: str) -> None:
 @click.option("--endpoint", default="https://www.pe-online.org", show_default=True, help="PE-online's address.")
 def account_command(slug: str, user_id: str, email: str, endpoint: str) -> None:
     """Set the organisation's PE-online account; the key is read from DIGITOETS_PE_ONLINE_KEY or asked for."""
-    import os
-
-    from service.errors import InvalidInputError
-    from service.operations import accreditation_admin
-    from service.outbound import check_entered_url
 
     key = os.environ.get("DIGITOETS_PE_ONLINE_KEY") or click.prompt("PE-online key", hide_input=True)
     settings = current_settings()
@@ -87,10 +86,9 @@ def account_command(slug: str, user_id: str, email: str, endpoint: str) -> None:
         if organisation is None:
             raise click.BadParameter(f"no organisation '{slug}'", param_hint="--org")
         try:
-            row = accreditation_admin.save_account(session, organisation, None, user_id, key, email, now())
+            accreditation_admin.save_account(session, organisation, None, user_id, key, email, now(), endpoint)
         except InvalidInputError as exc:
             raise click.ClickException(f"{exc}: {exc.errors}") from None
-        row.endpoint = endpoint
     click.echo(f"PE-online account set for {slug} (user id {user_id}); the key is stored encrypted.")
 
 
@@ -98,10 +96,6 @@ def account_command(slug: str, user_id: str, email: str, endpoint: str) -> None:
 @click.option("--org", "slug", default=None, help="Queue only this organisation's waiting records.")
 def deliver_command(slug: str | None) -> None:
     """Queue waiting records for PE-online's web service and send every due call (retries with backoff)."""
-    from service.jobs import pe_online as pe_online_job
-    from service.operations import pe_online_delivery
-    from service.pe_online.client import PeOnlineClient
-
     with current_database().begin() as session:
         queued = pe_online_delivery.queue_configured(session, _organisation_ids(slug), now())
     settings = current_settings()

@@ -45,8 +45,8 @@ def download_account(row: m.PeOnlineAccount | None) -> documents.Account:
     return documents.Account(row.user_id, HIDDEN_KEY, row.email)
 
 
-def save_account(session: Session, organisation: m.Organisation, actor: m.Person, user_id: str, user_key: str | None,
-                 email: str, now: datetime) -> m.PeOnlineAccount:
+def save_account(session: Session, organisation: m.Organisation, actor: m.Person | None, user_id: str,
+                 user_key: str | None, email: str, now: datetime, endpoint: str | None = None) -> m.PeOnlineAccount:
     """Set the PE-online account; an empty key keeps the stored one.
 
     Raises:
@@ -68,6 +68,8 @@ def save_account(session: Session, organisation: m.Organisation, actor: m.Person
     row.user_id, row.email, row.updated_at = user_id.strip()[:100], email.strip()[:320], now
     if user_key:
         row.user_key = user_key.strip()[:150]
+    if endpoint:  # checked by the caller (``outbound.check_entered_url``)
+        row.endpoint = endpoint[:500]
     audit.record(session, organisation, actor, audit.Action.PE_ONLINE_ACCOUNT_CHANGED, f"organisation:{organisation.id}",
                  {"key": "changed" if user_key else "kept"})
     session.flush()

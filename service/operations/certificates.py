@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -60,9 +61,7 @@ def my_certificate(session: Session, person: m.Person, record_uuid: str, base_ur
     return f"certificaat-{record.certificate_code}.pdf", pdf.certificate_pdf(data(session, record, base_url))
 
 
-def _uuid(raw: str):
-    import uuid
-
+def _uuid(raw: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except ValueError:

@@ -144,3 +144,18 @@ def test_the_employee_and_the_administrator_see_the_status_and_what_to_fix(brows
     admin = sign_in(browser, org["anna"]).get("/accreditatie").get_data(as_text=True)
     assert "Professional [99999999999] op regel [2] bestaat niet in PE" in admin
     assert "de medewerker" in admin
+
+
+def test_the_commands_set_the_account_and_deliver(runner, database, org, registries, pe_online, monkeypatch):
+    monkeypatch.setenv("DIGITOETS_PE_ONLINE_KEY", "s3cret")
+    result = runner.invoke(args=["accreditation", "account", "--org", "zorg-a", "--user-id", "prov-17",
+                                 "--email", "acc@zorg.example", "--endpoint", pe_online.url])
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    with database.begin() as session:
+        stored = session.execute(select(m.PeOnlineAccount.user_key)).scalar()
+        raw = session.connection().exec_driver_sql("SELECT user_key FROM pe_online_accounts").scalar()
+    assert stored == "s3cret" and raw != "s3cret"  # encrypted at rest
+    result = runner.invoke(args=["accreditation", "deliver", "--org", "zorg-a"])
+    assert result.exit_code == 0, result.output
+    assert "4 records queued; 2 calls: 1 accepted, 3 rejected" in result.output  # Dirk's number is unknown there
