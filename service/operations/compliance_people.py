@@ -11,9 +11,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from mappings import compliance as rules
@@ -90,9 +91,29 @@ def _stream(session, organisation, day, as_of, scope, batch) -> Iterator[PersonR
         if wanted is not None:
             query = query.where(rows.c[column].in_(sorted(wanted)))
     codes = dict(session.execute(select(m.Skill.id, m.Skill.code)).all())
+    names = organisation.store_personal_data
+    if session.get_bind().dialect.name == "postgresql":
+        # one row per person (arrays of the requirements), not one per person and requirement:
+        # the database groups, Python only unpacks
+        per_person = query.subquery("pr")
+        query = (select(per_person.c.key, func.min(per_person.c.number), func.min(per_person.c.name),
+                        func.min(per_person.c.location_id), func.min(per_person.c.team_id),
+                        func.min(per_person.c.profile_id),
+                        func.array_agg(aggregate_order_by(per_person.c.skill_id, per_person.c.skill_id)),
+                        func.array_agg(aggregate_order_by(per_person.c.base, per_person.c.skill_id)),
+                        func.array_agg(aggregate_order_by(per_person.c.observed_at, per_person.c.skill_id)))
+                 .group_by(per_person.c.key).order_by(per_person.c.key))
+        result = session.execute(query, execution_options={"yield_per": batch})
+        with result:
+            for key, number, name, location, team, profile, skills, bases, seen in result:
+                statuses = tuple(sorted((PersonStatus(codes[skill], base, at.astimezone(UTC).date() if at else None)
+                                         for skill, base, at in zip(skills, bases, seen, strict=True)
+                                         if skill is not None), key=lambda s: s.skill_code))
+                yield PersonRow(key, number, name if names else None, location, team, profile, statuses)
+        return
     result = session.execute(query.order_by(rows.c.key, rows.c.skill_id), execution_options={"yield_per": batch})
     with result:  # closes the server-side cursor also when the reader stops early
-        yield from _people(result, codes, organisation.store_personal_data)
+        yield from _people(result, codes, names)
 
 
 def _people(result, codes: Mapping[int, str], names: bool) -> Iterator[PersonRow]:
