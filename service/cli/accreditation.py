@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from service.cli.common import current_database, current_settings, now
-from service.errors import InvalidInputError
+from service.errors import InvalidInputError, NotFoundError
 from service.jobs import pe_online as pe_online_job
 from service.jobs import points as points_job
-from service.operations import accreditation_admin, pe_online_delivery
+from service.operations import accreditation_admin, certificates, pe_online_delivery
 from service.operations.organisations import all_organisations
 from service.outbound import check_entered_url
 from service.pe_online.client import PeOnlineClient
@@ -113,3 +114,29 @@ def deliver_command(slug: str | None) -> None:
             client.close()
     click.echo(f"{queued} records queued; {report.calls} calls: {report.accepted} accepted, "
                f"{report.rejected} rejected, {report.deferred} to retry later")
+
+
+@accreditation_cli.command("certificates")
+@click.option("--org", "slug", required=True, help="The organisation (its slug).")
+@click.option("--registry", "registry_code", required=True, help="The registry code, e.g. nvvpo.")
+@click.option("--activity", "activity_code", required=True, help="The activity code, e.g. digicoaching.")
+@click.option("--out", type=click.Path(file_okay=False, writable=True), default=".", show_default=True)
+def certificates_command(slug: str, registry_code: str, activity_code: str, out: str) -> None:
+    """Write every certificate of one activity into a ZIP, with progress on the terminal."""
+    with current_database().begin() as session:
+        organisation = next((o for o in all_organisations(session) if o.slug == slug), None)
+        if organisation is None:
+            raise click.BadParameter(f"no organisation '{slug}'", param_hint="--org")
+        try:
+            activity = certificates.find_activity(session, registry_code, activity_code)
+        except NotFoundError as exc:
+            raise click.BadParameter(str(exc), param_hint="--activity") from None
+        records = certificates.activity_records(session, organisation.id, activity.id)
+        target = Path(out) / f"certificaten-{registry_code}-{activity_code}.zip"
+        batch = certificates.render_batch(session, records, current_settings().base_url)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive, \
+                click.progressbar(batch, length=len(records), label="Certificaten") as bar:
+            for name, body in bar:
+                archive.writestr(name, body)
+        certificates.log_batch(session, organisation, None, activity.id, len(records))
+    click.echo(f"{len(records)} certificates written to {target}")

@@ -96,17 +96,35 @@ def activity_zip(session: Session, organisation: m.Organisation, actor: m.Person
     activity = session.get(m.AccreditedActivity, activity_id)
     if activity is None:
         raise NotFoundError("activity not found")
-    records = list(session.scalars(select(m.AccreditationRecord).where(
-        m.AccreditationRecord.organisation_id == organisation.id, m.AccreditationRecord.activity_id == activity_id,
-        m.AccreditationRecord.is_reversal.is_(False), m.AccreditationRecord.certificate_code.is_not(None))
-        .order_by(m.AccreditationRecord.id)))
+    records = activity_records(session, organisation.id, activity_id)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for body_name, body in render_batch(session, records, base_url):
             archive.writestr(body_name, body)
-    audit.record(session, organisation, actor, audit.Action.CERTIFICATE_DOWNLOADED, f"activity:{activity_id}",
-                 {"certificates": len(records)})
+    log_batch(session, organisation, actor, activity_id, len(records))
     return f"certificaten-{activity.accreditation_registry.code}-{activity.code}.zip", buffer.getvalue()
+
+
+def activity_records(session: Session, organisation_id: int, activity_id: int) -> list[m.AccreditationRecord]:
+    return list(session.scalars(select(m.AccreditationRecord).where(
+        m.AccreditationRecord.organisation_id == organisation_id, m.AccreditationRecord.activity_id == activity_id,
+        m.AccreditationRecord.is_reversal.is_(False), m.AccreditationRecord.certificate_code.is_not(None))
+        .order_by(m.AccreditationRecord.id)))
+
+
+def find_activity(session: Session, registry_code: str, activity_code: str) -> m.AccreditedActivity:
+    """Raises NotFoundError for an unknown registry or activity code."""
+    activity = session.scalar(select(m.AccreditedActivity).join(m.AccreditationRegistry).where(
+        m.AccreditationRegistry.code == registry_code, m.AccreditedActivity.code == activity_code))
+    if activity is None:
+        raise NotFoundError(f"no activity '{activity_code}' in registry '{registry_code}'")
+    return activity
+
+
+def log_batch(session: Session, organisation: m.Organisation, actor: m.Person | None, activity_id: int,
+              count: int) -> None:
+    audit.record(session, organisation, actor, audit.Action.CERTIFICATE_DOWNLOADED, f"activity:{activity_id}",
+                 {"certificates": count})
 
 
 def render_batch(session: Session, records: list[m.AccreditationRecord], base_url: str):

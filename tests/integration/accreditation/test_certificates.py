@@ -112,3 +112,16 @@ def test_the_administrator_downloads_a_zip_per_activity_and_another_tenant_gets_
             m.AuditEvent.action == "accreditation.certificate")) == "certificates=1"
     theirs = sign_in(browser, other).client.get(f"/accreditatie/certificaten/{activity}.zip")
     assert zipfile.ZipFile(io.BytesIO(theirs.data)).namelist() == []
+
+
+def test_the_certificates_command_writes_a_zip_with_progress(runner, anna, tmp_path):
+    result = runner.invoke(args=["accreditation", "certificates", "--org", "zorg-a", "--registry", "knmg-gaia",
+                                 "--activity", "digicoaching", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Certificaten" in result.output and "1 certificates written" in result.output
+    with zipfile.ZipFile(tmp_path / "certificaten-knmg-gaia-digicoaching.zip") as archive:
+        [name] = archive.namelist()
+        assert "12345678901" in PdfReader(io.BytesIO(archive.read(name))).pages[0].extract_text()
+    wrong = runner.invoke(args=["accreditation", "certificates", "--org", "zorg-a", "--registry", "knmg-gaia",
+                                "--activity", "bestaat-niet"])
+    assert wrong.exit_code != 0 and "no activity 'bestaat-niet'" in wrong.output
