@@ -137,3 +137,24 @@ def test_cli_points_reports_what_it_granted(runner, database, registries, make_p
     result = runner.invoke(args=["accreditation", "points"])
     assert result.exit_code == 0, result.output
     assert "1 records granted" in result.output
+
+
+def test_digi_toetsen_passed_at_the_function_level_count_their_fixed_minutes_once(
+        database, registries, make_person):
+    anna = make_person("anna")
+    with database.begin() as session:
+        person = session.get(m.Person, anna)
+        version = session.scalars(select(m.TestVersion)).first()
+        profile = person.function_assignments[0].function_profile_id
+        for index, passed in enumerate((True, True, True, True, False)):
+            session.add(m.Attempt(organisation_id=person.organisation_id, person_id=anna, test_version_id=version.id,
+                                  function_profile_id=profile, status=m.AttemptStatus.SCORED, shuffle_seed=index,
+                                  started_at=NOW + timedelta(days=index), passed=passed,
+                                  submitted_at=NOW + timedelta(days=index, minutes=9)))
+    first = run(database, anna)
+    assert first.tests_counted == 4  # the failed one does not count
+    # four passed tests at 15 minutes each make one hour: one point for V&VN's e-learning activity
+    assert records(database, anna) == [("e-learning-digitale-vaardigheden", "vvn-kwaliteitsregister", 1, 60,
+                                        "451912", False)]
+    again = run(database, anna, everyone=True)
+    assert (again.tests_counted, again.granted) == (0, 0)
