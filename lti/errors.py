@@ -62,6 +62,14 @@ class LaunchError(LtiError):
         super().__init__(f"{reason_code}: {self.message}" if message else reason_code)
 
 
+class BusyError(LtiError):
+    """Raised when too many logins wait for their launch (per registration or in total).
+
+    Anyone may send a login initiation, and each one stores state until its launch or expiry;
+    the cap keeps that table bounded. The web layer answers 503 with a Dutch page.
+    """
+
+
 class KeyStoreError(LtiError):
     """Raised when the tool's key folder is missing, empty or unreadable."""
 

@@ -28,7 +28,7 @@ from lti._pylti import ToolMessageLaunch, ToolOIDCLogin, reason_for
 from lti.checks import (STORAGE_PROOF, ClaimChecks, check_audience, check_browser, login_state, peek,
                         platform_hosts)
 from lti.claims import LaunchContext, launch_context, tool_roles  # noqa: F401 - public API
-from lti.errors import LaunchError
+from lti.errors import BusyError, LaunchError
 from lti.registration import LaunchStateStore
 from lti.request import Cookie, CookieJar, RequestLike, TimeoutSession, host_allowed, normalise_hosts
 from lti.storage import DEFAULT_LAUNCH_TTL, DEFAULT_LOGIN_TTL, StateStoreStorage, StoreSessionService
@@ -46,6 +46,18 @@ _META = "lti1p3-meta-"
 #: new window (``lti_storage_target`` is left out: a top-level window keeps its cookies).
 INITIATION_PARAMS = ("iss", "login_hint", "lti_message_hint", "client_id", "lti_deployment_id",
                      "target_link_uri")
+
+
+#: Marks a login that waits for its launch: ``<prefix><registration id>-<state>``.
+PENDING_LOGIN = "lti1p3-pending-"
+
+
+@dataclass(frozen=True)
+class PendingLimits:
+    """At most this many logins wait for their launch, per registration and in total."""
+
+    per_registration: int = 1000
+    total: int = 10000
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,7 @@ class LoginRedirect:
 
 def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStore,
                allowed_hosts: Collection[str] | str, *, redirect_uri: str | None = None,
-               login_ttl: int = DEFAULT_LOGIN_TTL) -> LoginRedirect:
+               login_ttl: int = DEFAULT_LOGIN_TTL, limits: PendingLimits = PendingLimits()) -> LoginRedirect:
     """Answer a third-party login initiation (iss, login_hint, target_link_uri, ...).
 
     Args:
@@ -79,11 +91,13 @@ def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStor
         allowed_hosts: Our host names (``host`` or ``host:port``); ``target_link_uri`` must be on one.
         redirect_uri: Our registered launch URL; defaults to ``target_link_uri``.
         login_ttl: Seconds the state and nonce wait for the launch.
+        limits: Caps on logins waiting for their launch (anyone may start one).
 
     Raises:
         LaunchError: ``missing_iss``, ``missing_login_hint``, ``missing_target_link_uri``,
             ``target_link_uri_foreign``, ``unknown_registration``, ``registration_pending``,
             ``unknown_deployment``.
+        BusyError: when ``limits`` are reached; nothing is stored.
     """
     hosts = normalise_hosts(allowed_hosts)
     param = request.get_param
@@ -103,6 +117,10 @@ def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStor
     if deployment_id and deployment_id not in registration.deployment_ids:
         raise LaunchError("unknown_deployment", f"registration {registration.id} has no "
                                                 f"deployment {deployment_id}")
+    if store.count_live(f"{PENDING_LOGIN}{registration.id}-") >= limits.per_registration \
+            or store.count_live(PENDING_LOGIN) >= limits.total:
+        logger.warning("LTI login for registration %s refused: too many pending logins", registration.id)
+        raise BusyError(f"too many logins wait for their launch (registration {registration.id})")
     storage_target = param("lti_storage_target") or None
     session = StoreSessionService(StateStoreStorage(store), login_ttl=login_ttl)
     cookies = CookieJar(request)
@@ -119,6 +137,7 @@ def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStor
     query = url[len(registration.auth_login_url) + 1:]
     params = dict(parse_qsl(query, keep_blank_values=True))
     joiner = "&" if "?" in registration.auth_login_url else "?"
+    store.set(f"{PENDING_LOGIN}{registration.id}-{params['state']}", "1", login_ttl)
     logger.info("LTI login for registration %s", registration.id)
     return LoginRedirect(url=registration.auth_login_url + joiner + query, params=params,
                          state=params["state"], cookies=tuple(cookies.to_set),

@@ -101,6 +101,10 @@ class LaunchStateStore(Protocol):
         """Remove ``key`` if present."""
         ...
 
+    def count_live(self, prefix: str) -> int:
+        """How many unexpired keys start with ``prefix`` (expired ones may be deleted meanwhile)."""
+        ...
+
     def add_once(self, key: str, ttl_seconds: int) -> bool:
         """Atomically create ``key`` if it is absent or expired.
 

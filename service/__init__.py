@@ -87,6 +87,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
         demo_lms.init_app(app)
 
+    from service.web import ratelimit
+
+    ratelimit.init_app(app)  # after every blueprint: it wraps views by endpoint
+
     from service import cli
 
     cli.init_app(app)

@@ -59,6 +59,12 @@ class Settings:
     session_idle_minutes: int = 30
     #: and after this many hours in any case, active or not
     session_max_hours: int = 12
+    #: where Flask-Limiter counts requests, shared by all workers. None: memory:// in development and
+    #: testing, the local Redis (redis://127.0.0.1:6379) in production, where memory:// is refused
+    ratelimit_storage_uri: str | None = None
+    #: logins (anyone may start one) waiting for their launch, per registration and in total
+    lti_pending_logins_per_registration: int = 1000
+    lti_pending_logins_total: int = 10000
     #: Fernet keys for secrets at rest (LRS passwords, LTI private keys), comma-separated, newest
     #: first (older ones still decrypt: rotation); or a file holding them. Required in production;
     #: in development and tests one is generated once in the instance folder.
@@ -95,6 +101,7 @@ class Settings:
             ("LRS_PASSWORD", "lrs_password"),
             ("LOG_LEVEL", "log_level"),
             ("DEFAULT_LOCALE", "default_locale"),
+            ("RATELIMIT_STORAGE_URI", "ratelimit_storage_uri"),
             ("SMTP_HOST", "smtp_host"),
             ("SMTP_USERNAME", "smtp_username"),
             ("SMTP_PASSWORD", "smtp_password"),
@@ -118,7 +125,9 @@ class Settings:
             if value not in ("0", "1"):
                 raise ConfigurationError(f"{PREFIX}ALLOW_INTERNAL_TARGETS must be 0 or 1, got {value!r}")
             kwargs["allow_internal_targets"] = value == "1"
-        for name, attr in (("SESSION_IDLE_MINUTES", "session_idle_minutes"), ("SESSION_MAX_HOURS", "session_max_hours")):
+        for name, attr in (("SESSION_IDLE_MINUTES", "session_idle_minutes"), ("SESSION_MAX_HOURS", "session_max_hours"),
+                           ("LTI_PENDING_LOGINS_PER_REGISTRATION", "lti_pending_logins_per_registration"),
+                           ("LTI_PENDING_LOGINS_TOTAL", "lti_pending_logins_total")):
             if (value := get(name)) is not None:
                 if not value.isdigit():
                     raise ConfigurationError(f"{PREFIX}{name} must be a whole number, got {value!r}")
@@ -161,6 +170,13 @@ class Settings:
                 parts = urlsplit(url)
                 if parts.scheme not in ("http", "https") or not parts.netloc:
                     raise ConfigurationError(f"{PREFIX}{name} must be an http(s) URL, got {url!r}")
+        if self.lti_pending_logins_per_registration < 1 or self.lti_pending_logins_total < 1:
+            raise ConfigurationError(f"{PREFIX}LTI_PENDING_LOGINS_PER_REGISTRATION and _TOTAL must be at least 1")
+        if self.env == "production" and self.resolved_ratelimit_storage_uri.startswith("memory://"):
+            # each gunicorn worker would count on its own: the limit would be workers times higher
+            raise ConfigurationError(
+                f"{PREFIX}RATELIMIT_STORAGE_URI must name storage shared by all workers (e.g. redis://127.0.0.1:6379) "
+                f"when {PREFIX}ENV=production")
         if self.session_idle_minutes < 1:
             raise ConfigurationError(f"{PREFIX}SESSION_IDLE_MINUTES must be at least 1")
         if not 1 <= self.session_max_hours <= 24 * 31:
@@ -204,6 +220,12 @@ class Settings:
     @property
     def resolved_smtp_port(self) -> int:
         return self.smtp_port or SMTP_DEFAULT_PORTS[self.smtp_security]
+
+    @property
+    def resolved_ratelimit_storage_uri(self) -> str:
+        if self.ratelimit_storage_uri:
+            return self.ratelimit_storage_uri
+        return "redis://127.0.0.1:6379" if self.env == "production" else "memory://"
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lti.registration import Registration
@@ -68,6 +68,14 @@ class DbLaunchStateStore:
     def delete(self, key: str) -> None:
         with self.database.begin() as session:
             session.execute(delete(m.LtiLaunchState).where(m.LtiLaunchState.key == key))
+
+    def count_live(self, prefix: str) -> int:
+        """Counts live keys with ``prefix``, after deleting every expired row (so the table stays bounded)."""
+        now = utcnow()
+        with self.database.begin() as session:
+            session.execute(delete(m.LtiLaunchState).where(m.LtiLaunchState.expires_at <= now))
+            return session.scalar(select(func.count()).select_from(m.LtiLaunchState).where(
+                m.LtiLaunchState.key.startswith(prefix, autoescape=True), m.LtiLaunchState.expires_at > now)) or 0
 
     def add_once(self, key: str, ttl_seconds: int) -> bool:
         """Atomic across workers: the primary key refuses a second INSERT of a live key."""

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from lti.errors import KeyStoreError
 from lti.keys import KeyFolder, ensure_key
+from lti.launch import PendingLimits
 from lti.registration import Registration
 from lti.service_client import TokenCache
 from lti.services import AgsClient, NrpsClient
@@ -31,6 +32,7 @@ class LtiTool:
     allowed_hosts: frozenset[str]
     base_url: str
     timeout: float = 10.0
+    pending_limits: PendingLimits = field(default_factory=PendingLimits)
     token_cache: TokenCache = field(default_factory=TokenCache)
 
     @classmethod
@@ -50,6 +52,7 @@ class LtiTool:
             allowed_hosts=frozenset({urlsplit(settings.base_url).netloc}),
             base_url=settings.base_url.rstrip("/"),
             timeout=settings.lrs_timeout,
+            pending_limits=PendingLimits(settings.lti_pending_logins_per_registration, settings.lti_pending_logins_total),
         )
 
     def url(self, path: str) -> str:

@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from lti.errors import BusyError
 from service.errors import InvalidInputError, ServiceError
 from service.web.error_texts import status_texts
 from service.web.i18n import error_message
@@ -67,6 +68,13 @@ def init_app(app: Flask) -> None:
         if exc.status >= 500:
             logger.exception("Service error on %s", request.path)
         return error_response(exc.status, error_message(exc))
+
+    @app.errorhandler(BusyError)
+    def _busy(exc: BusyError):
+        # too many LTI logins wait for their launch (anyone may start one): try again in a minute
+        message = _("Er openen nu heel veel mensen tegelijk Digitoets. "
+                    "Wacht een minuut en open Digitoets dan opnieuw vanuit je leeromgeving.")
+        return error_response(503, message, headers=[("Retry-After", "60")])
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

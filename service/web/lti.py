@@ -121,7 +121,7 @@ def restart(token: str):
 def _login_answer(lti_request: LtiRequest):
     try:
         redirect_to = oidc_login(lti_request, tool().tool_conf, tool().store, tool().allowed_hosts,
-                                 redirect_uri=tool().url(url_for("lti.launch")))
+                                 redirect_uri=tool().url(url_for("lti.launch")), limits=tool().pending_limits)
     except LaunchError as exc:
         return _refused(exc, "login")
     frame_for(registration_id=redirect_to.registration_id)

@@ -71,7 +71,8 @@ def sync_manager_role(session: Session, person: m.Person, record: m.HrRecord, le
             m.HrRecord.organisation_id == record.organisation_id, m.HrRecord.manager_number == record.personnel_number,
             m.HrRecord.left_at.is_(None)).limit(1)) is not None
     if leads:
-        grant_role(session, person, m.ToolRole.MANAGER, granted_by=GRANTED_BY_HR)
+        # HR data is the tool's own source, kept apart from the LMS's roles (which follow each launch)
+        grant_role(session, person, m.ToolRole.MANAGER, granted_by=GRANTED_BY_HR, source=m.RoleSource.TOOL)
         return
     for role in list(person.roles):
         if role.role is m.ToolRole.MANAGER and role.granted_by == GRANTED_BY_HR:

@@ -47,6 +47,11 @@ class InMemoryLaunchStateStore:
         with _LOCK:
             self.backing.pop(key, None)
 
+    def count_live(self, prefix: str) -> int:
+        with _LOCK:
+            now = self.clock()
+            return sum(1 for key, (_, until) in self.backing.items() if key.startswith(prefix) and until > now)
+
     def add_once(self, key: str, ttl_seconds: int) -> bool:
         with _LOCK:
             _, until = self.backing.get(key, (None, 0.0))
