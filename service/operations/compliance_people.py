@@ -62,7 +62,7 @@ class TeamMatrix:
 
 def person_rows(session: Session, organisation: m.Organisation, viewer: m.Person, *, today: date,
                 filters: groups.Filters | None = None, teams: frozenset[int] | None = None,
-                purpose: str = "matrix", batch: int = 2000) -> Iterator[PersonRow]:
+                purpose: str = "matrix", batch: int = 500) -> Iterator[PersonRow]:
     """Stream the people in scope with their status per requirement, ordered by person; audit-logged now.
 
     Rows are read from the database in batches of ``batch``, so an export of 50,000 people
