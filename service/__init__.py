@@ -72,10 +72,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for blueprint in (coach.bp, coach_sessions.bp, coach_overview.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(hr_import.bp)
-    from service.web import hr, hr_goals, hr_people
+    from service.web import hr, hr_campaigns, hr_goals, hr_people
     app.register_blueprint(hr.bp)
     app.register_blueprint(hr_people.bp)
     app.register_blueprint(hr_goals.bp)
+    app.register_blueprint(hr_campaigns.bp)
     from service.web import accreditation, my_accreditation, verify
     app.register_blueprint(my_accreditation.bp)
     app.register_blueprint(accreditation.bp)

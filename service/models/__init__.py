@@ -25,6 +25,7 @@ from service.models.catalogue import (
 )
 from service.models.hr import HrColumnMapping, HrImportRun, HrImportStatus, HrPendingImport, HrRecord
 from service.models.compliance import ComplianceSnapshot, ComplianceSnapshotRun, ComplianceTarget, Exemption
+from service.models.campaigns import Campaign
 from service.models.coaching import CoachScope, DropInHour
 from service.models.help_requests import (
     CloseReason,

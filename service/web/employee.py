@@ -7,7 +7,7 @@ from flask import session as browser_session  # the signed cookie; `session` bel
 from flask_babel import gettext as _
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, ServiceError
-from service.operations import attempts, catalogue, coaching, coaching_sessions, people, results
+from service.operations import attempts, campaigns, catalogue, coaching, coaching_sessions, people, results
 from service.schemas.answers import SaveAnswerArgs, form_answer
 from service.web import current_db
 from service.web.auth import login_required, now, signed_in_person
@@ -51,7 +51,9 @@ def tests():
         mine = [t for t in rows if assignment.profile in t.current_version.profiles]
         other = [t for t in rows if t not in mine]
         latest = catalogue.latest_attempts(session, person)
-        return render_template("tests.html", person=person, profile=assignment.profile, mine=mine, other=other, latest=latest)
+        invitations = campaigns.for_employee(session, person, now().date())
+        return render_template("tests.html", person=person, profile=assignment.profile, mine=mine, other=other, latest=latest,
+                               invitations=invitations)
 
 
 @bp.route("/functie", methods=["GET", "POST"])

@@ -29,7 +29,7 @@ class HrOrg:
 @pytest.fixture
 def hr_org(database, content, monkeypatch):
     """The organisation on its fixed day (30 November 2026): the web's clock is pinned to it."""
-    for module in ("hr", "hr_people", "hr_goals"):
+    for module in ("hr", "hr_people", "hr_goals", "hr_campaigns", "employee"):
         monkeypatch.setattr(f"service.web.{module}.now", lambda: NOW)
     with database.begin() as session:
         built = build(session)

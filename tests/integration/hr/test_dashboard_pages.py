@@ -89,7 +89,7 @@ def test_manager_sees_only_their_team(client, hr_org):
     assert "Afdeling Zon" in csv and "Afdeling Maan" not in csv and "Rotterdam" not in csv
 
 
-HR_URLS = ("/hr", "/hr/matrix", "/hr/doelen", "/hr/medewerker/1", "/hr?niveau=team", "/hr/export.csv",
+HR_URLS = ("/hr", "/hr/matrix", "/hr/doelen", "/hr/oproepen", "/hr/medewerker/1", "/hr?niveau=team", "/hr/export.csv",
            "/hr/export.xlsx", "/hr/export.csv?inhoud=personen",
            "/hr/import")
 

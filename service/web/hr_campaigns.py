@@ -1,0 +1,72 @@
+"""Test campaigns (/hr/oproepen): HR asks a location, team or function to take a test by a date, sees progress, reminds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from service.errors import ConflictError, InvalidInputError
+from service.operations import campaigns, catalogue
+from service.operations import hr_dashboard as board
+from service.web import current_db
+from service.web.auth import now, role_required, signed_in_person
+from service.web.hr import HR_ROLES
+from service.web.i18n import error_message
+
+bp = Blueprint("hr_campaigns", __name__, url_prefix="/hr/oproepen")
+
+
+@bp.route("", methods=["GET", "POST"])
+@role_required(*HR_ROLES)
+def overview():
+    error, errors = None, {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            with current_db().begin() as session:
+                viewer = signed_in_person(session)
+                campaigns.create(session, viewer.organisation, viewer, title=form.get("title", ""),
+                                 test_code=form.get("test", ""), location_id=_id(form.get("location")),
+                                 team_id=_id(form.get("team")), profile_id=_id(form.get("function")),
+                                 due_on=_day(form.get("due_on", "")), today=now().date())
+        except InvalidInputError as exc:
+            error, errors = error_message(exc), exc.errors
+        else:
+            flash(_("De oproep is opgeslagen. De medewerkers zien hem op hun startpagina."))
+            return redirect(url_for("hr_campaigns.overview"))
+    with current_db().begin() as session:
+        viewer = signed_in_person(session)
+        organisation = viewer.organisation
+        return render_template("hr/campaigns.html", rows=campaigns.overview(session, organisation, now().date()),
+                               options=board.choices(session, organisation, None), tests=catalogue.active_tests(session),
+                               min_size=organisation.min_group_size, today=now().date(), is_hr=True,
+                               form=request.form, error=error, errors=errors), 422 if error else 200
+
+
+@bp.post("/<int:campaign_id>/herinnering")
+@role_required(*HR_ROLES)
+def remind(campaign_id: int):
+    try:
+        with current_db().begin() as session:
+            viewer = signed_in_person(session)
+            sent = campaigns.remind(session, viewer.organisation, viewer, campaign_id, now())
+    except ConflictError as exc:
+        flash(error_message(exc), "error")
+    else:
+        flash(ngettext("Er staat %(num)d herinnering klaar om te versturen.",
+                       "Er staan %(num)d herinneringen klaar om te versturen.", sent))
+    return redirect(url_for("hr_campaigns.overview"))
+
+
+def _id(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 10 else None
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
