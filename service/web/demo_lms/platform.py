@@ -81,13 +81,15 @@ class LmsPerson:
     email: str
     roles: tuple[str, ...]
     function: str | None  # the HR function code the LMS sends (custom digitoets_function)
+    tool_roles: str = ""  # Digitoets roles the LMS sends in the registration's role parameter (custom digitoets_roles)
 
     @property
     def learner(self) -> bool:
         return LEARNER in self.roles
 
     def role_label(self) -> str:
-        return {"ans": _("Medewerker"), "docent": _("Docent"), "beheerder": _("Beheerder")}[self.key]
+        return {"ans": _("Medewerker"), "docent": _("Docent"), "beheerder": _("Beheerder"),
+                "hr": _("HR-adviseur")}[self.key]
 
 
 PEOPLE = (
@@ -97,6 +99,8 @@ PEOPLE = (
               (INSTRUCTOR,), "MBOV"),
     LmsPerson("beheerder", "lms-sanne-visser", "Sanne Visser", "Sanne", "Visser", "sanne.visser@delinde.example",
               (INSTITUTION_ADMIN,), "TL"),
+    LmsPerson("hr", "lms-peter-smit", "Peter Smit", "Peter", "Smit", "peter.smit@delinde.example",
+              (LEARNER,), "TL", tool_roles="hr"),
 )
 PEOPLE_BY_KEY = {p.key: p for p in PEOPLE}
 

@@ -81,6 +81,7 @@ def course():
         organisation_name=organisation_name, scores=scores,
         add_form=login_form(lms, person, ADD_TEST, steps=steps) if INSTRUCTOR in person.roles else None,
         admin_form=login_form(lms, person, ADMIN, steps=steps) if INSTITUTION_ADMIN in person.roles else None,
+        hr_form=login_form(lms, person, ADMIN, steps=steps) if "hr" in person.tool_roles.split(",") else None,
         other_host=request.host_url.rstrip("/") != lms.base_url, base_url=lms.base_url)
 
 
@@ -138,6 +139,8 @@ def _launch(lms: DemoPlatform, person: LmsPerson, spec: dict[str, Any]):
     launch.set_launch_context_claim(COURSE_ID, context_types=[COURSE_OFFERING],
                                     context_title=_("Digitaal werken in de zorg"), context_label=COURSE_LABEL)
     custom = {"digitoets_function": person.function} if person.function else {}
+    if person.tool_roles:
+        custom["digitoets_roles"] = person.tool_roles
     action, code = spec.get("a"), spec.get("t")
     if action == OPEN_TEST and code:
         custom[launches.TEST_PARAMETER] = code
