@@ -41,7 +41,7 @@ def deliver(database: Database, client_for: Callable[[str], PeOnlineClient], clo
             should_stop: Callable[[], bool] = lambda: False) -> DeliveryReport:
     """Send every due PE-online call once; returns what happened."""
     report = DeliveryReport()
-    rng = rng or random.Random()
+    rng = rng or random.Random()  # nosec B311: retry jitter, not security
     while not should_stop():
         with database.begin() as session:
             rows = forward.claim_batch(session, None, clock(), batch_size, kind=m.OutboxKind.PE_ONLINE)

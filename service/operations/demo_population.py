@@ -45,7 +45,7 @@ def ensure_population(session: Session, org: m.Organisation, now: datetime) -> i
     if session.scalar(select(func.count()).select_from(m.Person).where(
             m.Person.organisation_id == org.id, m.Person.issuer == ISSUER)):
         return 0
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # nosec B311: a repeatable demo population, not security
     locations = {loc.code: loc for loc in org.locations}
     for code, name in LOCATIONS:
         if code not in locations:
