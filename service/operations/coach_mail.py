@@ -44,11 +44,19 @@ def help_resolved(session: Session, request: m.HelpRequest, now: datetime) -> No
 
 
 def scope_coaches(session: Session, request: m.HelpRequest) -> list[m.Person]:
-    """The coaches whose scope holds the request's employee (by team or location)."""
+    """The coaches whose scope holds the request's employee (by team or location), by id.
+
+    Only people who still have the coach role; the coordinator hears through their own scope,
+    if they have one. Used for every mail to coaches about a request (arrived, digest, overdue).
+    """
     location_id = coaching.person_location_id(session, request.person)
-    query = select(m.Person).join(m.CoachScope, m.CoachScope.person_id == m.Person.id).where(
-        m.CoachScope.organisation_id == request.organisation_id,
-        (m.CoachScope.team_id == request.person.team_id) | (m.CoachScope.location_id == location_id))
+    query = (
+        select(m.Person).join(m.CoachScope, m.CoachScope.person_id == m.Person.id)
+        .join(m.PersonRole, (m.PersonRole.person_id == m.Person.id) & (m.PersonRole.role == m.ToolRole.COACH))
+        .where(m.CoachScope.organisation_id == request.organisation_id,
+               (m.CoachScope.team_id == request.person.team_id) | (m.CoachScope.location_id == location_id))
+        .order_by(m.Person.id)
+    )
     return list(dict.fromkeys(session.scalars(query)))
 
 

@@ -1,7 +1,12 @@
-"""Coaches hear of a new help request by mail, at once or in a daily digest, with no personal details in it."""
+"""Coaches of the request's scope hear of it by mail, at once or in a daily digest, with no personal details in it.
+
+The employees work in team "t-noord" (location "noord") unless a test says otherwise; each coach
+is given a scope, as the admin would.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,13 +23,41 @@ from service.operations.people import grant_role
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
 
-def make_coach(database, make_person, subject, org_slug="zorg-a", email=True, choice=CoachMail.IMMEDIATE):
+def place(database, org_slug="zorg-a", code="noord") -> tuple[int, int]:
+    """The organisation's location ``code`` with its team ``t-<code>`` (made on first use): (location id, team id)."""
+    with database.begin() as session:
+        org = session.scalar(select(m.Organisation).where(m.Organisation.slug == org_slug))
+        location = session.scalar(select(m.Location).where(m.Location.organisation_id == org.id, m.Location.code == code))
+        if location is None:
+            location = m.Location(organisation_id=org.id, code=code, name=f"Huize {code}")
+            session.add(location)
+            session.flush()
+            session.add(m.Team(organisation_id=org.id, code=f"t-{code}", name=f"Team {code}", location_id=location.id))
+            session.flush()
+        team = session.scalar(select(m.Team).where(m.Team.location_id == location.id))
+        return location.id, team.id
+
+
+def make_coach(database, make_person, subject, org_slug="zorg-a", email=True, choice=CoachMail.IMMEDIATE, scope="noord"):
+    """A coach whose scope is location ``scope`` (None: no scope at all)."""
     person_id = make_person(subject, org_slug=org_slug)
+    location_id = place(database, org_slug, scope)[0] if scope else None
     with database.begin() as session:
         person = session.get(m.Person, person_id)
         person.email = f"{subject}@zorg.example" if email else None
         person.coach_mail = choice
         grant_role(session, person, m.ToolRole.COACH, granted_by="test")
+        if location_id:
+            session.add(m.CoachScope(organisation_id=person.organisation_id, person_id=person_id, location_id=location_id))
+    return person_id
+
+
+def employee(database, make_person, subject, org_slug="zorg-a", where="noord") -> int:
+    """An employee in the team of location ``where``."""
+    person_id = make_person(subject, org_slug=org_slug)
+    team_id = place(database, org_slug, where)[1]
+    with database.begin() as session:
+        session.get(m.Person, person_id).team_id = team_id
     return person_id
 
 
@@ -53,7 +86,7 @@ def test_an_ask_for_help_mails_each_coach_who_wants_it_once_without_personal_det
     make_coach(database, make_person, "coach-dag", choice=CoachMail.DAILY)
     make_coach(database, make_person, "coach-zonder-adres", email=False)
     make_coach(database, make_person, "coach-elders", org_slug="zorg-b")
-    made = ask_for_help(database, make_person("emp-1"))
+    made = ask_for_help(database, employee(database, make_person, "emp-1"))
     assert len(made) >= 2  # several skills in one ask ...
     assert [row.payload["to"] for row in mails(database)] == ["coach-nu@zorg.example"]  # ... one mail, one coach
     mail_job.send_pending(database, smtp_server.target())
@@ -71,7 +104,7 @@ def test_an_ask_for_help_mails_each_coach_who_wants_it_once_without_personal_det
 def test_the_daily_digest_counts_yesterdays_requests_once_a_day(database, make_person, smtp_server, runner):
     make_coach(database, make_person, "coach-dag", choice=CoachMail.DAILY)
     make_coach(database, make_person, "coach-nu")
-    made = ask_for_help(database, make_person("emp-1"), when=NOW - timedelta(days=1))
+    made = ask_for_help(database, employee(database, make_person, "emp-1"), when=NOW - timedelta(days=1))
     immediate = len(mails(database))
     assert immediate == 1  # the coach who wants mail at once had it yesterday
     assert coach_digest.run(database, NOW) == 1
@@ -89,6 +122,8 @@ def test_the_daily_digest_counts_yesterdays_requests_once_a_day(database, make_p
 
 def test_a_request_from_a_coach_is_not_mailed_to_that_coach(database, make_person):
     coach_id = make_coach(database, make_person, "coach-vraagt")
+    with database.begin() as session:
+        session.get(m.Person, coach_id).team_id = place(database)[1]
     make_coach(database, make_person, "coach-ander")
     ask_for_help(database, coach_id)
     assert [row.payload["to"] for row in mails(database)] == ["coach-ander@zorg.example"]
@@ -96,7 +131,7 @@ def test_a_request_from_a_coach_is_not_mailed_to_that_coach(database, make_perso
 
 def test_the_digest_command_runs_the_job(database, make_person, runner):
     make_coach(database, make_person, "coach-dag", choice=CoachMail.DAILY)
-    made = ask_for_help(database, make_person("emp-1"))
+    made = ask_for_help(database, employee(database, make_person, "emp-1"))
     with database.begin() as session:  # the command runs on the real clock: the requests came in yesterday
         for request_id in made:
             session.get(m.HelpRequest, request_id).created_at = datetime.now(UTC) - timedelta(days=1)
@@ -112,3 +147,43 @@ def test_a_coach_chooses_the_digest_and_a_wrong_choice_is_refused(database, make
         with pytest.raises(InvalidInputError, match="één mail per dag"):
             help_request_mail.set_coach_mail(session, coach, "elk uur")
         assert coach.coach_mail is CoachMail.DAILY
+
+
+def test_only_the_coaches_of_the_requests_scope_are_mailed(database, make_person):
+    make_coach(database, make_person, "coach-noord")
+    make_coach(database, make_person, "coach-zuid", scope="zuid")
+    make_coach(database, make_person, "coach-zonder-scope", scope=None)
+    coach_team = make_coach(database, make_person, "coach-team", scope=None)
+    with database.begin() as session:  # a scope by team, not by location
+        session.add(m.CoachScope(organisation_id=session.get(m.Person, coach_team).organisation_id,
+                                 person_id=coach_team, team_id=place(database)[1]))
+    ask_for_help(database, employee(database, make_person, "emp-noord"))
+    assert [row.payload["to"] for row in mails(database)] == ["coach-noord@zorg.example", "coach-team@zorg.example"]
+    ask_for_help(database, employee(database, make_person, "emp-zuid", where="zuid"))
+    assert [row.payload["to"] for row in mails(database)][2:] == ["coach-zuid@zorg.example"]
+
+
+def test_the_digest_counts_only_the_requests_of_the_coachs_scope(database, make_person):
+    make_coach(database, make_person, "dag-noord", choice=CoachMail.DAILY)
+    make_coach(database, make_person, "dag-zuid", choice=CoachMail.DAILY, scope="zuid")
+    make_coach(database, make_person, "dag-west", choice=CoachMail.DAILY, scope="west")
+    north = ask_for_help(database, employee(database, make_person, "emp-noord"), when=NOW - timedelta(days=1))
+    south = ask_for_help(database, employee(database, make_person, "emp-zuid", where="zuid"), when=NOW - timedelta(days=1))
+    older = ask_for_help(database, employee(database, make_person, "emp-zuid-2", where="zuid"), when=NOW - timedelta(days=1))
+    with database.begin() as session:  # these came in two days earlier and still wait
+        for request_id in older:
+            session.get(m.HelpRequest, request_id).created_at = NOW - timedelta(days=3)
+    assert mails(database) == []  # nobody wants mail at once
+    assert coach_digest.run(database, NOW) == 2  # west had nothing arrive: no digest
+    digests = {row.payload["to"]: row for row in mails(database)}
+    assert sorted(digests) == ["dag-noord@zorg.example", "dag-zuid@zorg.example"]
+    assert digest_counts(digests["dag-noord@zorg.example"]) == (len(north), len(north))
+    assert digest_counts(digests["dag-zuid@zorg.example"]) == (len(south), len(south) + len(older))
+
+
+def digest_counts(row: m.OutboxItem) -> tuple[int, int]:
+    """(arrived, waiting) as the digest's text says them."""
+    text = row.payload["text"]
+    arrived = re.search(r"Gisteren kwam(?:en)? er (\d+) nieuwe", text)
+    waiting = re.search(r"Er wacht(?:en)? nu (\d+) hulpvra", text)
+    return int(arrived.group(1)), int(waiting.group(1))
