@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from service import models as m
 from service.operations import compliance_trend
-from service.operations.attempts import _update_current_level
+from service.operations.attempts import required_levels
 from service.operations.people import find_or_create_person, grant_role
 
 SEED = 20261
@@ -63,6 +63,7 @@ def ensure_population(session: Session, org: m.Organisation, now: datetime) -> i
     tests = _tests_by_profile(session)
     start = now - timedelta(days=365)
     number = 3000
+    assigned: list[tuple[m.Person, m.FunctionProfile]] = []
     for code, _name, location, size in TEAMS:
         for _ in range(size):
             number += 1
@@ -81,29 +82,40 @@ def ensure_population(session: Session, org: m.Organisation, now: datetime) -> i
                 session.add(m.FunctionAssignment(person_id=person.id, function_profile_id=profiles[function].id,
                                                  source=m.AssignmentSource.HR_IMPORT, valid_from=start))
                 _results(session, rng, org, person, tests.get(profiles[function].id, []), start, now)
+                assigned.append((person, profiles[function]))
+    adviser = session.scalar(select(m.Person).where(m.Person.organisation_id == org.id, m.Person.subject == "demo-hr"))
+    _exempt_untestable(session, org, assigned, tests, now, adviser)
     session.flush()
     _snapshots(session, org, now.date())
     return number - 3000
 
 
 def _tests_by_profile(session: Session) -> dict[int, list[tuple[m.TestVersion, list[m.Skill]]]]:
-    found: dict[int, list] = {}
+    """Per function, every active test that measures at least one of its required skills."""
+    tests = []
     for test in session.scalars(select(m.DigiTest).where(m.DigiTest.active)):
         version = test.current_version
-        if version is None:
-            continue
-        skills = sorted({link.skill for item in version.items for link in item.skills}, key=lambda s: s.code)
-        for profile in version.profiles:
-            found.setdefault(profile.id, []).append((version, skills))
+        if version is not None:
+            skills = sorted({link.skill for item in version.items for link in item.skills}, key=lambda s: s.code)
+            tests.append((version, skills))
+    found: dict[int, list] = {}
+    for profile in session.scalars(select(m.FunctionProfile).where(m.FunctionProfile.active)):
+        required = set(required_levels(session, profile))
+        found[profile.id] = [(version, skills) for version, skills in tests
+                             if required & {skill.code for skill in skills}]
     return found
 
 
 def _results(session, rng, org, person, tests, start, now) -> None:
-    """A year of finished attempts: most people take their tests once or twice, later results a bit better."""
+    """A year of finished attempts: most people take their tests once or twice, later results a bit better.
+
+    Three flushes per person (attempts, observations, current levels) instead of one per row.
+    """
+    planned = []
     for version, skills in tests:
-        if rng.random() < 0.18:  # never started: shows as "niet getoetst"
+        if rng.random() < 0.08:  # never started: shows as "niet getoetst"
             continue
-        base = rng.choice((1, 1, 2, 2, 2, 3))
+        base = rng.choice((1, 2, 2, 3, 3, 3))
         for attempt_no in range(rng.choice((1, 1, 2, 2, 3))):
             when = start + timedelta(days=rng.randint(attempt_no * 100, min(364, attempt_no * 100 + 200)),
                                      hours=rng.randint(7, 16))
@@ -113,15 +125,40 @@ def _results(session, rng, org, person, tests, start, now) -> None:
                                 shuffle_seed=rng.randint(1, 10**6), status=m.AttemptStatus.SCORED,
                                 started_at=when, submitted_at=when + timedelta(minutes=20),
                                 scored_at=when + timedelta(minutes=20))
-            session.add(attempt)
-            session.flush()
-            for skill in skills:
-                level = max(1, min(4, base + attempt_no + rng.choice((-1, 0, 0, 0, 1))))
-                observation = m.SkillObservation(attempt_id=attempt.id, person_id=person.id, skill=skill, level=level,
-                                                 observed_at=attempt.scored_at)
-                session.add(observation)
-                session.flush()
-                _update_current_level(session, person.id, observation)
+            planned.append((attempt, [(skill, max(1, min(4, base + attempt_no + rng.choice((-1, 0, 0, 0, 1)))))
+                                      for skill in skills]))
+    if not planned:
+        return
+    session.add_all([attempt for attempt, _levels in planned])
+    session.flush()
+    observations = [m.SkillObservation(attempt_id=attempt.id, person_id=person.id, skill_id=skill.id, level=level,
+                                       observed_at=attempt.scored_at)
+                    for attempt, levels in planned for skill, level in levels]
+    session.add_all(observations)
+    session.flush()
+    by_skill: dict[int, list[m.SkillObservation]] = {}
+    for observation in observations:
+        by_skill.setdefault(observation.skill_id, []).append(observation)
+    for skill_id, seen in by_skill.items():
+        seen.sort(key=lambda o: (o.observed_at, o.id))
+        first, last = seen[0], seen[-1]
+        session.add(m.CurrentSkillLevel(person_id=person.id, skill_id=skill_id, level=last.level,
+                                        observation_id=last.id, observed_at=last.observed_at,
+                                        first_level=first.level, first_observed_at=first.observed_at))
+
+
+def _exempt_untestable(session: Session, org: m.Organisation, people: list[tuple[m.Person, m.FunctionProfile]],
+                       tests: dict, now: datetime, granted_by: m.Person | None) -> None:
+    """A requirement no test measures yet cannot be met: HR exempts those people, with a reason and an end date."""
+    skills = {s.code: s for s in session.scalars(select(m.Skill))}
+    until = (now + timedelta(days=180)).date()
+    for person, profile in people:
+        measured = {skill.code for _version, found in tests.get(profile.id, []) for skill in found}
+        for code in sorted(set(required_levels(session, profile)) - measured):
+            if code in skills:
+                session.add(m.Exemption(organisation_id=org.id, person_id=person.id, skill_id=skills[code].id,
+                                        reason="Er is nog geen digi-toets voor deze vaardigheid.", until=until,
+                                        granted_by_id=granted_by.id if granted_by else None))
 
 
 def _snapshots(session: Session, org: m.Organisation, today: date) -> None:
