@@ -36,8 +36,6 @@ class Action(enum.StrEnum):
     REGISTRATION_RENAMED = "registration.rename"
     REGISTRATION_LINK_CREATED = "registration_link.create"
     REGISTRATION_LINK_REVOKED = "registration_link.revoke"
-    REGISTRATION_LINK_CREATED = "registration_link.create"
-    REGISTRATION_LINK_REVOKED = "registration_link.revoke"
     PRIVACY_SETTINGS_CHANGED = "settings.privacy"
     LRS_SETTINGS_CHANGED = "settings.lrs"
     HR_IMPORT_APPLIED = "hr.import"
@@ -69,8 +67,6 @@ LABELS: dict[Action, str] = {
     Action.REGISTRATION_ADDED: N_("Leeromgeving gekoppeld"),
     Action.REGISTRATION_STATUS_CHANGED: N_("Koppeling aan- of uitgezet"),
     Action.REGISTRATION_RENAMED: N_("Koppeling een andere naam gegeven"),
-    Action.REGISTRATION_LINK_CREATED: N_("Registratie-link gemaakt"),
-    Action.REGISTRATION_LINK_REVOKED: N_("Registratie-link ingetrokken"),
     Action.REGISTRATION_LINK_CREATED: N_("Registratie-link gemaakt"),
     Action.REGISTRATION_LINK_REVOKED: N_("Registratie-link ingetrokken"),
     Action.PRIVACY_SETTINGS_CHANGED: N_("Privacy-instellingen veranderd"),
