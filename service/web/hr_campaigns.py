@@ -62,7 +62,10 @@ def remind(campaign_id: int):
 
 
 def _id(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 10 else None
+    """An id from a select; anything else that is not empty becomes -1, which no group has (the operation names it)."""
+    if not text:
+        return None
+    return int(text) if text.isdigit() and len(text) < 10 else -1
 
 
 def _day(text: str) -> date | None:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from service import models as m
 from service.errors import InvalidInputError
+from service.i18n_markers import N_
 from service.operations import compliance as groups
 from service.operations import compliance_people, hr_exports, hr_people
 from service.web import current_db
@@ -21,6 +22,7 @@ from service.web.hr import HR_ROLES, ROLES, view_of
 from service.web.i18n import error_message
 
 bp = Blueprint("hr_people", __name__, url_prefix="/hr")
+NOT_A_DAY = N_("Dit is geen datum. Kies een dag in de kalender, bijvoorbeeld 2027-06-30.")
 
 
 @bp.get("/matrix")
@@ -61,6 +63,8 @@ def person(key: int):
 def exempt(key: int):
     until = _day(request.form.get("until", ""))
     try:
+        if until is None and request.form.get("until", "").strip():
+            raise InvalidInputError(NOT_A_DAY, {"until": [NOT_A_DAY]})
         with current_db().begin() as session:
             viewer = signed_in_person(session)
             teams = groups.viewer_teams(session, viewer)

@@ -57,6 +57,7 @@ def test_a_wrong_campaign_names_its_fields_and_stores_nothing(database, client, 
                     "Dit team bestaat niet"):
         assert message in text
     assert "Kies een locatie, een team of een functie" in ask(browser, due_on="2027-01-01").get_data(as_text=True)
+    assert "Deze functie bestaat niet" in ask(browser, function="'; drop table").get_data(as_text=True)
     with database.begin() as session:
         assert session.scalar(select(m.Campaign.id)) is None
 

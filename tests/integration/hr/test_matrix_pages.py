@@ -58,6 +58,9 @@ def test_hr_grants_an_exemption_with_reason_and_end_date(database, client, hr_or
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
     assert "Schrijf op waarom" in text and "De einddatum ligt in het verleden" in text
+    odd = browser.post(f"/hr/medewerker/{p5}/vrijstelling", data={"skill": "wachtwoord-veilig", "reason": "Papier",
+                                                                  "until": "31-02-2027"})
+    assert odd.status_code == 422 and "Dit is geen datum" in odd.get_data(as_text=True)
     done = browser.post(f"/hr/medewerker/{p5}/vrijstelling", data={"skill": "wachtwoord-veilig",
                                                                    "reason": "Werkt alleen met papier",
                                                                    "until": "2027-06-30"})
