@@ -21,6 +21,7 @@ from mappings.model import ActivityType
 from service import models as m
 from service.operations.registration_numbers import consented_numbers
 from service.pe_online import documents
+from service.operations.tabular import safe_cell
 
 EXPORTABLE = (m.RecordStatus.PENDING, m.RecordStatus.EXPORTED)
 
@@ -117,15 +118,8 @@ def paste_lists(selection: Selection) -> list[PasteList]:
         groups.items(), key=lambda item: (item[0][2], item[0][0]))]
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 STATUS_NL = {m.RecordStatus.PENDING: "wacht", m.RecordStatus.EXPORTED: "verstuurd",
              m.RecordStatus.ACCEPTED: "verwerkt", m.RecordStatus.REJECTED: "geweigerd"}
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet shows as text: a leading =, +, -, @ or tab gets a quote (formula injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def records_csv(session: Session, organisation_id: int) -> str:
