@@ -116,9 +116,13 @@ def check_audience(body: Mapping[str, Any], login: Mapping[str, Any],
 
 
 def platform_hosts(registration: Registration) -> frozenset[str]:
-    """Hosts of the platform's registered URLs (issuer, login, token, key set), as ``host[:port]``."""
+    """Hosts of the platform's registered URLs (issuer, login, token, key set), as ``host[:port]``.
+
+    Plus the registration's ``extra_hosts``: the LMS's own public hosts an admin named (Canvas's
+    issuer and endpoints are not on the institution's host, where its return URLs point).
+    """
     urls = (registration.issuer, registration.auth_login_url, registration.auth_token_url, registration.key_set_url)
-    return normalise_hosts([urlsplit(url).netloc for url in urls if url])
+    return normalise_hosts([urlsplit(url).netloc for url in urls if url] + list(registration.extra_hosts))
 
 
 def check_times(claims: Mapping[str, Any], now: float, max_age: int, leeway: int) -> None:

@@ -70,6 +70,9 @@ class PlatformRegistration:
             audience), else ``None`` (use the token URL).
         deployment_id: May be ``None``: some platforms only send it at the first launch.
         scopes: Scopes the platform granted (may be fewer than we asked).
+        extra_hosts: Hosts the platform's configuration names for itself beside those of its
+            issuer and endpoints (where its configuration and registration endpoint are, e.g. the
+            institution's own ``school.instructure.com``): its return URLs may point there.
     """
 
     issuer: str
@@ -81,6 +84,7 @@ class PlatformRegistration:
     auth_audience: str | None = None
     product_family_code: str | None = None
     scopes: tuple[str, ...] = ()
+    extra_hosts: tuple[str, ...] = ()
 
     @property
     def display_name(self) -> str:
@@ -185,9 +189,26 @@ def register(openid_configuration_url: str, registration_token: str | None,
         auth_login_url=config["authorization_endpoint"], auth_token_url=config["token_endpoint"],
         key_set_url=config["jwks_uri"], auth_audience=config.get("authorization_server") or None,
         product_family_code=platform.get("product_family_code"),
-        scopes=tuple(str(answer.get("scope", "")).split()))
+        scopes=tuple(str(answer.get("scope", "")).split()),
+        extra_hosts=_own_hosts(config, openid_configuration_url))
     logger.info("Dynamic registration with %s: client %s", result.issuer, result.client_id)
     return result
+
+
+def _own_hosts(config: Mapping[str, Any], openid_configuration_url: str) -> tuple[str, ...]:
+    """Hosts where the platform serves its configuration and registration endpoint, beyond the
+    hosts of its issuer and launch endpoints (``host`` or ``host:port``, default ports dropped)."""
+    known = {_host(config[name]) for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")}
+    found = (_host(url) for url in (openid_configuration_url, config["registration_endpoint"]))
+    return tuple(dict.fromkeys(host for host in found if host and host not in known))
+
+
+def _host(url: str) -> str:
+    try:
+        scheme, host, port = _origin(url)
+    except ValueError:  # a port that is no number: not a host to name
+        return ""
+    return host if port in (None, {"https": 443, "http": 80}.get(scheme)) else f"{host}:{port}"
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

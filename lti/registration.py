@@ -28,6 +28,9 @@ class Registration:
         key_set: The platform's key set pasted by an admin, overriding ``key_set_url``.
         deployment_ids: Deployment ids we accept for this registration.
         active: ``False`` while a dynamic registration waits for an admin, or when disabled.
+        extra_hosts: More host names (``host`` or ``host:port``) of the LMS, e.g. Canvas's
+            ``school.instructure.com`` beside its issuer ``canvas.instructure.com``: return URLs
+            may point there as well as to the hosts of the URLs above.
     """
 
     id: int
@@ -41,6 +44,7 @@ class Registration:
     key_set: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
     deployment_ids: frozenset[str] = frozenset()
     active: bool = True
+    extra_hosts: frozenset[str] = frozenset()
 
     @property
     def token_audience(self) -> str:

@@ -33,12 +33,15 @@ def _organisation(session, slug: str) -> m.Organisation:
 @click.option("--key-set-url", required=True, help="The platform's JWKS URL.")
 @click.option("--auth-audience", default=None, help="Token audience, when it differs from the token URL.")
 @click.option("--name", default="")
+@click.option("--extra-host", "extra_hosts", multiple=True,
+              help="Another host name of the LMS where its return URLs point (Canvas: school.instructure.com); "
+                   "repeatable.")
 @click.option("--function-parameter", default="digitoets_function", show_default=True,
               help="Custom parameter that carries the function code.")
 @click.option("--role-parameter", default="digitoets_roles", show_default=True,
               help="Custom parameter that grants hr, coach or accreditation.")
 def register_command(slug, issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url,
-                     auth_audience, name, function_parameter, role_parameter) -> None:
+                     auth_audience, name, extra_hosts, function_parameter, role_parameter) -> None:
     """Register an LMS (issuer + client id) for an organisation; it is active at once."""
     try:
         with current_database().begin() as session:
@@ -46,7 +49,7 @@ def register_command(slug, issuer, client_id, deployment_ids, auth_login_url, au
                 session, _organisation(session, slug), issuer=issuer, client_id=client_id,
                 auth_login_url=auth_login_url, auth_token_url=auth_token_url, key_set_url=key_set_url,
                 deployment_ids=deployment_ids, auth_audience=auth_audience, name=name,
-                function_parameter=function_parameter, role_parameter=role_parameter,
+                function_parameter=function_parameter, role_parameter=role_parameter, extra_hosts=extra_hosts,
             )
             click.echo(f"Registration {registration.id} for {slug}: {issuer} (client {client_id}).")
     except ServiceError as exc:
@@ -69,6 +72,8 @@ def list_command(slug: str | None) -> None:
             deployments = ", ".join(d.deployment_id for d in row.deployments) or "-"
             click.echo(f"{row.id:>4}  {row.status.value:<8}  {row.organisation.slug:<16}  {row.name}\n"
                        f"{'':>34}{row.issuer}  client {row.client_id}  deployments {deployments}")
+            if row.extra_hosts:
+                click.echo(f"{'':>34}extra hosts {', '.join(row.extra_hosts)}")
 
 
 @lti_cli.command("activate")

@@ -43,6 +43,9 @@ class LtiRegistration(Base):
     role_parameter: Mapped[str] = mapped_column(String(64), default="digitoets_roles")
     #: custom parameter with the HR personnel number, for LMSs that do not send lis.person_sourcedid
     personnel_number_parameter: Mapped[str] = mapped_column(String(64), default="digitoets_personnel_number")
+    #: more host names of this LMS (``school.instructure.com``) where return URLs may point, beside the
+    #: hosts of the URLs above: Canvas's issuer and endpoints are not on the institution's own host
+    extra_hosts: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     organisation = relationship("Organisation")

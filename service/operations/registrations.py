@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,8 +16,46 @@ from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
 from service.operations import audit
 
+logger = logging.getLogger(__name__)
+
 #: The same words whoever registered the pair: nothing about another organisation leaks out.
 ALREADY_REGISTERED = N_("Deze leeromgeving is al gekoppeld.")
+#: at most this many extra host names per registration
+MAX_EXTRA_HOSTS = 10
+#: a host name (RFC 1123: dot-separated labels of letters, digits and inner hyphens), an optional port
+_HOST = re.compile(r"(?=[^:]{1,253}(:|$))(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*(:[0-9]{1,5})?")
+
+
+def clean_extra_hosts(hosts: list[str] | tuple[str, ...] | str) -> list[str]:
+    """Host names as an admin typed them (one per line, or separated by commas or spaces), checked.
+
+    Returns:
+        Lower-case ``host`` or ``host:port`` names without duplicates, in the order given.
+
+    Raises:
+        InvalidInputError: naming the first entry that is not a bare host name (no ``https://``, no
+            path), or when there are more than ``MAX_EXTRA_HOSTS``.
+    """
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    hosts = list(hosts)
+    names = [part for text in hosts for part in re.split(r"[\s,;]+", text or "") if part]
+    cleaned: list[str] = []
+    for name in names:
+        host = name.lower().removesuffix(".")
+        port = host.rpartition(":")[2] if ":" in host else None
+        if not _HOST.fullmatch(host) or (port is not None and not 0 < int(port) < 65536):
+            raise InvalidInputError(N_("\"%(host)s\" is geen hostnaam. Vul alleen de naam in, zoals "
+                                       "school.instructure.com, zonder https:// en zonder pad."),
+                                    {"extra_hosts": [name[:100]]}, host=name[:100])
+        for suffix in (":443", ":80"):
+            host = host.removesuffix(suffix)
+        if host not in cleaned:
+            cleaned.append(host)
+    if len(cleaned) > MAX_EXTRA_HOSTS:
+        raise InvalidInputError(N_("Vul hoogstens %(max)s andere adressen in."), {"extra_hosts": ["te veel"]},
+                                max=MAX_EXTRA_HOSTS)
+    return cleaned
 
 
 def to_registration(row: m.LtiRegistration) -> Registration:
@@ -30,6 +71,7 @@ def to_registration(row: m.LtiRegistration) -> Registration:
         key_set=row.key_set,
         deployment_ids=frozenset(d.deployment_id for d in row.deployments),
         active=row.status is m.RegistrationStatus.ACTIVE,
+        extra_hosts=frozenset(row.extra_hosts or ()),
     )
 
 
@@ -49,6 +91,7 @@ def register_platform(
     function_parameter: str = "digitoets_function",
     role_parameter: str = "digitoets_roles",
     personnel_number_parameter: str = "digitoets_personnel_number",
+    extra_hosts: list[str] | tuple[str, ...] | str | None = (),
     actor: m.Person | None = None,
 ) -> m.LtiRegistration:
     """Register an LMS for an organisation (admin page, CLI or dynamic registration).
@@ -59,13 +102,15 @@ def register_platform(
 
     Raises:
         ConflictError: when this issuer and client id are registered already.
-        InvalidInputError: when a URL is not http(s) or no key set URL is given.
+        InvalidInputError: when a URL is not http(s) or no key set URL is given, or an extra host is no
+            host name (see ``clean_extra_hosts``).
     """
     for field, url in (("issuer", issuer), ("auth_login_url", auth_login_url), ("auth_token_url", auth_token_url),
                        ("key_set_url", key_set_url)):
         if not url or not url.startswith(("https://", "http://")):
             raise InvalidInputError(N_("%(field)s moet een volledig adres zijn (https://...)."), {field: ["geen URL"]},
                                     field=field)
+    hosts = clean_extra_hosts(extra_hosts or [])
     existing = session.scalar(
         select(m.LtiRegistration).where(m.LtiRegistration.issuer == issuer, m.LtiRegistration.client_id == client_id)
     )
@@ -75,7 +120,7 @@ def register_platform(
         organisation=organisation, name=name or issuer, issuer=issuer, client_id=client_id,
         auth_login_url=auth_login_url, auth_token_url=auth_token_url, auth_audience=auth_audience,
         key_set_url=key_set_url, status=status, function_parameter=function_parameter, role_parameter=role_parameter,
-        personnel_number_parameter=personnel_number_parameter,
+        personnel_number_parameter=personnel_number_parameter, extra_hosts=hosts,
         deployments=[m.LtiDeployment(deployment_id=d) for d in dict.fromkeys(deployment_ids) if d],
     )
     try:
@@ -96,7 +141,7 @@ def register_dynamic(session: Session, organisation: m.Organisation, platform: P
         auth_login_url=platform.auth_login_url, auth_token_url=platform.auth_token_url,
         key_set_url=platform.key_set_url, auth_audience=platform.auth_audience,
         deployment_ids=[platform.deployment_id] if platform.deployment_id else [],
-        name=platform.display_name, status=m.RegistrationStatus.PENDING,
+        name=platform.display_name, status=m.RegistrationStatus.PENDING, extra_hosts=platform.extra_hosts,
     )
 
 
@@ -132,6 +177,26 @@ def rename_registration(session: Session, organisation: m.Organisation, registra
     if registration.name != name:
         audit.record(session, organisation, actor, audit.Action.REGISTRATION_RENAMED, f"registration:{registration.id}")
     registration.name = name
+    session.flush()
+    return registration
+
+
+def set_extra_hosts(session: Session, organisation: m.Organisation, registration_id: int,
+                    hosts: list[str] | tuple[str, ...] | str, actor: m.Person | None = None) -> m.LtiRegistration:
+    """Set the other host names of one of the organisation's registrations (replacing the list).
+
+    Raises:
+        NotFoundError: when the registration is not the organisation's.
+        InvalidInputError: see ``clean_extra_hosts``; nothing is changed then.
+    """
+    registration = session.get(m.LtiRegistration, registration_id)
+    if registration is None or registration.organisation_id != organisation.id:
+        raise NotFoundError(N_("Deze koppeling bestaat niet."))
+    cleaned = clean_extra_hosts(hosts)
+    if list(registration.extra_hosts or []) != cleaned:
+        logger.info("Registration %s: extra hosts %s set by person %s", registration.id, cleaned,
+                    actor.id if actor is not None else None)
+    registration.extra_hosts = cleaned
     session.flush()
     return registration
 

@@ -202,6 +202,18 @@ def lti_rename(registration_id: int):
     return redirect(url_for("admin.lti_registrations"))
 
 
+@bp.post("/lti/<int:registration_id>/adressen")
+@role_required(m.ToolRole.ORG_ADMIN)
+def lti_extra_hosts(registration_id: int):
+    """Set the LMS's other host names (Canvas: the school's own host), where its return URLs may point."""
+    with current_db().begin() as session:
+        admin = signed_in_person(session)
+        registrations.set_extra_hosts(session, admin.organisation, registration_id,
+                                      request.form.get("extra_hosts", ""), actor=admin)
+    flash(_("De andere adressen zijn opgeslagen."))
+    return redirect(url_for("admin.lti_registrations"))
+
+
 @bp.route("/functies", methods=["GET", "POST"])
 @role_required(m.ToolRole.ORG_ADMIN)
 def function_codes():

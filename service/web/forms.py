@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 
@@ -96,6 +96,12 @@ class RegistrationForm(FlaskForm):
         description=_l("Het nummer van deze installatie van Digitoets in je leeromgeving. In Moodle is dit het nummer "
                        "van de externe tool."),
         validators=[InputRequired(_l("Vul de deployment-ID in.")), fits(m.LtiDeployment.deployment_id)],
+    )
+    extra_hosts = TextAreaField(
+        _l("Andere adressen van deze leeromgeving"),
+        description=_l("Alleen nodig als je leeromgeving ook op een ander adres staat dan de platform-ID, zoals "
+                       "bij Canvas: school.instructure.com. Eén hostnaam per regel, zonder https://."),
+        validators=[Optional()],
     )
     auth_login_url = StringField(
         _l("Inlogadres van de leeromgeving (OIDC)"),

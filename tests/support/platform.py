@@ -369,6 +369,10 @@ class TestPlatform:
         self.start_pages: dict[str, tuple[str, dict[str, str]]] = {}
         self.deep_linking_items: list[dict[str, Any]] = []
         self.openid_issuer: str | None = None  # override to test the issuer check
+        #: the ``iss`` of its tokens when not its own address (Canvas: https://canvas.instructure.com)
+        self.issuer_override: str | None = None
+        #: where its configuration says the registration endpoint is, when not its own address
+        self.registration_base: str | None = None
         self._cursors: dict[str, int] = {}
         self._tamper: Tamper | None = None
         self.last_redirect_uri: str | None = None
@@ -402,7 +406,7 @@ class TestPlatform:
     # -- URLs --------------------------------------------------------------------------
     @property
     def issuer(self) -> str:
-        return self.base_url
+        return self.issuer_override or self.base_url
 
     auth_url = property(lambda self: self.base_url + "/auth")
     token_url = property(lambda self: self.base_url + "/token")
@@ -737,7 +741,7 @@ class TestPlatform:
         return flask.jsonify({
             "issuer": self.openid_issuer or self.issuer,
             "authorization_endpoint": base + "/auth", "token_endpoint": base + "/token",
-            "jwks_uri": base + "/jwks", "registration_endpoint": base + "/register",
+            "jwks_uri": base + "/jwks", "registration_endpoint": (self.registration_base or base) + "/register",
             "scopes_supported": ["openid",
                                  "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
                                  "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",

@@ -88,6 +88,7 @@ MATRIX: dict[str, tuple[str, dict[str, str | None]]] = {
         # A's registration: B's admin must not switch it off or rename it
         "POST admin.lti_status": "302 | 403 403 403 403 302 | 403 403 403 403 404",
         "POST admin.lti_rename": "302 | 403 403 403 403 422 | 403 403 403 403 404",
+        "POST admin.lti_extra_hosts": "302 | 403 403 403 403 302 | 403 403 403 403 404",  # empty list: saved
         "POST admin.lti_new_link": None,
         "POST admin.lti_revoke_link": "302 | 403 403 403 403 404 | same",
     }),
