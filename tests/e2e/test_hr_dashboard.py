@@ -66,8 +66,8 @@ def test_hr_adviser_drills_down_filters_and_exports_what_the_page_shows(page, li
     assert sum(n for n, _ in groups_on(page).values()) == teams["De Boomgaard"][0]
 
     page.goto("/hr")  # filter: the team level of one location, chosen in the form
-    page.get_by_label("Niveau").select_option("team")
-    page.get_by_label("Locatie").select_option(label="Locatie Lelystad")
+    page.get_by_label("Niveau", exact=True).select_option("team")
+    page.get_by_label("Locatie", exact=True).select_option(label="Locatie Lelystad")
     page.get_by_role("button", name="Toon").click()
     shown = groups_on(page)
     assert "Thuiszorg Lelystad" in shown and "De Boomgaard" not in shown and "Team Oost" not in shown

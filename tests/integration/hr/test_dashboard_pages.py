@@ -33,6 +33,10 @@ def test_team_level_shows_the_known_figures_and_pools_small_teams(client, hr_org
     assert re.findall(r'data-split="(\w+)">(\d+)<', ecd) == [
         ("met", "4"), ("not_met", "1"), ("not_tested", "13"), ("expired", "0"), ("exempt", "0")]
     assert "Rapporteren in het ECD (3)" in page  # Afdeling Zon: three people still have to take the test
+    zon = page.split("<summary>Afdeling Zon")[1].split("</details>")[0]
+    wachtwoord = re.search(r'<tr data-skill="wachtwoord-veilig">(.*?)</tr>', zon, re.S).group(1)
+    assert re.findall(r'data-split="(\w+)">(\d+)<', wachtwoord) == [
+        ("met", "2"), ("not_met", "1"), ("not_tested", "1"), ("expired", "1"), ("exempt", "1")]
     assert "Afdeling Ster" not in page.split('id="groups"')[1] and "Afdeling Wolk" not in page.split('id="groups"')[1]
 
 
