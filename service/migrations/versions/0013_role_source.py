@@ -32,6 +32,8 @@ def downgrade() -> None:
     op.execute("DELETE FROM person_roles WHERE source = 'lms' AND EXISTS (SELECT 1 FROM person_roles AS t "
                "WHERE t.person_id = person_roles.person_id AND t.role = person_roles.role AND t.source = 'tool')")
     with op.batch_alter_table("person_roles", schema=None) as batch_op:
+        # the enum's CHECK names the column: drop it first, or SQLite's table copy keeps a CHECK on a missing column
+        batch_op.drop_constraint(op.f("ck_person_roles_role_source"), type_="check")
         batch_op.drop_constraint("uq_person_roles_person_id_role_source", type_="unique")
         batch_op.create_unique_constraint(op.f("uq_person_roles_person_id_role"), ["person_id", "role"])
         batch_op.drop_column("source")
