@@ -49,8 +49,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     from service.lti_tool import EXTENSION as LTI_EXTENSION
     from service.lti_tool import LtiTool
-    from service.web import (admin, dev, employee, errors, health, help, hr_import, i18n, input_guard, lti, privacy,
-                             security, sessions, teacher, templating, xapi_profile)
+    from service.web import (accreditation, admin, coach, coach_overview, coach_sessions, dev, employee, errors, health,
+                             help, hr, hr_campaigns, hr_goals, hr_import, hr_people, i18n, input_guard, lti,
+                             my_accreditation, privacy, ratelimit, security, sessions, teacher, templating, verify, xapi_profile)
 
     app.extensions[LTI_EXTENSION] = LtiTool.build(settings, database)
 
@@ -60,36 +61,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     security.init_app(app)
     sessions.init_app(app)
     templating.init_app(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(xapi_profile.bp)
-    app.register_blueprint(employee.bp)
-    app.register_blueprint(help.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(privacy.bp)
-    app.register_blueprint(lti.bp)
-    app.register_blueprint(teacher.bp)
-    from service.web import coach, coach_overview, coach_sessions
-    for blueprint in (coach.bp, coach_sessions.bp, coach_overview.bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(hr_import.bp)
-    from service.web import hr, hr_campaigns, hr_goals, hr_people
-    app.register_blueprint(hr.bp)
-    app.register_blueprint(hr_people.bp)
-    app.register_blueprint(hr_goals.bp)
-    app.register_blueprint(hr_campaigns.bp)
-    from service.web import accreditation, my_accreditation, verify
-    app.register_blueprint(my_accreditation.bp)
-    app.register_blueprint(accreditation.bp)
-    app.register_blueprint(verify.bp)
+    blueprints = (
+        health, xapi_profile, employee, help, admin, privacy, lti, teacher,  # employee, admin and LMS
+        coach, coach_sessions, coach_overview,  # digicoaches
+        hr_import, hr, hr_people, hr_goals, hr_campaigns,  # HR and managers
+        my_accreditation, accreditation, verify,  # accreditation
+    )
+    for module in blueprints:
+        app.register_blueprint(module.bp)
     if settings.dev_login:
         app.register_blueprint(dev.bp)
     if settings.dev_login and settings.env != "production":
         from service.web import demo_lms  # the demo LMS at /dev/lms (needs the dev dependency lti1p3platform)
 
         demo_lms.init_app(app)
-
-    from service.web import ratelimit
-
     ratelimit.init_app(app)  # after every blueprint: it wraps views by endpoint
 
     from service import cli
