@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from service import models as m
 from service.errors import ConflictError, ForbiddenError, InvalidInputError
-from service.operations import coach_requests, coaching, coaching_sessions
+from service.operations import coach_requests, coaching, coaching_sessions, help_request_mail
 from service.web import current_db
 from service.web.auth import now, role_required, signed_in_person
 from service.web.i18n import error_message
@@ -190,3 +190,21 @@ def drop_ins():
         return render_template("coach/drop_ins.html", error=error, errors=errors, form=dict(request.form),
                                choices=coaching.filter_choices(session, coach),
                                hours=coaching_sessions.upcoming_drop_ins(session, coach, now())), status
+
+
+@bp.route("/mail", methods=["GET", "POST"])
+@role_required(*COACH_ROLES)
+def mail_choice():
+    """The coach's own choice: a mail per new help request, or one mail a day (issue 11)."""
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            with current_db().begin() as session:
+                help_request_mail.set_coach_mail(session, signed_in_person(session), request.form.get("coach_mail", ""))
+            flash(_("Je keuze is bewaard."))
+            return redirect(url_for("coach.mail_choice"))
+        except InvalidInputError as exc:  # the message says what to choose; the field is marked
+            error, status = error_message(exc), 422
+    with current_db().begin() as session:
+        return render_template("coach/mail.html", error=error, errors={},
+                               choice=signed_in_person(session).coach_mail.value), status

@@ -119,7 +119,7 @@ def test_low_score_help_claim_plan_mail_session_retake(chromium, live_server, sm
         expect(coach.get_by_role("status")).to_have_text("Het gesprek is vastgelegd.")
         expect(coach.locator("ul.sessions")).to_contain_text("45 minuten")
         clean(coach)
-        for path in ("/coach/spreekuren", "/coach/overzicht", "/coach/coordinator"):
+        for path in ("/coach/spreekuren", "/coach/mail", "/coach/overzicht", "/coach/coordinator"):
             coach.goto(path)
             clean(coach)
 

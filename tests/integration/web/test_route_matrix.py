@@ -111,6 +111,8 @@ MATRIX: dict[str, tuple[str, dict[str, str | None]]] = {
     }),
     "coach": ("302 | 403 403 404 403 403 | same", {  # A's request is not in any coach's queue yet
         "GET coach.queue": COACH, "GET coach.drop_ins": COACH, "POST coach.drop_ins": "302 | 403 403 422 403 403 | same",
+        # a coach's own mail choice; a POST without a choice is refused with 422
+        "GET coach.mail_choice": COACH, "POST coach.mail_choice": "302 | 403 403 422 403 403 | same",
         "GET coach.detail": None, "POST coach.claim": None, "POST coach.unclaim": None, "POST coach.plan": None,
         "POST coach.resolve": None, "POST coach.close": None, "POST coach.hand_over": None,
     }),
