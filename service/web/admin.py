@@ -136,7 +136,9 @@ def lti_registrations():
         admin = signed_in_person(session)
         org = admin.organisation
         if form.validate_on_submit():
-            values = {k: (v or "").strip() or None for k, v in form.data.items() if k not in ("csrf_token", "deployment_id")}
+            # an optional field left empty takes the operation's default (the personnel number parameter)
+            values = {k: (v or "").strip() for k, v in form.data.items() if k not in ("csrf_token", "deployment_id")}
+            values = {k: v for k, v in values.items() if v}
             registrations.register_platform(session, org, deployment_ids=[form.deployment_id.data.strip()], actor=admin,
                                            **values)
             forget_origins(org.id)  # the new LMS may frame this organisation's pages
@@ -172,7 +174,7 @@ def lti_revoke_link(link_id: int):
     with current_db().begin() as session:
         admin = signed_in_person(session)
         registration_links.revoke_link(session, admin.organisation, link_id, now(), actor=admin)
-    flash(_("De registratie-link is ingetrokken."))
+    flash(_("Het registratieadres is ingetrokken."))
     return redirect(url_for("admin.lti_registrations"))
 
 

@@ -146,8 +146,7 @@ class RegistrationForm(FlaskForm):
         description=_l("Zo koppelt Digitoets de medewerker aan de gegevens van HR. Stuurt je leeromgeving het "
                        "personeelsnummer al mee als lis_person_sourcedid? Dan is dit niet nodig."),
         default="digitoets_personnel_number",
-        validators=[InputRequired(_l("Vul de naam in waaronder de leeromgeving dit meestuurt.")),
-                    fits(m.LtiRegistration.personnel_number_parameter)],
+        validators=[Optional(), fits(m.LtiRegistration.personnel_number_parameter)],
     )
 
 

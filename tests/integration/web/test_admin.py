@@ -92,19 +92,23 @@ def test_an_unknown_choice_is_refused_in_dutch(browser, make_person, database):
 def test_admin_registers_an_lms_and_switches_a_pending_one_on(browser, make_person, database):
     browser.sign_in(make_admin(database, make_person))
     page = browser.get("/beheer/lti").get_data(as_text=True)
-    assert "Nieuwe registratie-link maken" in page and "/lti/jwks" in page
+    assert "Nieuw registratieadres maken" in page and "/lti/jwks" in page
     response = browser.post("/beheer/lti", data={
         "name": "Moodle Zorgacademie", "issuer": "https://moodle.zorg.example", "client_id": "abc123",
         "deployment_id": "1", "auth_login_url": "https://moodle.zorg.example/mod/lti/auth.php",
         "auth_token_url": "https://moodle.zorg.example/mod/lti/token.php",
         "key_set_url": "https://moodle.zorg.example/mod/lti/certs.php",
         "function_parameter": "digitoets_function", "role_parameter": "digitoets_roles",
+        "personnel_number_parameter": "", "extra_hosts": "",  # cleared: optional
     })
     assert response.status_code == 302
     with database.begin() as session:
         registration = session.scalars(select(m.LtiRegistration)).one()
         assert registration.status is m.RegistrationStatus.ACTIVE and registration.client_id == "abc123"
         assert [d.deployment_id for d in registration.deployments] == ["1"]
+        # the optional fields left out of the form take their defaults
+        assert registration.personnel_number_parameter == "digitoets_personnel_number"
+        assert registration.extra_hosts == [] and registration.name == "Moodle Zorgacademie"
         registration.status = m.RegistrationStatus.PENDING
         registration_id = registration.id
     browser.post(f"/beheer/lti/{registration_id}/aanzetten")
