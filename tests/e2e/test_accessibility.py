@@ -79,7 +79,8 @@ def test_the_teachers_course_overview_has_no_violations(axe_page, live_server):
 
 
 def test_the_hr_import_pages_have_no_violations(axe_page):
-    """Upload, choose columns, a preview with errors per row and column, a clean preview, and the list of imports."""
+    """Upload, choose columns, a preview with errors per row and column, a clean preview that asks to
+    confirm the leavers (refused until ticked), and the list of imports."""
     hr = next(p for p in DEMO_PEOPLE if m.ToolRole.HR in p.roles)
     sign_in(axe_page, hr.name)
     check = Findings(axe_page)
@@ -102,8 +103,16 @@ def test_the_hr_import_pages_have_no_violations(axe_page):
     assert "er staat een formule in" in axe_page.inner_text("main")
     check("HR import preview with errors /hr/import/<token>")
     upload("Nr;Functiecode;Team\n1001;VIG;Noord\n1002;HELP;Zuid\n")
+    # The demo organisation has many more employees than these two rows, so the preview asks
+    # HR to confirm that the missing ones really left before anything is stored.
     assert "Nieuwe medewerkers" in axe_page.inner_text("main")
-    check("HR import preview /hr/import/<token>")
+    assert "Is het bestand compleet?" in axe_page.inner_text("main")
+    check("HR import preview with many leavers /hr/import/<token>")
+    with axe_page.expect_navigation():
+        axe_page.get_by_role("button", name="Alles opslaan").click()
+    assert "Zet eerst het vinkje" in axe_page.inner_text("main")
+    check("HR import preview, leavers not confirmed /hr/import/<token>")
+    axe_page.get_by_label("Ja, deze medewerkers zijn echt uit dienst").check()
     with axe_page.expect_navigation():
         axe_page.get_by_role("button", name="Alles opslaan").click()
     assert "Eerder ingelezen" in axe_page.inner_text("main")

@@ -3,10 +3,14 @@ focus starts at the question, and "Open in nieuw venster" shows only inside a fr
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from playwright.sync_api import expect
 
 from service import models as m
+from service.operations.demo import ensure_demo_organisation
+from service.web.auth import now
 from tests.e2e.person import ECD, WRONG, answer, open_test, press, sign_in, visit_every_page
 from tests.e2e.test_reflow import OVERFLOW
 
@@ -94,22 +98,28 @@ def test_every_first_answer_is_visible_without_scrolling_and_focus_starts_at_the
 
 
 def test_in_an_800_px_lms_frame_nothing_is_cut_off_and_pills_stay_on_one_line(page, live_server, lms_page_server):
-    result = take_the_test(page)
-    pages = {"result": f"/{result}", "overview": "/mijn-overzicht", "question list": "/toetsen"}
-    frames = "".join(
-        f"<iframe src='{live_server.url}{path}' title='Digitoets {name}' width='800' height='600'"
-        " style='border:0;display:block'></iframe>"
-        for name, path in pages.items()
-    )
-    port = lms_page_server(f"<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>Cursus</title></head>"
-                           f"<body style='margin:0'><h1>Mijn cursus</h1>{frames}</body></html>")
+    # The LMS page is served (and registered for Ans's organisation) first: frame-ancestors names
+    # her organisation's LMSs, cached per process, and a registration added straight into the
+    # database (not through /beheer/lti, which clears that cache) would only count after the TTL.
+    # The result's path is known only after the test is taken: the page frames each name=path of its query.
+    port = lms_page_server(
+        "<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>Cursus</title></head>"
+        "<body style='margin:0'><h1>Mijn cursus</h1><script>"
+        "for (const [name, path] of new URLSearchParams(location.search)) {"
+        " const frame = document.createElement('iframe');"
+        f" frame.src = '{live_server.url}' + path; frame.title = 'Digitoets ' + name;"
+        " frame.width = 800; frame.height = 600; frame.style = 'border:0;display:block';"
+        " document.body.append(frame); }"
+        "</script></body></html>")
     lms = f"http://127.0.0.1:{port}"  # same site as the tool (cookies go along), another origin
     with live_server.database.begin() as session:
-        org = session.query(m.Organisation).filter_by(slug="demo").one()
+        org = ensure_demo_organisation(session, now())  # the dev sign-in would make it later
         session.add(m.LtiRegistration(organisation_id=org.id, name="Test-LMS", issuer=lms, client_id="e2e",
                                       auth_login_url=f"{lms}/auth", auth_token_url=f"{lms}/token"))
+    result = take_the_test(page)
+    pages = {"result": f"/{result}", "overview": "/mijn-overzicht", "question list": "/toetsen"}
     page.set_viewport_size({"width": 1024, "height": 768})
-    page.goto(lms)
+    page.goto(f"{lms}/?{urlencode(pages)}")
     for name, path in pages.items():
         frame = next(f for f in page.frames if f.url == f"{live_server.url}{path}")
         expect(frame.get_by_role("link", name="Open in nieuw venster")).to_be_visible()  # inside a frame: offered
