@@ -17,6 +17,7 @@ switched off: it has its own tests; here only who may do what counts.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from service import create_app
 from service import models as m
 from service.config import Settings
+from service.operations.campaigns import create as create_campaign
 from service.operations.people import grant_role
 from service.operations.registrations import register_platform
 from tests.conftest import FIXTURE_CONTENT
@@ -103,6 +105,16 @@ MATRIX: dict[str, tuple[str, dict[str, str | None]]] = {
         # (the organisation's default); B's never find them
         "GET hr_people.person": "302 | 403 403 403 403 403 | 403 404 403 403 404",
         "POST hr_people.exempt": "302 | 403 403 403 403 403 | 403 404 403 403 404",
+    }),
+    "hr_goals": (HR, {
+        "GET hr_goals.goals": None,
+        "POST hr_goals.goals": "302 | 403 422 403 403 422 | same",  # no name, level or percent
+    }),
+    "hr_campaigns": (HR, {
+        "GET hr_campaigns.overview": None,
+        "POST hr_campaigns.overview": "302 | 403 422 403 403 422 | same",  # no title, test, group or date
+        # A's campaign: A's HR and admin queue its reminder; B's never find it
+        "POST hr_campaigns.remind": "302 | 403 302 403 403 302 | 403 404 403 403 404",
     }),
     "hr_import": ("302 | 403 404 403 403 404 | same", {  # an unknown upload token
         "GET hr_import.upload": HR, "POST hr_import.upload": "302 | 403 422 403 403 422 | same",
@@ -215,6 +227,10 @@ def world(matrix_app, database, make_person):
         course = m.LtiContext(registration_id=lms.id, context_id="course-a", deployment_id="1", title="Cursus A")
         skill = session.scalars(select(m.Skill)).first()
         help_request = m.HelpRequest(organisation_id=org.id, person_id=owner, skill_id=skill.id)
+        profile = session.scalars(select(m.FunctionProfile)).first()
+        campaign = create_campaign(session, org, session.get(m.Person, people["A:hr"]), title="Oproep A",
+                                   test_code="ecd-rapportage", location_id=None, team_id=None, profile_id=profile.id,
+                                   due_on=date.today() + timedelta(days=365), today=date.today())
         session.add_all([course, help_request])
         session.flush()
         registry = session.scalars(select(m.AccreditationRegistry.id).order_by(m.AccreditationRegistry.id)).first()
@@ -222,6 +238,7 @@ def world(matrix_app, database, make_person):
             "registration": registration, "number": "1", "code": "ecd-rapportage", "person_id": str(owner),
             "registration_id": str(lms.id), "course_id": str(course.id), "request_id": str(help_request.id),
             "action": "uitzetten", "token": "onbekend", "key": str(owner), "session_id": "1", "registry_id": str(registry),
+            "campaign_id": str(campaign.id),
             "rest": "activities/digitoets", "filename": "digitoets.css",
         }
     return people, values
