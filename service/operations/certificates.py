@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from service import certificates as pdf
 from service import models as m
 from service.errors import NotFoundError
+from service.i18n_markers import N_
 from service.operations import audit
 from service.operations.registration_numbers import consented_numbers
 
@@ -57,7 +58,7 @@ def my_certificate(session: Session, person: m.Person, record_uuid: str, base_ur
         m.AccreditationRecord.certificate_code.is_not(None),
         m.AccreditationRecord.uuid == _uuid(record_uuid)))
     if record is None:
-        raise NotFoundError("certificate not found")
+        raise NotFoundError(N_("Dit certificaat bestaat niet."))
     return f"certificaat-{record.certificate_code}.pdf", pdf.certificate_pdf(data(session, record, base_url))
 
 
@@ -65,7 +66,7 @@ def _uuid(raw: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except ValueError:
-        raise NotFoundError("certificate not found") from None
+        raise NotFoundError(N_("Dit certificaat bestaat niet.")) from None
 
 
 def my_certificates(session: Session, person: m.Person) -> list[m.AccreditationRecord]:
@@ -95,7 +96,7 @@ def activity_zip(session: Session, organisation: m.Organisation, actor: m.Person
     """Every certificate of one activity in the organisation, one PDF each, in a ZIP."""
     activity = session.get(m.AccreditedActivity, activity_id)
     if activity is None:
-        raise NotFoundError("activity not found")
+        raise NotFoundError(N_("Deze activiteit bestaat niet."))
     records = activity_records(session, organisation.id, activity_id)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -117,7 +118,8 @@ def find_activity(session: Session, registry_code: str, activity_code: str) -> m
     activity = session.scalar(select(m.AccreditedActivity).join(m.AccreditationRegistry).where(
         m.AccreditationRegistry.code == registry_code, m.AccreditedActivity.code == activity_code))
     if activity is None:
-        raise NotFoundError(f"no activity '{activity_code}' in registry '{registry_code}'")
+        raise NotFoundError(N_("Activiteit %(activity)s staat niet in register %(registry)s."),
+                            activity=activity_code, registry=registry_code)
     return activity
 
 
@@ -159,10 +161,10 @@ def verify(session: Session, code: str) -> Verification:
     """
     code = code.strip().upper()
     if not CODE.match(code):
-        raise NotFoundError("unknown certificate")
+        raise NotFoundError(N_("Deze certificaatcode kennen we niet."))
     record = session.scalar(select(m.AccreditationRecord).where(m.AccreditationRecord.certificate_code == code))
     if record is None:
-        raise NotFoundError("unknown certificate")
+        raise NotFoundError(N_("Deze certificaatcode kennen we niet."))
     person = session.get(m.Person, record.person_id)
     return Verification(person.name or "-", record.activity.title, record.period_end.date(), record.points,
                         record.accreditation_registry.name, _voided(session, record))

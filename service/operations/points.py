@@ -23,6 +23,7 @@ from mappings import points as rules
 from mappings.model import ActivityKind
 from service import models as m
 from service.errors import ConflictError, NotFoundError
+from service.i18n_markers import N_
 
 #: what wrote a ledger row; the pair (source, source_ref) is unique, so an import is idempotent
 SOURCES = ("coaching_session", "attempt", "xapi", "correction", "manual")
@@ -67,10 +68,10 @@ def reverse_hours(session: Session, entry_id: int, now: datetime, organisation_i
     """
     entry = session.get(m.LearningHours, entry_id)
     if entry is None or entry.organisation_id != organisation_id:
-        raise NotFoundError(f"learning hours {entry_id} not found")
+        raise NotFoundError(N_("Leeruren %(entry)s bestaan niet."), entry=entry_id)
     if entry.reverses_id is not None or session.scalar(
             select(m.LearningHours.id).where(m.LearningHours.reverses_id == entry_id)):
-        raise ConflictError(f"learning hours {entry_id} are a correction or were corrected already")
+        raise ConflictError(N_("Leeruren %(entry)s zijn een correctie of zijn al gecorrigeerd."), entry=entry_id)
     row = m.LearningHours(organisation_id=entry.organisation_id, person_id=entry.person_id, kind=entry.kind,
                           minutes=-entry.minutes, occurred_at=now, source="correction", source_ref=str(entry.id),
                           title=entry.title, reverses_id=entry.id)

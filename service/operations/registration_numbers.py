@@ -63,7 +63,7 @@ def normalise(registry: m.AccreditationRegistry, raw: str) -> str:
 def get_registry(session: Session, registry_id: int) -> m.AccreditationRegistry:
     registry = session.get(m.AccreditationRegistry, registry_id)
     if registry is None or not registry.active:
-        raise NotFoundError(f"registry {registry_id} not found")
+        raise NotFoundError(N_("Register %(registry)s bestaat niet."), registry=registry_id)
     return registry
 
 
@@ -181,7 +181,7 @@ def send_reminder(session: Session, organisation: m.Organisation, actor: m.Perso
     """
     person = session.get(m.Person, person_id)
     if person is None or person.organisation_id != organisation.id:
-        raise NotFoundError(f"person {person_id} not found")
+        raise NotFoundError(N_("Persoon %(person)s bestaat niet."), person=person_id)
     registry = get_registry(session, registry_id)
     queued = mail.enqueue(session, organisation, person, "accreditation_number_reminder",
                           {"registry_name": registry.name}, now=now,

@@ -124,4 +124,4 @@ def test_the_certificates_command_writes_a_zip_with_progress(runner, anna, tmp_p
         assert "12345678901" in PdfReader(io.BytesIO(archive.read(name))).pages[0].extract_text()
     wrong = runner.invoke(args=["accreditation", "certificates", "--org", "zorg-a", "--registry", "knmg-gaia",
                                 "--activity", "bestaat-niet"])
-    assert wrong.exit_code != 0 and "no activity 'bestaat-niet'" in wrong.output
+    assert wrong.exit_code != 0 and "Activiteit bestaat-niet staat niet in register" in wrong.output

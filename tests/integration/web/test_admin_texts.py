@@ -69,7 +69,7 @@ def test_fields_with_a_technical_name_explain_it_in_dutch(admin):
     assert "installatie van Digitoets in je leeromgeving" in hint_of(page, "deployment_id")
     assert "meestal het adres van de site" in hint_of(page, "issuer")
     assert "custom parameters" in hint_of(page, "function_parameter")  # Moodle's own word, explained
-    assert "hr, coach of accreditation" in hint_of(page, "role_parameter")
+    assert "hr, manager, coach of accreditation" in hint_of(page, "role_parameter")
     assert "Custom parameter met" not in page
     settings = admin.get("/beheer/instellingen").get_data(as_text=True)
     assert "opslag voor leergegevens" in hint_of(settings, "lrs_endpoint")

@@ -109,6 +109,12 @@ def _text_of(node: ast.expr) -> str:
 def _is_marked(node: ast.expr, constants: dict[str, ast.expr]) -> bool:
     if isinstance(node, ast.Name) and node.id in constants:
         node = constants[node.id]
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
+            and isinstance(node.func.value, ast.Name) and len(node.args) == 2):
+        # a choice from a table of marked texts, with a marked default: MESSAGES.get(code, GENERIC)
+        table = constants.get(node.func.value.id)
+        return (isinstance(table, ast.Dict) and all(_is_marked(v, constants) for v in table.values)
+                and _is_marked(node.args[1], constants))
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"N_", "_", "gettext", "_l"}
 
 
@@ -116,7 +122,8 @@ def test_error_messages_shown_to_people_are_marked_for_translation():
     problems = []
     for path in sorted((ROOT / "service").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        constants = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+        # module constants and local variables (``message = N_("...")`` raised twice)
+        constants = {t.id: node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
                      for t in node.targets if isinstance(t, ast.Name)}
         for node in ast.walk(tree):
             call = node.exc if isinstance(node, ast.Raise) else None
