@@ -48,7 +48,7 @@ def revoke_link(session: Session, organisation: m.Organisation, link_id: int, no
     """
     link = session.get(m.RegistrationLink, link_id)
     if link is None or link.organisation_id != organisation.id or link.revoked_at is not None:
-        raise NotFoundError(N_("Deze registratie-link bestaat niet (meer)."))
+        raise NotFoundError(N_("Dit registratieadres bestaat niet (meer)."))
     link.revoked_at = now
     audit.record(session, organisation, actor, audit.Action.REGISTRATION_LINK_REVOKED, f"registration_link:{link.id}")
     session.flush()

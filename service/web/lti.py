@@ -351,8 +351,8 @@ def dynamic_registration():
         organisation = registration_links.organisation_for_link(db_session, request.args.get("org", ""),
                                                                 request.args.get("link", ""))
         if organisation is None or not config_url:
-            raise NotFoundError(_("Deze registratie-link klopt niet of is ingetrokken. Vraag de beheerder van "
-                                  "Digitoets in je organisatie om een nieuwe link."))
+            raise NotFoundError(_("Dit registratieadres klopt niet of is ingetrokken. Vraag de beheerder van "
+                                  "Digitoets in je organisatie om een nieuw adres."))
         registration_links.check_pending_room(db_session, organisation)
         description = ToolDescription(
             client_name="Digitoets",

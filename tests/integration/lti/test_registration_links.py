@@ -18,7 +18,7 @@ from service.operations import registration_links
 from service.operations.people import grant_role
 from tests.integration.lti.conftest import registration_link
 
-REFUSED = "Deze registratie-link klopt niet of is ingetrokken."
+REFUSED = "Dit registratieadres klopt niet of is ingetrokken."
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_a_revoked_link_no_longer_registers(browser, admin, database, lms, clien
         link_id = session.scalars(select(m.RegistrationLink.id)).one()
     browser.get("/beheer/lti")
     assert browser.post(f"/beheer/lti/registratie-link/{link_id}/intrekken").status_code == 302
-    assert "De registratie-link is ingetrokken." in browser.get("/beheer/lti").get_data(as_text=True)
+    assert "Het registratieadres is ingetrokken." in browser.get("/beheer/lti").get_data(as_text=True)
     with database.begin() as session:  # both in the audit log, with who did it
         events = session.scalars(select(m.AuditEvent).order_by(m.AuditEvent.id)).all()
         assert [(e.action, e.actor_id) for e in events] == [("registration_link.create", None),
