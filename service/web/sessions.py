@@ -49,8 +49,9 @@ def _check_session() -> None:
         return
     with current_db().begin() as db_session:
         roles = people.role_names(db_session, person_id)
-    if roles is None:  # erased, or removed with their organisation
+    if roles is None:  # erased, or removed with their organisation: signed out; the start page says why
         sign_out()
+        flash(_("Je bent niet (meer) aangemeld. Open Digitoets opnieuw vanuit je leeromgeving."))
         return
     g.person_roles = roles
     if now - seen >= SEEN_RESOLUTION:

@@ -1,9 +1,9 @@
 """Every error page is ours, in the page's language: never werkzeug's English default text.
 
-The statuses our routes really produce (401, 403, 404, 405, 413, 500) are caused the way a
-person would cause them. For the rest of werkzeug's statuses no route of ours can be made to
-fail on demand, so a test-only route on the app calls ``abort(code)``; the handler and the page
-it renders are the real ones.
+The statuses our routes really produce (403, 404, 405, 413, 500) are caused the way a person
+would cause them; a session that lost its person is signed out and sent to the start page. For
+the rest of werkzeug's statuses no route of ours can be made to fail on demand, so a test-only
+route on the app calls ``abort(code)``; the handler and the page it renders are the real ones.
 """
 
 from __future__ import annotations
@@ -113,8 +113,15 @@ def test_errors_a_person_runs_into_are_our_pages(failing_app, browser, make_pers
     assert H1.search(expired.get_data(as_text=True)).group(1) == page_expired
     assert "The CSRF token is missing" not in expired.get_data(as_text=True)
 
-    browser.sign_in(987654)  # a session for a person who no longer exists
-    assert_our_page(app, browser.get(url("/mijn-overzicht", lang)), 401, lang)
+    # a session for a person who no longer exists is ended, like any signed-out visit to a person's
+    # page: the start page, which says (now with the 401 page's sentence) to open Digitoets from the LMS
+    browser.sign_in(987654)
+    gone = browser.get(url("/mijn-overzicht", lang))
+    assert gone.status_code == 302 and gone.location.split("?")[0] in ("/", "http://localhost/")
+    start = html.unescape(browser.get(url("/", lang)).get_data(as_text=True))  # ?lang= holds for one request only
+    assert HTML_LANG.search(start).group(1) == lang
+    assert expected_texts(app, 401, lang)[1] in start
+    assert browser.get(url("/mijn-overzicht", lang)).status_code == 302  # still signed out
 
     assert_our_page(app, browser.get(url("/test-bug", lang)), 500, lang)
 
