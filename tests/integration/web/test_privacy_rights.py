@@ -181,8 +181,19 @@ def test_an_admin_cannot_erase_themselves_and_an_erased_person_cannot_download(b
     response = browser.post(f"/beheer/personen/{admin}/wissen", data={"bevestig": "ja"})
     assert response.status_code == 422 and "Vraag een andere beheerder" in response.get_data(as_text=True)
     person = make_person("emp-gone")
-    browser.post(f"/beheer/personen/{person}/wissen", data={"bevestig": "ja"})
-    assert browser.sign_in(person).get("/mijn-gegevens.json").status_code == 404
+    take_test_and_ask_help(database, person, "Ik kom er niet uit met de rapportage")
+    assert browser.post(f"/beheer/personen/{person}/wissen", data={"bevestig": "ja"}).status_code == 302
+    # the erased person's own cookie: the session check signs them out before the download is served
+    download = browser.sign_in(person).get("/mijn-gegevens.json")
+    assert download.status_code == 302 and download.location.split("?")[0] in ("/", "http://localhost/")
+    assert "Content-Disposition" not in download.headers and b"rapportage" not in download.data
+    with browser.client.session_transaction() as cookie:
+        assert "person_id" not in cookie
+    start = browser.get(download.location)
+    page = start.get_data(as_text=True)
+    assert start.status_code == 200 and "Je bent niet (meer) aangemeld" in page
+    assert "Ik kom er niet uit" not in page and "Afmelden" not in page and "Mijn overzicht" not in page
+    assert browser.get("/mijn-gegevens").status_code == 302  # and every later page too
 
 
 def test_an_unknown_or_huge_person_id_is_a_plain_not_found(browser, make_person, database):
