@@ -82,8 +82,11 @@ class Settings:
             ConfigurationError: naming the variable that is missing or wrong.
         """
         env = os.environ if environ is None else environ
+        from_files = _secrets_from_files(env)
 
         def get(name: str) -> str | None:
+            if name in from_files:
+                return from_files[name]
             value = env.get(PREFIX + name)
             return value.strip() if value is not None and value.strip() != "" else None
 
@@ -300,7 +303,7 @@ def _is_address(value: str) -> bool:
 
 
 def _smtp_numbers_and_secret(get, kwargs: dict) -> dict:
-    """SMTP_PORT, SMTP_TIMEOUT and SMTP_PASSWORD_FILE (a secret mounted as a file, as in Kubernetes)."""
+    """SMTP_PORT and SMTP_TIMEOUT (SMTP_PASSWORD_FILE is read with the other secret files)."""
     values: dict = {}
     if (value := get("SMTP_PORT")) is not None:
         if not value.isdigit():
@@ -311,11 +314,41 @@ def _smtp_numbers_and_secret(get, kwargs: dict) -> dict:
             values["smtp_timeout"] = float(value)
         except ValueError:
             raise ConfigurationError(f"{PREFIX}SMTP_TIMEOUT must be a number of seconds, got {value!r}") from None
-    if (path := get("SMTP_PASSWORD_FILE")) is not None:
-        if "smtp_password" in kwargs:
-            raise ConfigurationError(f"set {PREFIX}SMTP_PASSWORD or {PREFIX}SMTP_PASSWORD_FILE, not both")
+    return values
+
+
+#: secrets that may also come from a file, DIGITOETS_<NAME>_FILE, as Kubernetes and compose mount them
+#: (ENCRYPTION_KEY_FILE is a setting of its own: several keys, read when the keys are needed)
+FILE_SECRETS = ("SECRET_KEY", "DATABASE_URL", "LRS_USERNAME", "LRS_PASSWORD", "SMTP_USERNAME", "SMTP_PASSWORD",
+                "RATELIMIT_STORAGE_URI")
+
+
+def _secrets_from_files(env: Mapping[str, str]) -> dict[str, str]:
+    """The values of the ``DIGITOETS_<NAME>_FILE`` variables that are set, read from their files.
+
+    Raises:
+        ConfigurationError: a variable set together with its ``_FILE``, or a file that cannot be read or is empty.
+    """
+
+    def given(name: str) -> str | None:
+        value = env.get(PREFIX + name)
+        return value.strip() if value is not None and value.strip() != "" else None
+
+    values: dict[str, str] = {}
+    for name in (*FILE_SECRETS, "ENCRYPTION_KEY"):
+        path = given(name + "_FILE")
+        if path is None:
+            continue
+        if given(name) is not None:
+            raise ConfigurationError(f"set {PREFIX}{name} or {PREFIX}{name}_FILE, not both")
         try:
-            values["smtp_password"] = Path(path).read_text(encoding="utf-8").strip()
+            text = Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigurationError(f"{PREFIX}SMTP_PASSWORD_FILE cannot be read: {exc.strerror}") from None
+            raise ConfigurationError(f"{PREFIX}{name}_FILE cannot be read ({path}): {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigurationError(f"{PREFIX}{name}_FILE is not a UTF-8 text file ({path})") from None
+        if not text:
+            raise ConfigurationError(f"{PREFIX}{name}_FILE is empty ({path})")
+        if name in FILE_SECRETS:  # ENCRYPTION_KEY_FILE stays a path: checked here, read by resolved_encryption_keys
+            values[name] = text
     return values
