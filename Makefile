@@ -75,8 +75,9 @@ audit: install
 	$(BIN)/python tools/dependency_audit.py
 	$(BIN)/bandit -q -r service lti xapi mappings tools deploy -b bandit-baseline.json
 
+# Two pytest workers (pytest-xdist), one file at a time each, so module fixtures are built once.
 test: install npm system-packages lint audit
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis
