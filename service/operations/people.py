@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from service import models as m
@@ -190,3 +191,86 @@ def role_names(session: Session, person_id: int) -> frozenset[str] | None:
     if not rows:
         return None
     return frozenset(role.value for (role,) in rows if role is not None)
+
+
+#: people per page on the roles page
+PEOPLE_PER_PAGE = 50
+#: the longest search text taken (a name, an e-mail address or a personnel number fits)
+SEARCH_MAX = 100
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    """One person on the roles page, with the roles they hold from each source."""
+
+    id: int
+    name: str | None
+    subject: str
+    personnel_number: str | None
+    erased: bool
+    tool_roles: frozenset[m.ToolRole]
+    lms_roles: frozenset[m.ToolRole]
+
+    def granted_in_tool(self, role: m.ToolRole) -> bool:
+        return role in self.tool_roles
+
+    def given_by_lms(self, role: m.ToolRole) -> bool:
+        return role in self.lms_roles
+
+
+@dataclass(frozen=True)
+class RolePage:
+    rows: list[RoleRow]
+    page: int
+    pages: int
+    total: int
+    search: str
+    with_role: bool
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def role_page(session: Session, organisation: m.Organisation, search: str = "", page: int = 1,
+              with_role: bool = False, per_page: int = PEOPLE_PER_PAGE) -> RolePage:
+    """One page of the organisation's people with their roles, in three statements whatever the size.
+
+    ``search`` matches part of a name or e-mail address (stored only when the organisation keeps
+    personal data; otherwise names are neither searched nor shown), or the start of a personnel
+    number or LMS account. ``with_role``: only
+    people who hold a role granted in the tool. A page beyond the last shows the last.
+    Other organisations' people are never returned.
+    """
+    text = " ".join(search.split())[:SEARCH_MAX]
+    where = [m.Person.organisation_id == organisation.id]
+    if text:
+        pattern = f"%{_like_escape(text.lower())}%"
+        start = f"{_like_escape(text)}%"
+        matches = [m.Person.personnel_number.like(start, escape="\\"), m.Person.subject.like(start, escape="\\")]
+        if organisation.store_personal_data:
+            matches += [func.lower(m.Person.name).like(pattern, escape="\\"),
+                        func.lower(m.Person.email).like(pattern, escape="\\")]
+        where.append(or_(*matches))
+    if with_role:
+        where.append(select(m.PersonRole.id).where(
+            m.PersonRole.person_id == m.Person.id, m.PersonRole.source == m.RoleSource.TOOL).exists())
+    total = session.scalar(select(func.count()).select_from(m.Person).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    people = session.execute(
+        select(m.Person.id, m.Person.name, m.Person.subject, m.Person.personnel_number, m.Person.pseudonymised_at)
+        .where(*where).order_by(m.Person.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    held: dict[int, dict[m.RoleSource, set[m.ToolRole]]] = {p.id: {s: set() for s in m.RoleSource} for p in people}
+    if people:
+        for person_id, role, source in session.execute(
+            select(m.PersonRole.person_id, m.PersonRole.role, m.PersonRole.source)
+            .where(m.PersonRole.person_id.in_(list(held)))
+        ):
+            held[person_id][source].add(role)
+    named = organisation.store_personal_data  # names kept from before the setting went off are not shown
+    rows = [RoleRow(p.id, p.name if named else None, p.subject, p.personnel_number, p.pseudonymised_at is not None,
+                    frozenset(held[p.id][m.RoleSource.TOOL]), frozenset(held[p.id][m.RoleSource.LMS]))
+            for p in people]
+    return RolePage(rows, page, pages, total, text, with_role)

@@ -13,6 +13,7 @@ from service.operations import registrations
 from service.operations import organisations, outbox, people, registration_links
 from service.web import current_db, current_settings, tool
 from service.web.auth import now, role_required, signed_in_person
+from service.web.errors import error_response
 from service.web.forms import FunctionCodeForm, OrganisationSettingsForm, RegistrationForm
 from service.web.input_guard import form_id
 from service.web.security import forget_origins
@@ -236,7 +237,15 @@ def function_codes():
 @bp.route("/rollen", methods=["GET", "POST"])
 @role_required(m.ToolRole.ORG_ADMIN)
 def roles():
-    """Hand out the HR, digicoach and accreditation roles."""
+    """Hand out the HR, digicoach and accreditation roles: 50 people a page, with a search."""
+    fields = request.form if request.method == "POST" else request.args
+    search, page, with_role = fields.get("zoek", ""), form_id(fields.get("pagina", "1")), fields.get("met_rol") == "1"
+    if page is None:
+        return error_response(400, _("Het paginanummer moet een heel getal zijn: 1 of hoger."))
+    if len(search) > people.SEARCH_MAX:
+        flash(_("Je zoekwoord is te lang. We zoeken op de eerste %(max)d tekens.", max=people.SEARCH_MAX))
+    keep = {k: v for k, v in {"zoek": " ".join(search.split())[:people.SEARCH_MAX], "pagina": page if page > 1 else None,
+                              "met_rol": "1" if with_role else None}.items() if v}
     with current_db().begin() as session:
         admin = signed_in_person(session)
         org = admin.organisation
@@ -245,6 +254,7 @@ def roles():
             organisations.set_granted_roles(session, org, form_id(request.form.get("person")) or 0, chosen, f"person:{admin.id}",
                                             actor=admin)
             flash(_("De rollen zijn opgeslagen."))
-            return redirect(url_for("admin.roles"))
-        members = organisations.members(session, org)
-        return render_template("admin/roles.html", people=members, grantable=organisations.GRANTABLE)
+            return redirect(url_for("admin.roles", **keep))
+        result = people.role_page(session, org, search, page, with_role=with_role)
+        return render_template("admin/roles.html", result=result, keep=keep, grantable=organisations.GRANTABLE,
+                               searchable_names=org.store_personal_data)
