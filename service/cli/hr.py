@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from service.cli.common import current_database, now
+from service.cli.scheduled import DAILY, scheduled_job
 from service.errors import InvalidInputError, NotFoundError
 from service.jobs import snapshot
 from service.operations import organisations
@@ -95,6 +96,7 @@ def import_command(file: Path, slug: str, dry_run: bool, allow_many_leavers: boo
 
 
 @hr_cli.command("snapshot")
+@scheduled_job("hr-snapshot", DAILY)
 @click.option("--org", "slug", default=None, help="Only this organisation (by slug); default: every organisation.")
 @click.option("--month", default=None, metavar="YYYY-MM", help="The month to take (default: the previous month).")
 def snapshot_command(slug: str | None, month: str | None) -> None:

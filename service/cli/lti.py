@@ -9,6 +9,7 @@ from lti.keys import rotate
 from service import crypto
 from service import models as m
 from service.cli.common import current_database, current_lti_tool, current_settings
+from service.cli.scheduled import DAILY, HOURLY, scheduled_job
 from service.errors import NotFoundError, ServiceError
 from service.jobs import grades, purge, roster
 from service.operations import organisations, registrations
@@ -103,6 +104,7 @@ def send_scores() -> None:
 
 
 @lti_cli.command("sync-roster")
+@scheduled_job("lti-sync-roster", DAILY)
 def sync_roster() -> None:
     """Read the members of every known course (NRPS), so HR sees who has not tested yet."""
     report = roster.sync_roster(current_database(), current_lti_tool().nrps)
@@ -111,6 +113,7 @@ def sync_roster() -> None:
 
 
 @lti_cli.command("purge")
+@scheduled_job("lti-purge", HOURLY)
 def purge_command() -> None:
     """Remove expired launch state (it holds id_token bodies with names for up to 6 hours)."""
     removed = purge.purge_launch_state(current_database())

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from service import models as m
 from service.cli.common import current_database, current_settings, now
+from service.cli.scheduled import DAILY, scheduled_job
 from service.jobs import coach_digest
 from service.jobs import mail as mail_job
 from service.operations import outbox
@@ -68,6 +69,7 @@ def retry(ids: tuple[int, ...], retry_all: bool) -> None:
 
 
 @mail_cli.command("digest")
+@scheduled_job("mail-digest", DAILY)
 def digest() -> None:
     """Queue the daily digest for coaches who chose it (once a day; a second run the same day adds nothing)."""
     queued = coach_digest.run(current_database(), now())

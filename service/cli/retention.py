@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from service.cli.common import current_database
+from service.cli.scheduled import DAILY, scheduled_job
 from service.errors import NotFoundError
 from service.jobs import retention
 
@@ -13,6 +14,7 @@ retention_cli = AppGroup("retention", help="Retention: item answers, people who 
 
 
 @retention_cli.command("purge")
+@scheduled_job("retention-purge", DAILY)
 @click.option("--dry-run", is_flag=True, help="Only print what would be removed; change nothing.")
 @click.option("--org", "slug", default=None, help="Only this organisation (by slug).")
 def purge_command(dry_run: bool, slug: str | None) -> None:

@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from service.cli.common import current_database, current_lti_tool, current_settings, now
+from service.cli.scheduled import DAILY, scheduled_job
 from service.jobs import forward as forward_job
 from service.jobs import grades as grades_job
 from service.jobs import ingest as ingest_job
@@ -142,6 +143,7 @@ def retry(ids: tuple[int, ...], retry_all: bool) -> None:
 
 
 @xapi_cli.command("ingest")
+@scheduled_job("xapi-ingest", DAILY)
 def ingest() -> None:
     """Read statements from each organisation's LRS since the last run; e-learning becomes hours."""
     settings = current_settings()

@@ -24,6 +24,7 @@ from service.models.catalogue import (
     Theme,
 )
 from service.models.hr import HrColumnMapping, HrImportRun, HrImportStatus, HrPendingImport, HrRecord
+from service.models.jobs import JobLock
 from service.models.compliance import ComplianceSnapshot, ComplianceSnapshotRun, ComplianceTarget, Exemption
 from service.models.campaigns import Campaign
 from service.models.coaching import CoachScope, DropInHour
