@@ -13,7 +13,7 @@ from service.outbound import check_entered_url
 
 PRIVACY_FIELDS = (
     "result_visibility", "min_group_size", "help_request_mode", "retention_months",
-    "store_personal_data", "xapi_identify_by_email", "teacher_sees_levels", "leaver_months",
+    "store_personal_data", "xapi_identify_by_email", "teacher_sees_levels", "leaver_months", "hr_person_view",
 )
 
 

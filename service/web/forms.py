@@ -54,6 +54,13 @@ class OrganisationSettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(1, 240, _l("Kies een getal van 1 tot en met 240."))],
     )
     store_personal_data = BooleanField(_l("Naam en e-mailadres uit de leeromgeving bewaren"))
+    hr_person_view = BooleanField(
+        _l("HR en leidinggevenden zien per medewerker of die voldoet"),
+        description=_l("Aan: HR en leidinggevenden zien per medewerker of die voldoet aan de eisen van de functie, "
+                       "met de datum van de uitslag. Nooit de antwoorden, scores of hulpvragen. "
+                       "Uit: zij zien alleen cijfers per groep, en nooit een groep met te weinig medewerkers. "
+                       "Elke keer dat iemand gegevens per medewerker bekijkt of downloadt, komt in het logboek."),
+    )
     teacher_sees_levels = BooleanField(_l("Docenten zien in het cursusoverzicht het niveau per vaardigheid"))
     default_function = SelectField(
         _l("Functie voor wie zijn functie niet weet"),
