@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from service import models as m
-from service.errors import ConflictError, InvalidInputError, NotFoundError
+from service.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
 from service.operations import audit, mail
 from service.operations import compliance_sql as q
@@ -64,11 +64,14 @@ def create(session: Session, organisation: m.Organisation, actor: m.Person, *, t
     return campaign
 
 
-def _asked(organisation: m.Organisation, campaign: m.Campaign, day: date):
+def _asked(organisation: m.Organisation, campaign: m.Campaign, day: date, teams: frozenset[int] | None = None):
+    """The population and the condition for who the campaign asks (within ``teams``, a manager's, when given)."""
     pop = q.population(organisation, day)
     conditions = [pop.c[column] == value for column, value in (
         ("location_id", campaign.location_id), ("team_id", campaign.team_id),
         ("profile_id", campaign.function_profile_id)) if value is not None]
+    if teams is not None:
+        conditions.append(pop.c.team_id.in_(sorted(teams)))
     return pop, and_(*conditions)
 
 
@@ -95,29 +98,105 @@ class Progress:
         return self.asked is None
 
 
-def progress(session: Session, organisation: m.Organisation, campaign: m.Campaign, today: date) -> Progress:
-    pop, where = _asked(organisation, campaign, today)
+def _counts(session: Session, organisation: m.Organisation, campaign: m.Campaign, today: date,
+            teams: frozenset[int] | None) -> tuple[int, int, int]:
+    pop, where = _asked(organisation, campaign, today, teams)
     tried = _attempts(campaign)
-    asked, started, finished = session.execute(
+    return tuple(session.execute(
         select(func.count(), func.count(tried.c.person_id), func.count(tried.c.finished))
-        .select_from(pop).outerjoin(tried, tried.c.person_id == pop.c.person_id).where(where)).one()
-    if asked < organisation.min_group_size:
+        .select_from(pop).outerjoin(tried, tried.c.person_id == pop.c.person_id).where(where)).one())
+
+
+def _progress(organisation: m.Organisation, campaign: m.Campaign, counts: tuple[int, int, int]) -> Progress:
+    if counts[0] < organisation.min_group_size:
         return Progress(campaign, None, None, None)
-    return Progress(campaign, asked, started, finished)
+    return Progress(campaign, *counts)
 
 
-def overview(session: Session, organisation: m.Organisation, today: date) -> list[Progress]:
-    """Every campaign of the organisation, newest due date first, with its progress."""
+def progress(session: Session, organisation: m.Organisation, campaign: m.Campaign, today: date,
+             teams: frozenset[int] | None = None) -> Progress:
+    """How far the people asked are (only those in ``teams``, a manager's, when given)."""
+    return _progress(organisation, campaign, _counts(session, organisation, campaign, today, teams))
+
+
+def overview(session: Session, organisation: m.Organisation, today: date,
+             teams: frozenset[int] | None = None) -> list[Progress]:
+    """The organisation's campaigns, newest due date first, with their progress.
+
+    With ``teams`` (a manager's teams), only the campaigns that ask someone in those teams,
+    and their progress counts only those teams' people.
+    """
     found = session.scalars(select(m.Campaign).where(m.Campaign.organisation_id == organisation.id)
                             .order_by(m.Campaign.due_on.desc(), m.Campaign.id.desc()))
-    return [progress(session, organisation, campaign, today) for campaign in found]
+    shown = []
+    for campaign in found:
+        counts = _counts(session, organisation, campaign, today, teams)
+        if teams is None or counts[0]:
+            shown.append(_progress(organisation, campaign, counts))
+    return shown
 
 
-def get(session: Session, organisation: m.Organisation, campaign_id: int) -> m.Campaign:
+def get(session: Session, organisation: m.Organisation, campaign_id: int, *, teams: frozenset[int] | None = None,
+        today: date | None = None) -> m.Campaign:
+    """A campaign of the organisation; with ``teams`` (a manager's), only one that asks someone in them.
+
+    Raises:
+        NotFoundError: for a campaign of another organisation, or one that does not concern the teams.
+    """
     campaign = session.get(m.Campaign, campaign_id)
-    if campaign is None or campaign.organisation_id != organisation.id:
+    if campaign is None or campaign.organisation_id != organisation.id or (
+            teams is not None and not _counts(session, organisation, campaign, today, teams)[0]):
         raise NotFoundError(N_("Deze oproep bestaat niet."))
     return campaign
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Someone a campaign asks who has not finished its test: what a reminder list holds."""
+
+    personnel_number: str | None
+    name: str | None
+    email: str | None
+    location_id: int | None
+    team_id: int | None
+    profile_id: int | None
+    started: bool
+
+
+def reminder_list(session: Session, organisation: m.Organisation, viewer: m.Person, campaign_id: int, *,
+                  today: date, teams: frozenset[int] | None = None) -> tuple[m.Campaign, list[Waiting]]:
+    """Who a campaign asks and has not finished its test yet (within a manager's ``teams``); audit-logged.
+
+    Names and e-mail addresses only where the organisation stores personal data.
+
+    Raises:
+        ForbiddenError: when the organisation does not allow person-level views.
+        NotFoundError: for a campaign of another organisation or outside the teams.
+        ConflictError: when the group asked (within the teams) is under the organisation's minimum.
+    """
+    if not organisation.hr_person_view:
+        raise ForbiddenError(N_("Uw organisatie laat geen overzicht per persoon zien. U ziet alleen cijfers per groep."))
+    campaign = get(session, organisation, campaign_id, teams=teams, today=today)
+    asked = _counts(session, organisation, campaign, today, teams)[0]
+    if asked < organisation.min_group_size:
+        raise ConflictError(N_("Deze groep heeft minder dan %(n)s medewerkers. Een lijst per medewerker maken we "
+                               "daarom niet."), n=organisation.min_group_size)
+    pop, where = _asked(organisation, campaign, today, teams)
+    tried = _attempts(campaign)
+    rows = session.execute(
+        select(pop.c.number, pop.c.name, m.Person.email, pop.c.location_id, pop.c.team_id, pop.c.profile_id,
+               tried.c.person_id.is_not(None).label("started"))
+        .select_from(pop).outerjoin(tried, tried.c.person_id == pop.c.person_id)
+        .outerjoin(m.Person, m.Person.id == pop.c.person_id)
+        .where(where, tried.c.finished.is_(None)).order_by(pop.c.number, pop.c.key))
+    names = organisation.store_personal_data
+    found = [Waiting(number, name if names else None, email if names else None, location, team, profile,
+                     bool(started))
+             for number, name, email, location, team, profile, started in rows]
+    audit.record(session, organisation, viewer, audit.Action.PERSON_STATUSES_VIEWED, f"campaign:{campaign.id}",
+                 {"purpose": "reminder-list", "teams": "all" if teams is None else ",".join(map(str, sorted(teams))),
+                  "people": len(found)})
+    return campaign, found
 
 
 def remind(session: Session, organisation: m.Organisation, actor: m.Person, campaign_id: int,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from mappings import compliance as rules
 from service import models as m
+from service.errors import ConflictError, InvalidInputError
 from service.i18n_markers import N_
 from service.operations import compliance as groups
 from service.operations import compliance_people as people
@@ -37,6 +38,7 @@ SPLITS = (("met", N_("Voldoet")), ("not_met", N_("Voldoet nog niet")), ("not_tes
           ("expired", N_("Verlopen")), ("exempt", N_("Vrijgesteld")))
 LEVEL_NAMES = {"organisation": N_("Organisatie"), "location": N_("Locatie"), "team": N_("Team"),
                "function": N_("Functie")}
+NOT_A_REQUIREMENT = N_("Niemand in deze selectie moet aan deze vaardigheid voldoen. Kies een vaardigheid uit het overzicht.")
 OTHER_NAME = "overig"
 NONE_NAME = "geen"
 
@@ -127,3 +129,48 @@ def all_names(session: Session, organisation: m.Organisation) -> dict[str, dict[
                                      .where(m.Team.organisation_id == organisation.id)).all()),
         "functie": dict(session.execute(select(m.FunctionProfile.id, m.FunctionProfile.name)).all()),
     }
+
+
+def not_tested_table(session: Session, organisation: m.Organisation, viewer: m.Person, skill_code: str, *,
+                     today: date, filters: groups.Filters, teams: frozenset[int] | None,
+                     names: dict[str, dict[int, str]]) -> Table:
+    """Who in the selection must meet ``skill_code`` and never took a test for it: a list to remind them.
+
+    Person-level, so only where the organisation allows it (``person_rows`` checks and writes the
+    audit row), and never for a selection where fewer people than the organisation's minimum
+    have this requirement.
+
+    Raises:
+        InvalidInputError: for a skill that is not a requirement of anyone in the selection.
+        ForbiddenError: when the organisation does not allow person-level views.
+        ConflictError: when fewer people than the minimum have this requirement in the selection.
+    """
+    with_requirement = 0
+    waiting = []
+    for person in people.person_rows(session, organisation, viewer, today=today, filters=filters, teams=teams,
+                                     purpose=f"not-tested:{skill_code[:40]}"):
+        status = next((s for s in person.statuses if s.skill_code == skill_code), None)
+        if status is None:
+            continue
+        with_requirement += 1
+        if status.status == "not_tested":
+            waiting.append(person)
+    if not with_requirement:
+        raise InvalidInputError(NOT_A_REQUIREMENT, {"vaardigheid": [NOT_A_REQUIREMENT]})
+    if with_requirement < organisation.min_group_size:
+        raise ConflictError(N_("Deze groep heeft minder dan %(n)s medewerkers. Een lijst per medewerker maken we "
+                               "daarom niet."), n=organisation.min_group_size)
+    header = ("personeelsnummer", "naam", "locatie", "team", "functie", "vaardigheid", "status")
+    rows = [(p.personnel_number or "", p.name or "", names["locatie"].get(p.location_id, ""),
+             names["team"].get(p.team_id, ""), names["functie"].get(p.profile_id, ""), skill_code,
+             STATUS_LABELS["not_tested"]) for p in waiting]
+    return Table("Niet getoetst", header, rows)
+
+
+def reminder_table(found: Iterable, names: dict[str, dict[int, str]]) -> Table:
+    """A campaign's reminder list (:func:`service.operations.campaigns.reminder_list`) as rows."""
+    header = ("personeelsnummer", "naam", "e-mail", "locatie", "team", "functie", "stand")
+    rows = [(w.personnel_number or "", w.name or "", w.email or "", names["locatie"].get(w.location_id, ""),
+             names["team"].get(w.team_id, ""), names["functie"].get(w.profile_id, ""),
+             "begonnen, niet klaar" if w.started else "niet begonnen") for w in found]
+    return Table("Herinneren", header, rows)

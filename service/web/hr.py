@@ -22,12 +22,18 @@ ROLES = (m.ToolRole.HR, m.ToolRole.ORG_ADMIN, m.ToolRole.MANAGER)
 HR_ROLES = (m.ToolRole.HR, m.ToolRole.ORG_ADMIN)
 FORMATS = {"csv": tabular.CSV_TYPE, "xlsx": tabular.XLSX_TYPE}
 KINDS = ("groepen", "personen")
+VIEW_ARGS = ("niveau", "locatie", "team", "functie", "periode")
 
 
 def asked() -> board.Asked:
     args = request.args
     return board.Asked(args.get("niveau", ""), args.get("locatie", ""), args.get("team", ""),
                        args.get("functie", ""), args.get("periode", ""))
+
+
+def view_args() -> dict[str, str]:
+    """The view's own arguments (filters), for links to its exports; anything else in the URL is left out."""
+    return {name: value for name, value in request.args.items() if name in VIEW_ARGS}
 
 
 def view_of(session, viewer: m.Person):
@@ -48,7 +54,7 @@ def dashboard():
                                    teams=teams)
         return render_template("hr/dashboard.html", figures=figures, options=options, asked=asked(), level=level,
                                is_hr=any(viewer.has_role(r) for r in HR_ROLES), manager_scope=teams is not None,
-                               person_view=viewer.organisation.hr_person_view,
+                               person_view=viewer.organisation.hr_person_view, view_args=view_args(),
                                drill=hr_exports.drill_args, level_names=hr_exports.LEVEL_NAMES,
                                splits=hr_exports.SPLITS, names=hr_exports.all_names(session, viewer.organisation),
                                parents=hr_exports.key_names)
@@ -62,15 +68,52 @@ def export(fmt: str):
     if fmt not in FORMATS or kind not in KINDS:
         abort(404)
     today = now().date()
+    return download(fmt, lambda out: f"digitoets-{kind}-{_write_export(out, fmt, kind, today).isoformat()}.{fmt}")
+
+
+def download(fmt: str, write) -> Response:
+    """Spool a file that ``write(out)`` writes (returning the file's name) and send it in chunks."""
     out = tabular.spool()
     try:
-        day = _write_export(out, fmt, kind, today)
+        name = write(out)
     except BaseException:
         out.close()
         raise
-    name = f"digitoets-{kind}-{day.isoformat()}.{fmt}"
     return Response(tabular.chunks(out), mimetype=FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def write_table(out, fmt: str, table: hr_exports.Table, used) -> None:
+    if fmt == "csv":
+        tabular.write_csv(out, table.header, table.rows, used)
+    else:
+        tabular.write_xlsx(out, table.title, table.header, table.rows, used)
+
+
+@bp.get("/niet-getoetst.<fmt>")
+@role_required(*ROLES)
+def not_tested(fmt: str):
+    """Who in the current view never took a test for one requirement (?vaardigheid=code): a list to remind them."""
+    if fmt not in FORMATS:
+        abort(404)
+    skill = request.args.get("vaardigheid", "")[:100]
+    today = now().date()
+
+    def write(out) -> str:
+        with current_db().begin() as session:
+            viewer = signed_in_person(session)
+            organisation = viewer.organisation
+            teams, options, level, filters = view_of(session, viewer)
+            day = filters.as_of or today
+            table = hr_exports.not_tested_table(session, organisation, viewer, skill, today=today, filters=filters,
+                                                teams=teams, names=hr_exports.all_names(session, organisation))
+            used = [*board.described(filters, options, level, day), ("vaardigheid", skill)]
+            write_table(out, fmt, table, used)
+            audit.record(session, organisation, viewer, audit.Action.HR_EXPORTED, f"organisation:{organisation.id}",
+                         {"format": fmt, "content": "niet-getoetst", "people": len(table.rows), **dict(used)})
+            return f"digitoets-niet-getoetst-{day.isoformat()}.{fmt}"
+
+    return download(fmt, write)
 
 
 def _write_export(out, fmt: str, kind: str, today):
@@ -88,10 +131,7 @@ def _write_export(out, fmt: str, kind: str, today):
         else:
             figures = groups.dashboard(session, organisation, today=today, level=level, filters=filters, teams=teams)
             table = hr_exports.group_table(figures, names)
-        if fmt == "csv":
-            tabular.write_csv(out, table.header, table.rows, used)
-        else:
-            tabular.write_xlsx(out, table.title, table.header, table.rows, used)
+        write_table(out, fmt, table, used)
         audit.record(session, organisation, viewer, audit.Action.HR_EXPORTED, f"organisation:{organisation.id}",
                      {"format": fmt, "content": kind, **dict(used)})
     return day

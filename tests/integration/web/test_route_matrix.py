@@ -98,7 +98,8 @@ MATRIX: dict[str, tuple[str, dict[str, str | None]]] = {
         "GET health.healthz": None, "GET health.readyz": None, "GET health.admin_status": ADMIN,
     }),
     "teacher": ("302 | 403 403 403 403 403 | same", {"GET teacher.course": None}),  # no one here teaches course A
-    "hr": (HR, {"GET hr.dashboard": None, "GET hr.export": "302 | 403 404 403 403 404 | same"}),
+    "hr": (HR, {"GET hr.dashboard": None, "GET hr.export": "302 | 403 404 403 403 404 | same",
+                "GET hr.not_tested": "302 | 403 404 403 403 404 | same"}),  # "1" is no file format
     "hr_people": (HR, {
         "GET hr_people.matrix": None,
         # A's employee: A's HR and admin see no single person while results are the employee's own
@@ -115,6 +116,7 @@ MATRIX: dict[str, tuple[str, dict[str, str | None]]] = {
         "POST hr_campaigns.overview": "302 | 403 422 403 403 422 | same",  # no title, test, group or date
         # A's campaign: A's HR and admin queue its reminder; B's never find it
         "POST hr_campaigns.remind": "302 | 403 302 403 403 302 | 403 404 403 403 404",
+        "GET hr_campaigns.reminder_list": "302 | 403 404 403 403 404 | same",  # "1" is no file format
     }),
     "hr_import": ("302 | 403 404 403 403 404 | same", {  # an unknown upload token
         "GET hr_import.upload": HR, "POST hr_import.upload": "302 | 403 422 403 403 422 | same",
