@@ -12,10 +12,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from mappings import requirements as req
 from mappings import scoring
 from mappings.errors import InvalidAnswerError
 from service import models as m
@@ -51,8 +51,12 @@ def get_test(session: Session, code: str) -> m.DigiTest:
     return test
 
 
-def get_attempt(session: Session, person: m.Person, registration: uuid.UUID | str) -> m.Attempt:
-    """The person's own attempt; someone else's attempt is as unknown as a missing one.
+def get_attempt(session: Session, person: m.Person | int, registration: uuid.UUID | str,
+                for_update: bool = False, with_person: bool = False) -> m.Attempt:
+    """The person's own attempt (``person``: the person or their id); someone else's is as unknown as a missing one.
+
+    ``for_update``: lock the attempt's row for this transaction (one writer per attempt).
+    ``with_person``: read the person and their organisation in the same query (scoring needs them).
 
     Raises:
         NotFoundError: when the attempt does not exist or is not this person's.
@@ -61,7 +65,13 @@ def get_attempt(session: Session, person: m.Person, registration: uuid.UUID | st
         key = registration if isinstance(registration, uuid.UUID) else uuid.UUID(str(registration))
     except ValueError:
         raise NotFoundError(N_("Deze toetspoging bestaat niet.")) from None
-    attempt = session.scalar(select(m.Attempt).where(m.Attempt.registration == key, m.Attempt.person_id == person.id))
+    person_id = person if isinstance(person, int) else person.id
+    query = select(m.Attempt).where(m.Attempt.registration == key, m.Attempt.person_id == person_id)
+    if with_person:
+        query = query.options(joinedload(m.Attempt.person).joinedload(m.Person.organisation))
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    attempt = session.scalar(query)
     if attempt is None:
         raise NotFoundError(N_("Deze toetspoging bestaat niet."))
     return attempt
@@ -108,11 +118,16 @@ def start_attempt(
     return attempt, True
 
 
+def version_of(session: Session, attempt: m.Attempt) -> domain.VersionView:
+    """The attempt's test version, from the content kept in memory (no query while it is current)."""
+    return domain.content(session, attempt.test_version_id).versions[attempt.test_version_id]
+
+
 def _time_is_up(attempt: m.Attempt, now: datetime) -> bool:
     return attempt.deadline_at is not None and now >= attempt.deadline_at
 
 
-def present(attempt: m.Attempt, item: m.Item, locale: str | None = None) -> PresentedItem:
+def present(attempt: m.Attempt, item, locale: str | None = None, version=None) -> PresentedItem:
     """Show ``item`` with options (and steps) shuffled per attempt, the same on every resume.
 
     Texts are in ``locale`` where the content has them (``localized``); the steps stay the
@@ -127,22 +142,26 @@ def present(attempt: m.Attempt, item: m.Item, locale: str | None = None) -> Pres
     rng.shuffle(steps)
     if len(steps) > 1 and steps == correct:  # never hand out the answer
         steps = steps[1:] + steps[:1]
-    items = attempt.test_version.items
+    items = (version or attempt.test_version).items
     return PresentedItem(
         code=item.code, type=item.type, prompt=localized(item, "prompt", locale), options=tuple(options),
         steps=tuple(steps), position=items.index(item) + 1, total=len(items), step_labels=step_labels(item.data, locale),
     )
 
 
-def item_by_code(attempt: m.Attempt, code: str) -> m.Item:
-    for item in attempt.test_version.items:
+def item_by_code(attempt: m.Attempt, code: str, version=None):
+    for item in (version or attempt.test_version).items:
         if item.code == code:
             return item
     raise InvalidInputError(N_("Deze vraag hoort niet bij deze toets."), {"item": [f"onbekende vraag: {code}"]})
 
 
-def answers_of(attempt: m.Attempt) -> dict[str, object]:
-    return {r.item.code: r.answer.get("value") for r in attempt.responses}
+def answers_of(attempt: m.Attempt, version=None) -> dict[str, object]:
+    """item code -> the answer given (``version``: the attempt's version as ``version_of`` gives it)."""
+    if version is None:
+        return {r.item.code: r.answer.get("value") for r in attempt.responses}
+    codes = {item.id: item.code for item in version.items}
+    return {codes[r.item_id]: r.answer.get("value") for r in attempt.responses}
 
 
 def save_answer(session: Session, attempt: m.Attempt, item_code: str, value: object, now: datetime) -> m.Response:
@@ -154,20 +173,34 @@ def save_answer(session: Session, attempt: m.Attempt, item_code: str, value: obj
     """
     # One writer per attempt at a time: an autosave and a button press for the same answer
     # (or a submit) would otherwise both insert, and the unique (attempt, item) key refuses one.
-    session.execute(select(m.Attempt.id).where(m.Attempt.id == attempt.id).with_for_update())
-    session.refresh(attempt)
+    session.refresh(attempt, with_for_update=True)
+    return _save(session, attempt, item_code, value, now)
+
+
+def save_answer_to(session: Session, person_id: int, registration: str, item_code: str, value: object,
+                   now: datetime) -> m.Response:
+    """``save_answer`` for an autosave: reads the person's attempt already locked (one query less).
+
+    Raises:
+        NotFoundError: when the attempt is not the person's; else as ``save_answer``.
+    """
+    return _save(session, get_attempt(session, person_id, registration, for_update=True), item_code, value, now)
+
+
+def _save(session: Session, attempt: m.Attempt, item_code: str, value: object, now: datetime) -> m.Response:
     if attempt.is_finished:
         raise ConflictError(CLOSED_MESSAGE)
     if _time_is_up(attempt, now):
         raise ConflictError(TIME_UP_MESSAGE)
-    item = item_by_code(attempt, item_code)
+    version = version_of(session, attempt)
+    item = item_by_code(attempt, item_code, version)
     try:
-        score = scoring.score_item(domain.domain_item(item), value)
+        score = scoring.score_item(domain.content(session).domain_tests[version.id].items[version.items.index(item)], value)
     except InvalidAnswerError as exc:
         raise InvalidInputError(N_("Dit antwoord past niet bij de vraag."), {item_code: [exc.reason]}) from exc
     response = next((r for r in attempt.responses if r.item_id == item.id), None)
     if response is None:
-        response = m.Response(item=item, answer={"value": value}, answered_at=now, score=score)
+        response = m.Response(item_id=item.id, answer={"value": value}, answered_at=now, score=score)
         attempt.responses.append(response)
     else:
         response.answer, response.answered_at, response.score = {"value": value}, now, score
@@ -190,8 +223,12 @@ def submit_attempt(session: Session, attempt: m.Attempt, now: datetime) -> bool:
         .values(status=m.AttemptStatus.SUBMITTED, submitted_at=now)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(attempt)
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        session.refresh(attempt)  # closed by someone else: read what they wrote
+        return False
+    set_committed_value(attempt, "status", m.AttemptStatus.SUBMITTED)  # what the UPDATE wrote
+    set_committed_value(attempt, "submitted_at", now)
+    return True
 
 
 def expire_attempt(session: Session, attempt: m.Attempt, now: datetime) -> None:
@@ -214,33 +251,37 @@ def score_attempt(
     Returns:
         True when this call scored the attempt (False: it was already scored).
     """
-    claimed = session.execute(
+    content = domain.content(session, attempt.test_version_id)
+    version = content.versions[attempt.test_version_id]
+    result = scoring.score_attempt(content.domain_tests[version.id], answers_of(attempt, version))
+    scores = {"score_raw": result.raw, "score_max": float(result.max_score), "score_scaled": result.scaled,
+              "passed": result.passed, "status": final_status, "scored_at": now}
+    claimed = session.execute(  # claim and store the score in one conditional UPDATE
         update(m.Attempt)
         .where(m.Attempt.id == attempt.id, m.Attempt.status == m.AttemptStatus.SUBMITTED, m.Attempt.scored_at.is_(None))
-        .values(scored_at=now)
+        .values(**scores)
         .execution_options(synchronize_session=False)
     )
-    session.refresh(attempt)
     if claimed.rowcount != 1:
+        session.refresh(attempt)
         return False
-    test = domain.domain_test(attempt.test_version)
-    result = scoring.score_attempt(test, answers_of(attempt))
-    attempt.score_raw, attempt.score_max = result.raw, float(result.max_score)
-    attempt.score_scaled, attempt.passed = result.scaled, result.passed
-    attempt.status = final_status
-    required = required_levels(session, attempt.function_profile)
-    skills = {s.code: s for s in session.scalars(select(m.Skill).where(m.Skill.code.in_(list(result.skills))))}
-    for code, skill_result in result.skills.items():
-        observation = m.SkillObservation(
-            person_id=attempt.person_id, skill=skills[code], level=skill_result.level,
-            required_level=required[code].min_level if code in required else None,
-            evidence_count=skill_result.evidence_count, observed_at=attempt.submitted_at or now,
-        )
-        attempt.observations.append(observation)
-        session.flush()
-        _update_current_level(session, attempt.person_id, observation)
+    for name, value in scores.items():  # what the UPDATE wrote, without reading it back
+        set_committed_value(attempt, name, value)
+    required = content.required.get(attempt.function_profile_id, {})
+    observed_at = attempt.submitted_at or now
+    rows = [
+        {"attempt_id": attempt.id, "person_id": attempt.person_id, "skill_id": content.skills_by_code[code].id,
+         "level": skill_result.level, "required_level": required[code].min_level if code in required else None,
+         "evidence_count": skill_result.evidence_count, "observed_at": observed_at}
+        for code, skill_result in result.skills.items()
+    ]
+    observations = []
+    if rows:  # one multi-row INSERT, then their ids in one read (SQLite cannot batch an INSERT ... RETURNING)
+        session.execute(insert(m.SkillObservation), rows)
+        observations = list(session.scalars(select(m.SkillObservation).where(m.SkillObservation.attempt_id == attempt.id)))
+    _update_current_levels(session, attempt.person_id, observations)
     session.flush()
-    events.attempt_scored(session, attempt, result)
+    events.attempt_scored(session, attempt, result, observations)
     grades.queue_score(session, attempt)
     if attempt.organisation.help_request_mode is m.HelpRequestMode.AUTOMATIC:
         help_requests.create_automatic_requests(session, attempt, now)
@@ -251,27 +292,38 @@ def required_levels(session: Session, profile: m.FunctionProfile | None) -> dict
     """skill code -> Requirement for a function profile (theme requirements expanded)."""
     if profile is None:
         return {}
-    return req.expand_requirements(domain.domain_profile(profile), domain.domain_themes(session))
+    return domain.content(session).required[profile.id]
+
+
+def _update_current_levels(session: Session, person_id: int, observations: list[m.SkillObservation]) -> None:
+    """Each observation becomes the person's current level of its skill unless a later one is (one read)."""
+    if not observations:
+        return
+    rows = session.scalars(
+        select(m.CurrentSkillLevel).where(
+            m.CurrentSkillLevel.person_id == person_id,
+            m.CurrentSkillLevel.skill_id.in_([o.skill_id for o in observations]),
+        )
+    )
+    current_by_skill = {row.skill_id: row for row in rows}
+    new = []
+    for observation in observations:
+        current = current_by_skill.get(observation.skill_id)
+        if current is None:
+            new.append({"person_id": person_id, "skill_id": observation.skill_id, "level": observation.level,
+                        "observation_id": observation.id, "observed_at": observation.observed_at,
+                        "first_level": observation.level, "first_observed_at": observation.observed_at})
+            continue
+        if current.observed_at <= observation.observed_at:
+            current.level, current.observation_id, current.observed_at = (
+                observation.level, observation.id, observation.observed_at,
+            )
+        if current.first_observed_at is None or observation.observed_at < current.first_observed_at:
+            current.first_level, current.first_observed_at = observation.level, observation.observed_at
+    if new:  # first levels of these skills: one multi-row INSERT
+        session.execute(insert(m.CurrentSkillLevel), new)
 
 
 def _update_current_level(session: Session, person_id: int, observation: m.SkillObservation) -> None:
-    current = session.scalar(
-        select(m.CurrentSkillLevel).where(
-            m.CurrentSkillLevel.person_id == person_id, m.CurrentSkillLevel.skill_id == observation.skill.id
-        )
-    )
-    if current is None:
-        session.add(
-            m.CurrentSkillLevel(
-                person_id=person_id, skill=observation.skill, level=observation.level,
-                observation_id=observation.id, observed_at=observation.observed_at,
-                first_level=observation.level, first_observed_at=observation.observed_at,
-            )
-        )
-        return
-    if current.observed_at <= observation.observed_at:
-        current.level, current.observation_id, current.observed_at = (
-            observation.level, observation.id, observation.observed_at,
-        )
-    if current.first_observed_at is None or observation.observed_at < current.first_observed_at:
-        current.first_level, current.first_observed_at = observation.level, observation.observed_at
+    """One observation's ``_update_current_levels`` (seeding helpers call it per observation)."""
+    _update_current_levels(session, person_id, [observation])

@@ -12,10 +12,11 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service import models as m
+from service.operations import domain
 from xapi import events as xe
 from xapi.statements import StatementBuilder
 from xapi.vocabulary import SELF_RATING_SCALE
@@ -48,10 +49,11 @@ def enqueue(session: Session, organisation_id: int, statements: list[dict]) -> i
         if statement["id"] not in known:
             known.add(statement["id"])
             fresh.append(statement)
-    session.add_all(
-        m.OutboxItem(organisation_id=organisation_id, kind=m.OutboxKind.XAPI, dedupe_key=s["id"], payload=s) for s in fresh
-    )
-    session.flush()
+    if fresh:  # one multi-row INSERT (the rows are not needed as objects here)
+        session.execute(insert(m.OutboxItem), [
+            {"organisation_id": organisation_id, "kind": m.OutboxKind.XAPI, "dedupe_key": s["id"], "payload": s}
+            for s in fresh
+        ])
     return len(fresh)
 
 
@@ -83,11 +85,17 @@ def test_ref(version: m.TestVersion, profile: m.FunctionProfile | None) -> xe.Te
     )
 
 
-def attempt_ref(attempt: m.Attempt) -> xe.AttemptRef:
+def attempt_ref(attempt: m.Attempt, session: Session | None = None) -> xe.AttemptRef:
+    """The attempt for its statements; with ``session``, test and function from the content in memory."""
+    if session is None:
+        version, profile = attempt.test_version, attempt.function_profile
+    else:
+        content = domain.content(session, attempt.test_version_id)
+        version, profile = content.versions[attempt.test_version_id], content.profiles.get(attempt.function_profile_id)
     return xe.AttemptRef(
         registration=attempt.registration,
         tenant=attempt.organisation.slug,
-        test=test_ref(attempt.test_version, attempt.function_profile),
+        test=test_ref(version, profile),
         learner=actor(attempt.person),
         started_at=attempt.started_at,
     )
@@ -95,14 +103,14 @@ def attempt_ref(attempt: m.Attempt) -> xe.AttemptRef:
 
 def attempt_started(session: Session, attempt: m.Attempt) -> None:
     """The attempt was launched and initialised."""
-    ref = attempt_ref(attempt)
+    ref = attempt_ref(attempt, session)
     build = builder(session)
     launched = build.attempt_launched(ref)
     initialized = build.attempt_initialized(ref, _Increasing._ms(attempt.started_at) + TICK)
     enqueue(session, attempt.organisation_id, [launched, initialized])
 
 
-def _interaction(item: m.Item) -> tuple[xe.InteractionRef, dict[str, str]]:
+def _interaction(item) -> tuple[xe.InteractionRef, dict[str, str]]:
     """The item as an xAPI interaction, and a map from step text to its code (ordering)."""
     skill = item.skills[0].skill.code if item.skills else None
     if item.type == "ordering":
@@ -116,7 +124,7 @@ def _interaction(item: m.Item) -> tuple[xe.InteractionRef, dict[str, str]]:
     return xe.InteractionRef(item.code, item.type, item.prompt, choices, correct, skill), {}
 
 
-def _response_codes(item: m.Item, value, step_codes: dict[str, str]) -> tuple[str, ...]:
+def _response_codes(item, value, step_codes: dict[str, str]) -> tuple[str, ...]:
     if item.type == "self_rating":
         return (SELF_RATING_SCALE[int(value)][0],)
     if item.type == "ordering":
@@ -127,7 +135,7 @@ def _response_codes(item: m.Item, value, step_codes: dict[str, str]) -> tuple[st
     return (value,)
 
 
-def attempt_scored(session: Session, attempt: m.Attempt, result) -> None:
+def attempt_scored(session: Session, attempt: m.Attempt, result, observations=None) -> None:
     """Answers, completion, pass/fail, the level per skill, and the end of the session.
 
     The statements go out in timestamp order, each later than the one before (the xAPI
@@ -135,14 +143,17 @@ def attempt_scored(session: Session, attempt: m.Attempt, result) -> None:
     were last given, not by question, and where two would share a moment (completed and
     passed, the skill scores, the end) each gets the next millisecond.
     """
-    ref = attempt_ref(attempt)
+    ref = attempt_ref(attempt, session)
+    content = domain.content(session, attempt.test_version_id)
+    items = {item.id: item for item in content.versions[attempt.test_version_id].items}
     build = builder(session)
     at = _Increasing(attempt.started_at + TICK)  # after launched and initialized
     finished = attempt.submitted_at or attempt.scored_at
     statements = []
-    for response in sorted(attempt.responses, key=lambda r: (r.answered_at, r.item.position)):
-        interaction, codes = _interaction(response.item)
-        value = _response_codes(response.item, response.answer["value"], codes)
+    for response in sorted(attempt.responses, key=lambda r: (r.answered_at, items[r.item_id].position)):
+        item = items[response.item_id]
+        interaction, codes = _interaction(item)
+        value = _response_codes(item, response.answer["value"], codes)
         statements.append(build.item_answered(ref, xe.Answer(interaction, value, at(response.answered_at))))
     outcome = xe.AttemptOutcome(
         score_raw=result.raw, score_min=0.0, score_max=float(result.max_score), passed=result.passed,
@@ -152,9 +163,11 @@ def attempt_scored(session: Session, attempt: m.Attempt, result) -> None:
     if outcome.passed is not None:
         statements.append(build.attempt_judged(ref, replace(outcome, finished_at=at(finished))))
     scored_at = attempt.scored_at or finished
-    for observation in sorted(attempt.observations, key=lambda o: o.skill.code):
+    skills = content.skills
+    observations = attempt.observations if observations is None else observations
+    for observation in sorted(observations, key=lambda o: skills[o.skill_id].code):
         skill = xe.SkillResult(
-            skill_code=observation.skill.code, skill_name=observation.skill.name,
+            skill_code=skills[observation.skill_id].code, skill_name=skills[observation.skill_id].name,
             demonstrated_level=observation.level, required_level=observation.required_level, scored_at=at(scored_at),
         )
         statements.append(build.skill_scored(ref, skill))

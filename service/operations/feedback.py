@@ -35,19 +35,20 @@ class ItemFeedback:
         return self.type == "self_rating"
 
 
-def _texts(item: m.Item, codes, locale: str | None = None) -> tuple[str, ...]:
+def _texts(item, codes, locale: str | None = None) -> tuple[str, ...]:
     by_code = {o["code"]: localized(o, "text", locale) for o in item.data.get("options", [])}
     return tuple(by_code[c] for c in codes if c in by_code)
 
 
-def item_feedback(attempt: m.Attempt, locale: str | None = None) -> tuple[ItemFeedback, ...]:
+def item_feedback(attempt: m.Attempt, locale: str | None = None, version=None) -> tuple[ItemFeedback, ...]:
     """Every question of the attempt, in test order, with the answer given and the right one.
 
-    Texts are in ``locale`` where the content has them (``localized``).
+    Texts are in ``locale`` where the content has them (``localized``). ``version``: the attempt's
+    version from the content in memory (``attempts.version_of``); without it, the attempt's row.
     """
     responses = {r.item_id: r for r in attempt.responses}
     lines = []
-    for number, item in enumerate(attempt.test_version.items, start=1):
+    for number, item in enumerate((version or attempt.test_version).items, start=1):
         response = responses.get(item.id)
         value = response.answer.get("value") if response is not None else None
         chosen: tuple[str, ...] = ()

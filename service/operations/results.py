@@ -14,7 +14,6 @@ from mappings import requirements as req
 from service import models as m
 from service.models.texts import localized
 from service.operations import domain
-from service.operations.attempts import required_levels
 from service.operations.feedback import ItemFeedback, item_feedback
 from service.operations.help_requests import OPEN_STATUSES
 from service.operations.people import current_assignment
@@ -74,29 +73,35 @@ class AttemptResult:
         return [s for s in self.skills if s.help_request is not None and s.status == "met"]
 
 
-def _descriptors(session: Session, skill_ids, locale: str | None = None) -> dict[tuple[int, int], str]:
-    rows = session.scalars(select(m.SkillLevelDescriptor).where(m.SkillLevelDescriptor.skill_id.in_(list(skill_ids))))
-    return {(r.skill_id, r.level): localized(r, "descriptor", locale) for r in rows}
+def _descriptors(content: domain.Content, skill_ids, locale: str | None = None) -> dict[tuple[int, int], str]:
+    wanted = set(skill_ids)
+    return {key: localized(row, "descriptor", locale) for key, row in content.descriptors.items() if key[0] in wanted}
 
 
-def _open_requests(session: Session, person_id: int) -> dict[int, m.HelpRequest]:
-    rows = session.scalars(
-        select(m.HelpRequest).where(m.HelpRequest.person_id == person_id, m.HelpRequest.status.in_(OPEN_STATUSES))
-    )
-    return {r.skill_id: r for r in rows}
+def _help_requests(session: Session, person_id: int) -> list[m.HelpRequest]:
+    """The person's help requests, newest first (one query for the open ones and the list)."""
+    return list(session.scalars(
+        select(m.HelpRequest).where(m.HelpRequest.person_id == person_id).order_by(m.HelpRequest.created_at.desc())
+    ))
 
 
-def _previous_levels(session: Session, attempt: m.Attempt) -> dict[int, int]:
-    """skill id -> the level shown in the person's latest earlier attempt that tested it."""
+def _open_requests(requests: list[m.HelpRequest]) -> dict[int, m.HelpRequest]:
+    return {r.skill_id: r for r in reversed(requests) if r.status in OPEN_STATUSES}
+
+
+def _observations(session: Session, attempt: m.Attempt) -> tuple[list[m.SkillObservation], dict[int, int]]:
+    """The attempt's observations, and skill id -> the level shown in the person's latest earlier
+    attempt that tested it (one query for both)."""
     started = attempt.submitted_at or attempt.started_at
-    rows = session.execute(
-        select(m.SkillObservation.skill_id, m.SkillObservation.level)
-        .join(m.Attempt, m.Attempt.id == m.SkillObservation.attempt_id)
-        .where(m.SkillObservation.person_id == attempt.person_id, m.SkillObservation.attempt_id != attempt.id,
-               m.SkillObservation.observed_at <= started)
+    rows = session.scalars(
+        select(m.SkillObservation)
+        .where(m.SkillObservation.person_id == attempt.person_id,
+               (m.SkillObservation.attempt_id == attempt.id) | (m.SkillObservation.observed_at <= started))
         .order_by(m.SkillObservation.observed_at, m.SkillObservation.id)
-    )
-    return {skill_id: level for skill_id, level in rows}
+    ).all()
+    own = [o for o in rows if o.attempt_id == attempt.id]
+    previous = {o.skill_id: o.level for o in rows if o.attempt_id != attempt.id and o.attempt_id is not None}
+    return own, previous
 
 
 def attempt_result(session: Session, attempt: m.Attempt, now: datetime, locale: str | None = None) -> AttemptResult:
@@ -104,13 +109,17 @@ def attempt_result(session: Session, attempt: m.Attempt, now: datetime, locale: 
 
     Content texts (title, skills, level descriptors, questions) are in ``locale`` where the content has them.
     """
-    resources = domain.domain_resources(session)
-    observations = sorted(attempt.observations, key=lambda o: (o.skill.theme.position, o.skill.position))
-    texts = _descriptors(session, {o.skill_id for o in observations}, locale)
-    open_by_skill = _open_requests(session, attempt.person_id)
-    previous = _previous_levels(session, attempt)
+    content = domain.content(session, attempt.test_version_id)
+    version = content.versions[attempt.test_version_id]
+    resources = content.resources
+    skills = content.skills
+    own, previous = _observations(session, attempt)
+    observations = sorted(own, key=lambda o: (skills[o.skill_id].theme.position, skills[o.skill_id].position))
+    texts = _descriptors(content, {o.skill_id for o in observations}, locale)
+    open_by_skill = _open_requests(_help_requests(session, attempt.person_id))
     lines = []
     for o in observations:
+        skill = skills[o.skill_id]
         if o.required_level is None:
             status = "extra"
         else:
@@ -118,12 +127,12 @@ def attempt_result(session: Session, attempt: m.Attempt, now: datetime, locale: 
         goal = o.required_level
         plan_below = o.level
         fitting = tuple(
-            r for r in resources if r.skill == o.skill.code and any(lvl > plan_below for lvl in r.levels)
+            r for r in resources if r.skill == skill.code and any(lvl > plan_below for lvl in r.levels)
         ) if status != "met" else ()
         fitting = tuple(sorted(fitting, key=lambda r: r.kind is not model.ResourceKind.TIP))
         lines.append(
             SkillLine(
-                code=o.skill.code, name=localized(o.skill, "name", locale), theme=localized(o.skill.theme, "name", locale),
+                code=skill.code, name=localized(skill, "name", locale), theme=localized(skill.theme, "name", locale),
                 level=o.level, required=goal,
                 status=status, level_text=texts.get((o.skill_id, max(o.level, 1)), ""),
                 goal_text=texts.get((o.skill_id, goal), "") if goal else "",
@@ -132,22 +141,25 @@ def attempt_result(session: Session, attempt: m.Attempt, now: datetime, locale: 
                 previous=previous.get(o.skill_id),
             )
         )
+    profile = content.profiles.get(attempt.function_profile_id)
     return AttemptResult(
-        attempt=attempt, title=localized(attempt.test_version, "title", locale),
-        profile_name=localized(attempt.function_profile, "name", locale) if attempt.function_profile else None,
-        skills=tuple(lines), items=item_feedback(attempt, locale),
+        attempt=attempt, title=localized(version, "title", locale),
+        profile_name=localized(profile, "name", locale) if profile else None,
+        skills=tuple(lines), items=item_feedback(attempt, locale, version),
     )
 
 
 @dataclass
 class Overview:
-    profile: m.FunctionProfile | None
+    profile: domain.ProfileView | None
     attempts: list[m.Attempt]
     skills: list[SkillLine]
     history: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
     help_requests: list[m.HelpRequest] = field(default_factory=list)
     #: tests that would measure the skills not tested yet (or tested too long ago)
-    tests_to_take: list[m.DigiTest] = field(default_factory=list)
+    tests_to_take: list = field(default_factory=list)
+    #: test version id -> the version (its title), for ``attempts``
+    versions: dict = field(default_factory=dict)
 
     @property
     def met(self) -> int:
@@ -161,31 +173,35 @@ class Overview:
 
 def person_overview(session: Session, person: m.Person, now: datetime, locale: str | None = None) -> Overview:
     """My tests and attempts, my levels over time against my function, my help requests and plan."""
+    content = domain.content(session)
     assignment = current_assignment(person, now)
-    profile = assignment.profile if assignment else None
+    profile = content.profiles.get(assignment.function_profile_id) if assignment else None
     attempts = list(
         session.scalars(select(m.Attempt).where(m.Attempt.person_id == person.id).order_by(m.Attempt.started_at.desc()))
     )
-    observations = list(
-        session.scalars(
-            select(m.SkillObservation).where(m.SkillObservation.person_id == person.id)
-            .order_by(m.SkillObservation.observed_at)
-        )
-    )
+    if any(a.test_version_id not in content.versions for a in attempts):
+        content = domain.content(session, next(a.test_version_id for a in attempts
+                                               if a.test_version_id not in content.versions))
+    observations = session.execute(
+        select(m.SkillObservation.skill_id, m.SkillObservation.observed_at, m.SkillObservation.level)
+        .where(m.SkillObservation.person_id == person.id).order_by(m.SkillObservation.observed_at)
+    ).all()
     history: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
-    for o in observations:
-        history[o.skill.code].append((o.observed_at, o.level))
+    for skill_id, observed_at, level in observations:
+        history[content.skills[skill_id].code].append((observed_at, level))
     current = {
-        c.skill.code: c for c in session.scalars(select(m.CurrentSkillLevel).where(m.CurrentSkillLevel.person_id == person.id))
+        content.skills[c.skill_id].code: c
+        for c in session.scalars(select(m.CurrentSkillLevel).where(m.CurrentSkillLevel.person_id == person.id))
     }
-    required = required_levels(session, profile)
+    required = content.required.get(profile.id, {}) if profile else {}
     statuses = req.compare(
         required, {code: req.Observation(c.level, c.observed_at) for code, c in current.items()}, now
     )
-    plan = dict(req.development_plan(statuses, domain.domain_resources(session)))
-    skills = {s.code: s for s in session.scalars(select(m.Skill).where(m.Skill.code.in_(list(required) + list(current))))}
-    texts = _descriptors(session, {s.id for s in skills.values()}, locale)
-    open_by_skill = _open_requests(session, person.id)
+    plan = dict(req.development_plan(statuses, content.resources))
+    skills = {code: content.skills_by_code[code] for code in list(required) + list(current)}
+    texts = _descriptors(content, {s.id for s in skills.values()}, locale)
+    help_requests = _help_requests(session, person.id)
+    open_by_skill = _open_requests(help_requests)
     lines = []
     for status in sorted(statuses, key=lambda s: (skills[s.skill].theme.position, skills[s.skill].position)):
         skill = skills[status.skill]
@@ -200,26 +216,20 @@ def person_overview(session: Session, person: m.Person, now: datetime, locale: s
                 previous=earlier[-2][1] if len(earlier := history.get(skill.code, [])) >= 2 else None,
             )
         )
-    open_requests = list(
-        session.scalars(
-            select(m.HelpRequest).where(m.HelpRequest.person_id == person.id).order_by(m.HelpRequest.created_at.desc())
-        )
-    )
     unknown = {s.code for s in lines if s.status in ("not_tested", "expired")}
-    return Overview(profile=profile, attempts=attempts, skills=lines, history=dict(history), help_requests=open_requests,
-                    tests_to_take=_tests_covering(session, unknown, profile))
+    return Overview(profile=profile, attempts=attempts, skills=lines, history=dict(history), help_requests=help_requests,
+                    tests_to_take=_tests_covering(content, unknown, profile), versions=content.versions)
 
 
-def _tests_covering(session: Session, skill_codes: set[str], profile: m.FunctionProfile | None) -> list[m.DigiTest]:
+def _tests_covering(content: domain.Content, skill_codes: set[str], profile) -> list[domain.OfferedTest]:
     """Active tests for the person's function whose current version asks about any of ``skill_codes``.
 
     A test made for other functions is never recommended, even when it measures one of the skills.
     """
     if not skill_codes or profile is None:
         return []
-    tests = session.scalars(select(m.DigiTest).where(m.DigiTest.active).order_by(m.DigiTest.application))
     return [
-        test for test in tests
-        if test.current_version is not None and profile in test.current_version.profiles
+        test for test in content.offered
+        if any(p.id == profile.id for p in test.current_version.profiles)
         and any(link.skill.code in skill_codes for item in test.current_version.items for link in item.skills)
     ]

@@ -10,7 +10,7 @@ from service.errors import ConflictError, InvalidInputError, ServiceError
 from service.operations import attempts, campaigns, catalogue, coaching, coaching_sessions, people, results
 from service.schemas.answers import SaveAnswerArgs, form_answer
 from service.web import current_db
-from service.web.auth import login_required, now, signed_in_person
+from service.web.auth import PERSON_KEY, login_required, now, signed_in_person
 from service.web.i18n import LANG_KEY, LOCALES, current_locale, error_message
 from service.web.redirects import same_site_path, same_site_referrer
 
@@ -22,6 +22,11 @@ def _person(session) -> m.Person:
     if person is None:
         abort(401)
     return person
+
+
+def _person_id() -> int:
+    """The signed-in person's id from the cookie (``sessions`` checked this request that they exist)."""
+    return browser_session[PERSON_KEY]
 
 
 def _choose_function_first(person: m.Person, then: str):
@@ -108,26 +113,28 @@ def start(code: str):
 def resume(registration: str):
     """Go to the first open question, so a reopened page carries on where the employee was."""
     with current_db().begin() as session:
-        attempt = attempts.get_attempt(session, _person(session), registration)
+        attempt = attempts.get_attempt(session, _person_id(), registration)
         if attempt.is_finished:
             return redirect(url_for("employee.result", registration=registration))
-        answered = set(attempts.answers_of(attempt))
-        for index, item in enumerate(attempt.test_version.items, start=1):
+        version = attempts.version_of(session, attempt)
+        answered = set(attempts.answers_of(attempt, version))
+        for index, item in enumerate(version.items, start=1):
             if item.code not in answered:
                 return redirect(url_for("employee.question", registration=registration, number=index))
         return redirect(url_for("employee.review", registration=registration))
 
 
-def _question_page(attempt, number: int, error: str | None = None, status: int = 200):
-    items = attempt.test_version.items
+def _question_page(session, attempt, number: int, error: str | None = None, status: int = 200):
+    version = attempts.version_of(session, attempt)
+    items = version.items
     if not 1 <= number <= len(items):
         abort(404)
     item = items[number - 1]
-    shown = attempts.present(attempt, item, current_locale())
-    answer = attempts.answers_of(attempt).get(item.code)
+    shown = attempts.present(attempt, item, current_locale(), version)
+    answer = attempts.answers_of(attempt, version).get(item.code)
     return (
         render_template(
-            "question.html", attempt=attempt, item=shown, answer=answer, error=error,
+            "question.html", attempt=attempt, version=version, item=shown, answer=answer, error=error,
             answered=len(attempt.responses), now=now(),
         ),
         status,
@@ -138,10 +145,10 @@ def _question_page(attempt, number: int, error: str | None = None, status: int =
 @login_required
 def question(registration: str, number: int):
     with current_db().begin() as session:
-        attempt = attempts.get_attempt(session, _person(session), registration)
+        attempt = attempts.get_attempt(session, _person_id(), registration)
         if attempt.is_finished:
             return redirect(url_for("employee.result", registration=registration))
-        return _question_page(attempt, number)
+        return _question_page(session, attempt, number)
 
 
 @bp.post("/poging/<registration>/vraag/<int:number>")
@@ -149,15 +156,15 @@ def question(registration: str, number: int):
 def answer(registration: str, number: int):
     """Save the answer on this page, then go where the button said (next, previous, hand in)."""
     with current_db().begin() as session:
-        attempt = attempts.get_attempt(session, _person(session), registration)
+        attempt = attempts.get_attempt(session, _person_id(), registration)
         if attempt.is_finished:
             flash(_(attempts.CLOSED_MESSAGE))
             return redirect(url_for("employee.result", registration=registration))
-        count = len(attempt.test_version.items)
+        count = len(attempts.version_of(session, attempt).items)
         try:
             _save_from_form(session, attempt, number)
         except InvalidInputError as exc:
-            return _question_page(attempt, number, error=error_message(exc), status=422)
+            return _question_page(session, attempt, number, error=error_message(exc), status=422)
         except ConflictError as exc:
             flash(error_message(exc))
             return redirect(url_for("employee.review", registration=registration))
@@ -166,10 +173,11 @@ def answer(registration: str, number: int):
 
 def _save_from_form(session, attempt: m.Attempt, number: int) -> None:
     """Save question ``number``'s answer from the posted form (an empty form saves nothing)."""
-    items = attempt.test_version.items
+    version = attempts.version_of(session, attempt)
+    items = version.items
     if not 1 <= number <= len(items):
         abort(404)
-    shown = attempts.present(attempt, items[number - 1])
+    shown = attempts.present(attempt, items[number - 1], version=version)
     value = form_answer(shown, request.form)
     if value is not None:
         attempts.save_answer(session, attempt, shown.code, value, now())
@@ -190,8 +198,7 @@ def autosave(registration: str):
     """Save one answer as it is given (the page's script calls this on every change)."""
     args = SaveAnswerArgs().load(request.get_json(silent=True) or {})
     with current_db().begin() as session:
-        attempt = attempts.get_attempt(session, _person(session), registration)
-        response = attempts.save_answer(session, attempt, args["item"], args["value"], now())
+        response = attempts.save_answer_to(session, _person_id(), registration, args["item"], args["value"], now())
         return jsonify(item=args["item"], saved_at=response.answered_at.isoformat()), 200
 
 
@@ -199,12 +206,13 @@ def autosave(registration: str):
 @login_required
 def review(registration: str):
     with current_db().begin() as session:
-        attempt = attempts.get_attempt(session, _person(session), registration)
+        attempt = attempts.get_attempt(session, _person_id(), registration)
         if attempt.is_finished:
             return redirect(url_for("employee.result", registration=registration))
-        answered = attempts.answers_of(attempt)
-        open_numbers = [i for i, item in enumerate(attempt.test_version.items, 1) if item.code not in answered]
-        return render_template("review.html", attempt=attempt, open_numbers=open_numbers)
+        version = attempts.version_of(session, attempt)
+        answered = attempts.answers_of(attempt, version)
+        open_numbers = [i for i, item in enumerate(version.items, 1) if item.code not in answered]
+        return render_template("review.html", attempt=attempt, total=len(version.items), open_numbers=open_numbers)
 
 
 @bp.post("/poging/<registration>/inleveren")
@@ -212,10 +220,10 @@ def review(registration: str):
 def submit(registration: str):
     """Hand in; store first, score in a second transaction (a scoring failure loses no answer)."""
     with current_db().begin() as session:
-        attempt = attempts.get_attempt(session, _person(session), registration)
+        attempt = attempts.get_attempt(session, _person_id(), registration)
         attempts.submit_attempt(session, attempt, now())
     with current_db().begin() as session:
-        attempt = attempts.get_attempt(session, _person(session), registration)
+        attempt = attempts.get_attempt(session, _person_id(), registration, with_person=True)
         attempts.score_attempt(session, attempt, now())
     return redirect(url_for("employee.result", registration=registration))
 
