@@ -54,6 +54,10 @@ system-packages:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  echo "Installing Debian's redis-server for the rate-limit tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@# nginx: tests/integration/deploy/test_deploy_proxy.py runs deploy/nginx/digitoets.conf in front of the app
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "Installing Debian's nginx-light for the reverse-proxy test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
 
 migrate: install
 	DIGITOETS_ENV=development $(BIN)/digitoets db upgrade

@@ -3,8 +3,9 @@
 The compose ``scheduler`` service runs this file (``python /opt/digitoets/scheduler.py``); Kubernetes
 runs the same jobs as CronJobs (deploy/k8s/base/cronjobs.yaml) with the same schedules. Each minute
 it starts, one after another, the jobs whose schedule matches that minute in their time zone, as
-``digitoets <command>``. Every job is safe to run twice or late (a month's snapshot, a digest, a
-reminder is taken once), so a missed minute is simply run at the next match. SIGTERM lets the
+``digitoets <command> --scheduled``: with several schedulers on one database (two compose hosts, a
+CronJob beside a timer) a job runs once per window, the others skip it. Every job is also safe to
+run late, so a missed minute is simply run at the next match. SIGTERM lets the
 job in flight finish, then the scheduler stops.
 
     python scheduler.py                # run forever
@@ -50,13 +51,13 @@ class Job:
 
 #: keep in step with deploy/systemd/*.timer and deploy/k8s/base/cronjobs.yaml (a test compares them)
 JOBS: tuple[Job, ...] = (
-    Job("coach-remind", "0 * * * *", ("coach", "remind")),
-    Job("hr-snapshot", "30 4 * * *", ("hr", "snapshot")),
-    Job("mail-digest", "0 7 * * *", ("mail", "digest")),
-    Job("purge-launch-state", "0 * * * *", ("lti", "purge")),
-    Job("retention", "15 3 * * *", ("retention", "purge")),
-    Job("sync-roster", "30 2 * * *", ("lti", "sync-roster")),
-    Job("xapi-ingest", "15 3 * * *", ("xapi", "ingest")),
+    Job("coach-remind", "0 * * * *", ("coach", "remind", "--scheduled")),
+    Job("hr-snapshot", "30 4 * * *", ("hr", "snapshot", "--scheduled")),
+    Job("mail-digest", "0 7 * * *", ("mail", "digest", "--scheduled")),
+    Job("purge-launch-state", "0 * * * *", ("lti", "purge", "--scheduled")),
+    Job("retention", "15 3 * * *", ("retention", "purge", "--scheduled")),
+    Job("sync-roster", "30 2 * * *", ("lti", "sync-roster", "--scheduled")),
+    Job("xapi-ingest", "15 3 * * *", ("xapi", "ingest", "--scheduled")),
 )
 
 
