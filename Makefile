@@ -58,6 +58,10 @@ system-packages:
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
 	  echo "Installing Debian's nginx-light for the reverse-proxy test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+	@# promtool (Debian's prometheus): tests/integration/deploy/test_deploy_alerts.py checks and runs deploy/alerts.yaml
+	@command -v promtool >/dev/null 2>&1 || { \
+	  echo "Installing Debian's prometheus (promtool) for the alert-rule tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
 migrate: install
 	DIGITOETS_ENV=development $(BIN)/digitoets db upgrade
