@@ -182,6 +182,8 @@ class Topology:
     worker_interval: float = 1.0
     worker_batch_size: int | None = None
     startup_timeout: float = 90  # a loaded 2-core machine starts 4 gunicorn workers slowly
+    #: gunicorn's access log format (deploy/'s default when None); the load benchmark adds the duration
+    access_log_format: str | None = None
     instances: list[WebInstance] = field(default_factory=list)
     worker_processes: list[Process] = field(default_factory=list)
     lrs: LRSProcess | None = None
@@ -269,10 +271,11 @@ class Topology:
         return Process(name, popen, log)
 
     def _start_web(self, number: int, port: int) -> WebInstance:
-        process = self._spawn(f"web-{number}", [
-            str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "--bind", f"{HOST}:{port}",
-            "--workers", str(self.web_workers), "--control-socket", str(self.workdir / f"web-{number}.ctl"),
-            "service:create_app()"])
+        args = [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "--bind", f"{HOST}:{port}",
+                "--workers", str(self.web_workers), "--control-socket", str(self.workdir / f"web-{number}.ctl")]
+        if self.access_log_format:
+            args += ["--access-logformat", self.access_log_format]
+        process = self._spawn(f"web-{number}", [*args, "service:create_app()"])
         return WebInstance(process.name, process.popen, process.log, port=port)
 
     def start_worker(self, number: int) -> Process:
