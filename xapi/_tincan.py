@@ -1,16 +1,19 @@
-"""Small helpers that turn our records into tincan objects and tincan objects into JSON dicts.
+"""Small helpers that turn our records into the JSON dicts of xAPI statement parts.
 
-Kept apart from ``statements.py`` so that the builders read as a list of events. tincan is
-used for the model only (see XAPI-NOTES: its RemoteLRS is not fit to send).
+Kept apart from ``statements.py`` so that the builders read as a list of events. These used to
+build tincan objects and serialise them (``to_json`` then ``json.loads``): for one submit's
+statements that was thousands of attribute sets and 8 ms of the 9 ms (issue 13). They now write
+the same JSON directly, in tincan's shapes and formats (durations and timestamps with tincan's
+own ``jsonify_timedelta``/``jsonify_datetime``); ``xapi.validation`` still checks every
+statement strictly, and the tests compare with what tincan builds.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import tincan
+from tincan.conversions.iso8601 import jsonify_datetime, jsonify_timedelta
 
 from xapi.errors import InvalidStatementError
 from xapi.events import Actor
@@ -39,79 +42,105 @@ def centiseconds(value: timedelta) -> timedelta:
     return timedelta(seconds=round(value.total_seconds(), 2))
 
 
-def agent(actor: Actor) -> tincan.Agent:
-    """Build the tincan agent of ``actor`` with exactly one identifier.
+def agent(actor: Actor) -> dict[str, Any]:
+    """The agent of ``actor`` with exactly one identifier.
 
     The account (LMS issuer + pseudonymous id) is the identifier unless the caller passed an
     e-mail address; ``name`` is set only when the caller passed a display name.
     """
-    kwargs: dict[str, Any] = {}
+    data: dict[str, Any] = {"objectType": "Agent"}
     if actor.display_name:
-        kwargs["name"] = actor.display_name
+        data["name"] = actor.display_name
     if actor.mbox:
-        mbox = actor.mbox if actor.mbox.startswith("mailto:") else f"mailto:{actor.mbox}"
-        return tincan.Agent(mbox=mbox, **kwargs)
-    account = tincan.AgentAccount(home_page=actor.home_page, name=actor.name)
-    return tincan.Agent(account=account, **kwargs)
+        data["mbox"] = actor.mbox if actor.mbox.startswith("mailto:") else f"mailto:{actor.mbox}"
+    else:
+        data["account"] = {"homePage": actor.home_page, "name": actor.name}
+    return data
 
 
-def verb(verb_id: str) -> tincan.Verb:
-    """Build a verb with its Dutch and English display."""
-    return tincan.Verb(id=verb_id, display=tincan.LanguageMap(VERB_DISPLAY[verb_id]))
+def verb(verb_id: str) -> dict[str, Any]:
+    """A verb with its Dutch and English display."""
+    return {"id": verb_id, "display": dict(VERB_DISPLAY[verb_id])}
 
 
 def activity(activity_id: str, activity_type: str, name: str | None = None,
-             **definition: Any) -> tincan.Activity:
-    """Build an activity with a definition holding its type, an optional Dutch name and more."""
+             **definition: Any) -> dict[str, Any]:
+    """An activity with a definition holding its type, an optional Dutch name and more.
+
+    ``definition`` takes tincan's argument names (``interaction_type``,
+    ``correct_responses_pattern``, ``choices``, ``scale``) and writes xAPI's.
+    """
+    data: dict[str, Any] = {"type": activity_type}
     if name:
-        definition["name"] = tincan.LanguageMap({CONTENT_LANGUAGE: name})
-    return tincan.Activity(
-        id=activity_id,
-        definition=tincan.ActivityDefinition(type=activity_type, **definition),
-    )
+        data["name"] = {CONTENT_LANGUAGE: name}
+    for key, value in definition.items():
+        if value is not None:
+            data[_CAMEL.get(key, key)] = value
+    return {"id": activity_id, "objectType": "Activity", "definition": data}
 
 
-def profile_category(vocab: Vocabulary) -> tincan.Activity:
+_CAMEL = {"interaction_type": "interactionType", "correct_responses_pattern": "correctResponsesPattern"}
+
+
+def profile_category(vocab: Vocabulary) -> dict[str, Any]:
     """The category activity that marks a statement as following our profile version."""
-    return tincan.Activity(id=vocab.profile_version,
-                           definition=tincan.ActivityDefinition(type=TYPE_PROFILE))
+    return {"id": vocab.profile_version, "objectType": "Activity", "definition": {"type": TYPE_PROFILE}}
 
 
 def context(vocab: Vocabulary, *, registration: Any = None, parent: list | None = None,
             grouping: list | None = None, other: list | None = None,
             extensions: dict[str, Any] | None = None, instructor: Actor | None = None,
-            statement_ref: str | None = None, with_platform: bool = True) -> tincan.Context:
-    """Build a context with our profile category and the given parts (``None`` parts omitted)."""
-    activities = {"category": tincan.ActivityList([profile_category(vocab)])}
+            statement_ref: str | None = None, with_platform: bool = True) -> dict[str, Any]:
+    """A context with our profile category and the given parts (``None`` parts omitted)."""
+    activities: dict[str, Any] = {"category": [profile_category(vocab)]}
     for key, items in (("parent", parent), ("grouping", grouping), ("other", other)):
         if items:
-            activities[key] = tincan.ActivityList(items)
-    kwargs: dict[str, Any] = {
-        "context_activities": tincan.ContextActivities(**activities),
-        "language": CONTENT_LANGUAGE,
-    }
+            activities[key] = list(items)
+    data: dict[str, Any] = {"contextActivities": activities, "language": CONTENT_LANGUAGE}
     if with_platform:
-        kwargs["platform"] = PLATFORM
+        data["platform"] = PLATFORM
     if registration is not None:
-        kwargs["registration"] = registration
+        data["registration"] = str(registration)
     if extensions:
-        kwargs["extensions"] = tincan.Extensions(
-            {key: value for key, value in extensions.items() if value is not None}
-        )
+        data["extensions"] = {key: value for key, value in extensions.items() if value is not None}
     if instructor is not None:
-        kwargs["instructor"] = agent(instructor)
+        data["instructor"] = agent(instructor)
     if statement_ref is not None:
-        kwargs["statement"] = tincan.StatementRef(id=statement_ref)
-    return tincan.Context(**kwargs)
+        data["statement"] = {"objectType": "StatementRef", "id": str(statement_ref)}
+    return data
 
 
-def to_dict(statement: tincan.Statement) -> dict[str, Any]:
-    """Serialise, drop ``version`` (the LRS sets it), validate strictly, and return the dict.
+def result(*, score: dict | None = None, success: bool | None = None, completion: bool | None = None,
+           response: str | None = None, duration: timedelta | None = None,
+           extensions: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A result with the given parts (``None`` parts omitted); durations as tincan writes them."""
+    data: dict[str, Any] = {}
+    for key, value in (("score", score), ("success", success), ("completion", completion),
+                       ("response", response), ("extensions", extensions)):
+        if value is not None:
+            data[key] = value
+    if duration is not None:
+        data["duration"] = jsonify_timedelta(duration)
+    return data
+
+
+def statement(statement_id: str, actor: dict, verb_part: dict, obj: dict, timestamp: datetime,
+              result_part: dict | None, context_part: dict | None) -> dict[str, Any]:
+    """The statement as JSON-ready dict (no ``version``: the LRS sets it)."""
+    data = {"id": statement_id, "actor": actor, "verb": verb_part, "object": obj,
+            "timestamp": jsonify_datetime(timestamp)}
+    if result_part:
+        data["result"] = result_part
+    if context_part is not None:
+        data["context"] = context_part
+    return data
+
+
+def to_dict(statement_data: dict[str, Any]) -> dict[str, Any]:
+    """Validate strictly and return the statement.
 
     Raises:
         InvalidStatementError: If the statement breaks our rules (naming the path).
     """
-    data = json.loads(statement.to_json())
-    data.pop("version", None)
-    validate_statement(data)
-    return data
+    validate_statement(statement_data)
+    return statement_data

@@ -1,19 +1,17 @@
 """Builders of every xAPI statement Digitoets sends, one method per event.
 
 Each builder takes records from ``xapi.events`` and returns the statement as a JSON-ready dict:
-built with tincan, ``version`` dropped (the LRS sets it), ids as strings, validated by
+in tincan's shapes (xapi/_tincan.py), without ``version`` (the LRS sets it), ids as strings, validated by
 ``xapi.validation``. The statement id is deterministic, a UUIDv5 of the deployment's base URL
 and an event key such as ``attempt:<registration>:completed``, so a resend can never store a
 second copy. Build a statement once, when the event happens, and keep the dict in the outbox
-(building is slow, about 0.5 ms).
+(about 0.05 ms each since issue 13; it was 0.4 ms through tincan objects).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-
-import tincan
 
 from xapi import _tincan as t
 from xapi.errors import InvalidStatementError
@@ -54,19 +52,17 @@ class StatementBuilder:
         return self.vocab.statement_id(event_key)
 
     def _build(self, key: str, actor: Actor, verb_id: str, obj: Any, timestamp: datetime,
-               path: str, *, result: tincan.Result | None = None,
-               context: tincan.Context | None = None) -> dict[str, Any]:
-        statement = tincan.Statement(
-            id=self.statement_id(key), actor=t.agent(actor), verb=t.verb(verb_id), object=obj,
-            timestamp=t.utc_timestamp(timestamp, path), result=result, context=context,
-        )
+               path: str, *, result: dict | None = None,
+               context: dict | None = None) -> dict[str, Any]:
+        statement = t.statement(self.statement_id(key), t.agent(actor), t.verb(verb_id), obj,
+                                t.utc_timestamp(timestamp, path), result, context)
         return t.to_dict(statement)
 
-    def _test(self, test: TestRef) -> tincan.Activity:
+    def _test(self, test: TestRef) -> dict:
         return t.activity(self.vocab.test(test.code), TYPE_ASSESSMENT, test.title)
 
     def _grouping(self, tenant: str, test: TestRef | None, *,
-                  framework: bool = False) -> list[tincan.Activity]:
+                  framework: bool = False) -> list[dict]:
         vocab, items = self.vocab, []
         if test is not None:
             items.append(t.activity(vocab.application(test.application),
@@ -91,7 +87,7 @@ class StatementBuilder:
         return values
 
     def _attempt_context(self, attempt: AttemptRef, *, in_test: bool,
-                         other: list | None = None, **more: Any) -> tincan.Context:
+                         other: list | None = None, **more: Any) -> dict:
         return t.context(
             self.vocab, registration=attempt.registration,
             parent=[self._test(attempt.test)] if in_test else None,
@@ -100,11 +96,11 @@ class StatementBuilder:
         )
 
     @staticmethod
-    def _score(raw: float, low: float, high: float, path: str) -> tincan.Score:
+    def _score(raw: float, low: float, high: float, path: str) -> dict:
         if not low < high:
             raise InvalidStatementError(path, f"max {high} is not greater than min {low}")
         scaled = round((raw - low) / (high - low), 4)
-        return tincan.Score(raw=raw, min=low, max=high, scaled=scaled)
+        return {"scaled": float(scaled), "raw": float(raw), "min": float(low), "max": float(high)}
 
     # --- the attempt -------------------------------------------------------------------------
     def attempt_launched(self, attempt: AttemptRef,
@@ -134,10 +130,10 @@ class StatementBuilder:
                                         f"of item {item.code}" if unknown else "is empty")
         if item.kind == "self_rating" and len(answer.response) != 1:
             raise InvalidStatementError("answer.response", "a self-rating has one answer")
-        components = tincan.InteractionComponentList([
-            tincan.InteractionComponent(id=code, description={t.CONTENT_LANGUAGE: text})
+        components = [
+            {"id": code, "description": {t.CONTENT_LANGUAGE: text}}
             for code, text in (SELF_RATING_SCALE if item.kind == "self_rating" else item.choices)
-        ])
+        ]
         definition: dict[str, Any] = {"interaction_type": _INTERACTION_TYPE[item.kind]}
         definition["scale" if item.kind == "self_rating" else "choices"] = components
         success = None
@@ -149,10 +145,10 @@ class StatementBuilder:
                 success = set(answer.response) == set(item.correct)
         obj = t.activity(self.vocab.item(attempt.test.code, item.code), TYPE_INTERACTION,
                          item.prompt, **definition)
-        result = tincan.Result(response=RESPONSE_DELIMITER.join(answer.response),
-                               success=success,
-                               duration=t.centiseconds(answer.duration)
-                               if answer.duration is not None else None)
+        result = t.result(response=RESPONSE_DELIMITER.join(answer.response),
+                          success=success,
+                          duration=t.centiseconds(answer.duration)
+                          if answer.duration is not None else None)
         other = [t.activity(self.vocab.skill(item.skill_code), TYPE_OBJECTIVE)] \
             if item.skill_code else None
         return self._build(f"attempt:{attempt.registration}:answered:{item.code}",
@@ -160,8 +156,8 @@ class StatementBuilder:
                            "answer.answered_at", result=result,
                            context=self._attempt_context(attempt, in_test=True, other=other))
 
-    def _outcome_result(self, outcome: AttemptOutcome) -> tincan.Result:
-        return tincan.Result(
+    def _outcome_result(self, outcome: AttemptOutcome) -> dict:
+        return t.result(
             score=self._score(outcome.score_raw, outcome.score_min, outcome.score_max,
                               "outcome.score_max"),
             success=outcome.passed, completion=True,
@@ -194,7 +190,7 @@ class StatementBuilder:
     def attempt_terminated(self, attempt: AttemptRef, timestamp: datetime,
                            duration: timedelta | None = None) -> dict[str, Any]:
         """The session with the test ended (after completion, or when it was abandoned)."""
-        result = tincan.Result(duration=t.centiseconds(duration)) if duration is not None \
+        result = t.result(duration=t.centiseconds(duration)) if duration is not None \
             else None
         return self._build(f"attempt:{attempt.registration}:terminated", attempt.learner,
                            VERB_TERMINATED, self._test(attempt.test), timestamp, "timestamp",
@@ -213,9 +209,9 @@ class StatementBuilder:
             if level is not None and level not in LEVELS:
                 raise InvalidStatementError(f"skill.{name}", f"{level} is outside "
                                             f"[{LEVELS[0]}, {LEVELS[-1]}]")
-        result = tincan.Result(
+        result = t.result(
             score=self._score(skill.demonstrated_level, LEVELS[0], LEVELS[-1], "skill"),
-            success=success, extensions=tincan.Extensions(extensions),
+            success=success, extensions=extensions,
         )
         obj = t.activity(self.vocab.skill(skill.skill_code), TYPE_OBJECTIVE, skill.skill_name)
         return self._build(f"attempt:{attempt.registration}:scored:{skill.skill_code}",
@@ -224,11 +220,11 @@ class StatementBuilder:
                                attempt, in_test=True, skill_code=skill.skill_code))
 
     # --- help requests, coaching, accreditation ----------------------------------------------
-    def _help_object(self, request: HelpRequestRef) -> tincan.Activity:
+    def _help_object(self, request: HelpRequestRef) -> dict:
         return t.activity(self.vocab.help_request(request.id),
                           self.vocab.activity_type("help-request"))
 
-    def _help_context(self, request: HelpRequestRef, *, link_score: bool) -> tincan.Context:
+    def _help_context(self, request: HelpRequestRef, *, link_score: bool) -> dict:
         other = []
         if request.skill_code:
             other.append(t.activity(self.vocab.skill(request.skill_code), TYPE_OBJECTIVE))
@@ -277,7 +273,7 @@ class StatementBuilder:
         return self._build(
             f"coaching-session:{session.id}:attended", session.learner, VERB_ATTENDED, obj,
             session.started_at, "session.started_at",
-            result=tincan.Result(duration=t.centiseconds(session.duration), completion=True),
+            result=t.result(duration=t.centiseconds(session.duration), completion=True),
             context=t.context(self.vocab, grouping=self._grouping(session.tenant, None),
                               registration=self.vocab.registration(f"coaching-session:{session.id}"),
                               other=other, instructor=session.coach,
@@ -295,7 +291,7 @@ class StatementBuilder:
         return self._build(
             f"certificate:{certificate.id}:earned", certificate.learner, VERB_EARNED, obj,
             certificate.earned_at, "certificate.earned_at",
-            result=tincan.Result(extensions=tincan.Extensions(values)),
+            result=t.result(extensions=values),
             context=t.context(self.vocab, grouping=self._grouping(certificate.tenant, None),
                               registration=self.vocab.registration(f"certificate:{certificate.id}"),
                               extensions=self._extensions(
@@ -307,7 +303,7 @@ class StatementBuilder:
                actor: Actor | None = None) -> dict[str, Any]:
         """Void an earlier statement (a correction); the actor defaults to the tool itself."""
         return self._build(f"void:{statement_id}", actor or self.tool_actor(), VERB_VOIDED,
-                           tincan.StatementRef(id=statement_id), timestamp, "timestamp",
+                           {"objectType": "StatementRef", "id": statement_id}, timestamp, "timestamp",
                            context=t.context(self.vocab, with_platform=False,
                                              registration=self.vocab.registration(
                                                  f"void:{statement_id}")))
