@@ -119,3 +119,24 @@ def test_the_app_containers_are_read_only_and_take_secrets_from_files(name):
         path = environment[f"DIGITOETS_{secret}_FILE"]
         assert path.startswith("/run/secrets/") and Path(path).name in service["secrets"]
         assert Path(path).name in document["secrets"]
+
+
+def digitoets_commands() -> list[tuple[str, list[str]]]:
+    """Every `digitoets ...` command line compose and the Kubernetes manifests run."""
+    found = [(f"compose {name}", service["command"][1:]) for name, service in compose()["services"].items()
+             if service.get("command", [None])[0] == "digitoets"]
+    for path in sorted((DEPLOY / "k8s" / "base").glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if not document or document.get("kind") not in ("Deployment", "Job", "CronJob"):
+                continue
+            spec = document["spec"].get("jobTemplate", {}).get("spec", document["spec"])["template"]["spec"]
+            command = spec["containers"][0].get("command")
+            if command and command[0] == "digitoets":
+                found.append((f"k8s {document['metadata']['name']}", command[1:]))
+    return found
+
+
+@pytest.mark.parametrize(("where", "command"), digitoets_commands(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_command_the_containers_run_exists_with_its_options(runner, where, command):
+    result = runner.invoke(args=[*command, "--help"])  # click refuses an unknown command or option first
+    assert result.exit_code == 0, f"{where}: digitoets {' '.join(command)} -> {result.output}"
