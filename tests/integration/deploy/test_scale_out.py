@@ -99,7 +99,7 @@ def test_a_scheduled_job_fired_by_two_schedulers_at_once_runs_once(topology):
     outputs = sorted(scheduler.log.read_text() for scheduler in schedulers)
 
     assert [s.popen.returncode for s in schedulers] == [0, 0], outputs
-    ran = [o for o in outputs if (found := re.search(r"removed (\d+) expired launch state", o)) and int(found[1]) >= 3]
+    ran = [o for o in outputs if re.search(r"removed \d+ expired launch state", o)]
     skipped = [o for o in outputs if "skipped lti-purge" in o]
     assert (len(ran), len(skipped)) == (1, 1), outputs
     with topology.database.begin() as session:
