@@ -8,6 +8,7 @@ two forwarders on one outbox never send a row twice.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import uuid
@@ -36,6 +37,9 @@ def topology(database_url):
     with fresh_postgres_database() as url, Topology(url, web=2, workers=2, worker_interval=0.2,
                                                    worker_batch_size=10) as running:
         yield running
+    for process in [*running.instances, *running.worker_processes]:  # stopped, gunicorn's workers included
+        with pytest.raises(ProcessLookupError):
+            os.killpg(process.popen.pid, 0)
 
 
 @pytest.fixture
