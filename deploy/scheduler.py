@@ -54,6 +54,7 @@ JOBS: tuple[Job, ...] = (
     Job("coach-remind", "0 * * * *", ("coach", "remind", "--scheduled")),
     Job("hr-snapshot", "30 4 * * *", ("hr", "snapshot", "--scheduled")),
     Job("mail-digest", "0 7 * * *", ("mail", "digest", "--scheduled")),
+    Job("outbox-compact", "45 3 * * *", ("retention", "compact-outbox", "--scheduled")),
     Job("purge-launch-state", "0 * * * *", ("lti", "purge", "--scheduled")),
     Job("retention", "15 3 * * *", ("retention", "purge", "--scheduled")),
     Job("sync-roster", "30 2 * * *", ("lti", "sync-roster", "--scheduled")),

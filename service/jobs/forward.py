@@ -71,6 +71,7 @@ def _due(now: datetime, kind: m.OutboxKind = m.OutboxKind.XAPI):
         m.OutboxItem.kind == kind,
         m.OutboxItem.status == m.OutboxStatus.PENDING,
         m.OutboxItem.next_attempt_at <= now,
+        m.OutboxItem.compacted_at.is_(None),  # a compacted row has nothing left to send, whatever its status
     )
 
 

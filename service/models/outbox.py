@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db import Base, UTCDateTime, utcnow
@@ -26,6 +26,11 @@ class OutboxStatus(enum.Enum):
     CONFLICT = "conflict"  # the LRS holds a different statement with our id
 
 
+#: the partial indexes' predicates (literal SQL: a bound parameter would not match them)
+OPEN_ROWS = "status <> 'delivered'"
+COMPACTABLE_ROWS = "status = 'delivered' AND compacted_at IS NULL"
+
+
 class OutboxItem(Base):
     """One message to deliver. ``dedupe_key`` (the statement id, a mail's key) makes a retry harmless."""
 
@@ -33,19 +38,40 @@ class OutboxItem(Base):
     __table_args__ = (
         UniqueConstraint("kind", "dedupe_key"),
         Index("ix_outbox_items_due", "kind", "status", "next_attempt_at"),
+        # the admin pages count what is not delivered (few rows) from this index; delivered rows
+        # are counted in OutboxTotal. Queries must repeat the predicate literally to use it.
+        Index("ix_outbox_items_open", "organisation_id", "kind", "status",
+              postgresql_where=text(OPEN_ROWS), sqlite_where=text(OPEN_ROWS)),
+        # delivered rows whose payload is still there: what ``service.jobs.purge.compact_outbox`` finds
+        Index("ix_outbox_items_compactable", "delivered_at",
+              postgresql_where=text(COMPACTABLE_ROWS), sqlite_where=text(COMPACTABLE_ROWS)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     kind: Mapped[OutboxKind] = mapped_column(enum_type(OutboxKind, "outbox_kind"))
     dedupe_key: Mapped[str] = mapped_column(String(255))
-    payload: Mapped[dict] = mapped_column(JSON)
+    #: None once compacted (a delivered row after DIGITOETS_OUTBOX_PAYLOAD_DAYS): id and status stay
+    payload: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     status: Mapped[OutboxStatus] = mapped_column(enum_type(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when the payload of this delivered row was removed or cut down (it is never sent again)
+    compacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxTotal(Base):
+    """How many outbox rows of a kind an organisation ever had delivered: a counter, so the admin
+    pages never count millions of delivered rows. Raised in the transaction that marks rows delivered."""
+
+    __tablename__ = "outbox_totals"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[OutboxKind] = mapped_column(enum_type(OutboxKind, "outbox_kind"), primary_key=True)
+    delivered: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class IngestCursor(Base):

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from service import models as m
+from service.models.outbox import OPEN_ROWS, OutboxTotal
 
 
 def outbox_counts(session: Session) -> dict[tuple[str, str], int]:
@@ -18,39 +19,64 @@ def outbox_counts(session: Session) -> dict[tuple[str, str], int]:
     return counts_per_organisation(session, m.OutboxKind.XAPI)
 
 
+#: rows not delivered, in words the partial index ``ix_outbox_items_open`` was made with
+_OPEN = text(OPEN_ROWS)
+
+
 def counts_per_organisation(session: Session, kind: m.OutboxKind) -> dict[tuple[str, str], int]:
-    """(organisation slug, status) -> number of outbox rows of ``kind``."""
-    rows = session.execute(
+    """(organisation slug, status) -> number of outbox rows of ``kind``.
+
+    Waiting and refused rows are counted from the partial index of rows not delivered;
+    delivered ones come from the counter ``outbox_totals`` (triggers keep it exact), so the
+    cost does not grow with the millions of delivered rows.
+    """
+    open_rows = session.execute(
         select(m.Organisation.slug, m.OutboxItem.status, func.count())
         .join(m.Organisation, m.Organisation.id == m.OutboxItem.organisation_id)
-        .where(m.OutboxItem.kind == kind)
+        .where(m.OutboxItem.kind == kind, _OPEN)
         .group_by(m.Organisation.slug, m.OutboxItem.status)
     )
-    return {(slug, status.value): count for slug, status, count in rows}
+    counts = {(slug, status.value): count for slug, status, count in open_rows}
+    delivered = session.execute(
+        select(m.Organisation.slug, OutboxTotal.delivered)
+        .join(m.Organisation, m.Organisation.id == OutboxTotal.organisation_id)
+        .where(OutboxTotal.kind == kind, OutboxTotal.delivered > 0)
+    )
+    counts.update({(slug, m.OutboxStatus.DELIVERED.value): count for slug, count in delivered})
+    return counts
 
 
 def counts_by_kind(session: Session, organisation_id: int) -> dict[str, dict[str, int]]:
-    """One organisation's outbox: kind -> status -> count, every kind and status present (zeros too)."""
+    """One organisation's outbox: kind -> status -> count, every kind and status present (zeros too).
+
+    Counted as in ``counts_per_organisation``: the open rows from their index, delivered from the counter.
+    """
     counts = {kind.value: {status.value: 0 for status in m.OutboxStatus} for kind in m.OutboxKind}
     rows = session.execute(
         select(m.OutboxItem.kind, m.OutboxItem.status, func.count())
-        .where(m.OutboxItem.organisation_id == organisation_id)
+        .where(m.OutboxItem.organisation_id == organisation_id, _OPEN)
         .group_by(m.OutboxItem.kind, m.OutboxItem.status)
     )
     for kind, status, count in rows:
         counts[kind.value][status.value] = count
+    for kind, delivered in session.execute(
+        select(OutboxTotal.kind, OutboxTotal.delivered).where(OutboxTotal.organisation_id == organisation_id)
+    ):
+        counts[kind.value][m.OutboxStatus.DELIVERED.value] = delivered
     return counts
 
 
 def dead_letters(session: Session, organisation_id: int | None = None,
-                 kind: m.OutboxKind = m.OutboxKind.XAPI) -> list[m.OutboxItem]:
-    query = select(m.OutboxItem).where(
-        m.OutboxItem.kind == kind,
-        or_(m.OutboxItem.status == m.OutboxStatus.DEAD, m.OutboxItem.status == m.OutboxStatus.CONFLICT),
-    )
+                 kind: m.OutboxKind = m.OutboxKind.XAPI, limit: int | None = None) -> list[m.OutboxItem]:
+    """Refused (or conflicting) rows, oldest first; ``limit``: at most that many (a page shows a part)."""
+    query = select(m.OutboxItem).where(m.OutboxItem.kind == kind, _DEAD)
     if organisation_id is not None:
         query = query.where(m.OutboxItem.organisation_id == organisation_id)
-    return list(session.scalars(query.order_by(m.OutboxItem.id)))
+    return list(session.scalars(query.order_by(m.OutboxItem.id).limit(limit)))
+
+
+#: refused or conflicting (within the open rows' index)
+_DEAD = or_(m.OutboxItem.status == m.OutboxStatus.DEAD, m.OutboxItem.status == m.OutboxStatus.CONFLICT)
 
 
 def retry_dead_letters(session: Session, ids: list[int] | None, now: datetime,
@@ -59,9 +85,15 @@ def retry_dead_letters(session: Session, ids: list[int] | None, now: datetime,
 
     ``organisation_id`` limits it to that organisation's rows (an organisation admin);
     ``None`` is the operator's CLI, for every organisation. ``ids=None``: all of them.
+    One UPDATE, however many there are. A delivered (or compacted) row is never put back.
     """
-    rows = [r for r in dead_letters(session, organisation_id, kind) if ids is None or r.id in ids]
-    for row in rows:
-        row.status, row.next_attempt_at, row.attempts = m.OutboxStatus.PENDING, now, 0
-    session.flush()
-    return len(rows)
+    query = update(m.OutboxItem).where(m.OutboxItem.kind == kind, _DEAD, m.OutboxItem.compacted_at.is_(None))
+    if organisation_id is not None:
+        query = query.where(m.OutboxItem.organisation_id == organisation_id)
+    if ids is not None:
+        if not ids:
+            return 0
+        query = query.where(m.OutboxItem.id.in_(ids))
+    result = session.execute(query.values(status=m.OutboxStatus.PENDING, next_attempt_at=now, attempts=0)
+                             .execution_options(synchronize_session="fetch"))
+    return result.rowcount

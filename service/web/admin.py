@@ -82,14 +82,18 @@ def settings():
         return render_template("admin/settings.html", form=form, organisation=org), status
 
 
+#: refused messages listed on a page (the oldest first); the count shows how many there are in all
+DEAD_SHOWN = 100
+
+
 @bp.get("/xapi")
 @role_required(m.ToolRole.ORG_ADMIN)
 def xapi_status():
     with current_db().begin() as session:
         org = signed_in_person(session).organisation
-        counts = {state: n for (slug, state), n in outbox.outbox_counts(session).items() if slug == org.slug}
-        dead = outbox.dead_letters(session, org.id)
-        return render_template("admin/xapi.html", organisation=org, counts=counts, dead=dead)
+        counts = outbox.counts_by_kind(session, org.id)[m.OutboxKind.XAPI.value]
+        dead = outbox.dead_letters(session, org.id, limit=DEAD_SHOWN)
+        return render_template("admin/xapi.html", organisation=org, counts=counts, dead=dead, dead_shown=DEAD_SHOWN)
 
 
 @bp.get("/berichten")
@@ -99,7 +103,7 @@ def messages():
     with current_db().begin() as session:
         org = signed_in_person(session).organisation
         counts = outbox.counts_by_kind(session, org.id)
-        dead_mails = outbox.dead_letters(session, org.id, kind=m.OutboxKind.MAIL)
+        dead_mails = outbox.dead_letters(session, org.id, kind=m.OutboxKind.MAIL, limit=DEAD_SHOWN)
         return render_template("admin/messages.html", organisation=org, counts=counts, dead_mails=dead_mails,
                                mail_configured=current_settings().mail_configured)
 
