@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 
 from service.config import Settings
-from service.db import EXTENSION, Database
+from service.db import EXTENSION, Database, make_engine
 
 __all__ = ["EXTENSION", "create_app"]
 
@@ -43,7 +43,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     from service import crypto
 
     crypto.use(crypto.SecretBox(settings.resolved_encryption_keys()))  # LRS passwords and LTI keys at rest
-    database = database or Database(settings.resolved_database_url)
+    if database is None:
+        url = settings.resolved_database_url
+        database = Database(url, engine=make_engine(url, connect_timeout=settings.db_connect_timeout,
+                                                    statement_timeout=settings.db_statement_timeout))
     database.configure(base_url=settings.base_url)
     app.extensions[EXTENSION] = database
 

@@ -55,6 +55,13 @@ class Settings:
     smtp_timeout: float = 10.0
     default_locale: str = "nl"
     log_level: str = "INFO"
+    #: log format: "json" (one JSON object per line, for log collectors) or "text"; None: json in production
+    log_format: str | None = None
+    #: seconds to wait for a database connection (also from the pool) before a request gets the 503 page;
+    #: a database that hangs (a network black hole) must not hold a worker for gunicorn's 30 s
+    db_connect_timeout: float = 5.0
+    #: seconds one SQL statement may run (PostgreSQL statement_timeout and tcp_user_timeout)
+    db_statement_timeout: float = 15.0
     #: a signed-in session ends after this many minutes without a request (shared ward computers)
     session_idle_minutes: int = 30
     #: and after this many hours in any case, active or not
@@ -118,11 +125,19 @@ class Settings:
                            ("ENCRYPTION_KEY_FILE", "encryption_key_file")):
             if (value := get(name)) is not None:
                 kwargs[attr] = Path(value).resolve()
-        if (value := get("LRS_TIMEOUT")) is not None:
-            try:
-                kwargs["lrs_timeout"] = float(value)
-            except ValueError:
-                raise ConfigurationError(f"{PREFIX}LRS_TIMEOUT must be a number of seconds, got {value!r}") from None
+        for name, attr in (("LRS_TIMEOUT", "lrs_timeout"), ("DB_CONNECT_TIMEOUT", "db_connect_timeout"),
+                           ("DB_STATEMENT_TIMEOUT", "db_statement_timeout")):
+            if (value := get(name)) is not None:
+                try:
+                    kwargs[attr] = float(value)
+                except ValueError:
+                    raise ConfigurationError(f"{PREFIX}{name} must be a number of seconds, got {value!r}") from None
+                if not 0 < kwargs[attr] <= 3600:
+                    raise ConfigurationError(f"{PREFIX}{name} must be more than 0 and at most 3600 seconds, got {value!r}")
+        if (value := get("LOG_FORMAT")) is not None:
+            if value not in ("json", "text"):
+                raise ConfigurationError(f"{PREFIX}LOG_FORMAT must be json or text, got {value!r}")
+            kwargs["log_format"] = value
         kwargs.update(_smtp_numbers_and_secret(get, kwargs))
         if (value := get("ALLOW_INTERNAL_TARGETS")) is not None:
             if value not in ("0", "1"):

@@ -6,6 +6,7 @@ success and rolls back on any exception; operations only ``flush``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -64,10 +65,30 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine; SQLite gets foreign keys on and a busy timeout for concurrent writers."""
+def make_engine(url: str, *, connect_timeout: float | None = None, statement_timeout: float | None = None,
+                **kwargs) -> Engine:
+    """Create an engine; SQLite gets foreign keys on and a busy timeout for concurrent writers.
+
+    ``connect_timeout`` and ``statement_timeout`` (seconds; PostgreSQL) bound how long a request
+    can wait for a database that refuses or hangs: connecting (and waiting for a pooled
+    connection) gives up after ``connect_timeout``, a statement after ``statement_timeout``, and
+    a connection whose packets vanish (a network black hole) after ``statement_timeout`` too
+    (``tcp_user_timeout`` and keepalives), instead of the kernel's minutes.
+    """
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
+    elif url.startswith("postgresql") and (connect_timeout or statement_timeout):
+        args = dict(kwargs.get("connect_args", {}))
+        if connect_timeout:
+            args.setdefault("connect_timeout", max(1, math.ceil(connect_timeout)))  # libpq: whole seconds
+            kwargs.setdefault("pool_timeout", connect_timeout)
+        if statement_timeout:
+            millis = int(statement_timeout * 1000)
+            args.setdefault("options", f"-c statement_timeout={millis}")
+            args.setdefault("tcp_user_timeout", millis)
+            args.update({"keepalives": 1, "keepalives_idle": max(1, int(statement_timeout) // 3),
+                         "keepalives_interval": 2, "keepalives_count": 3})
+        kwargs["connect_args"] = args
     engine = create_engine(url, future=True, pool_pre_ping=True, **kwargs)
     if engine.dialect.name == "sqlite":
 

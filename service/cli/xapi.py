@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 
 import click
 from flask.cli import AppGroup
@@ -14,6 +13,7 @@ from service.jobs import forward as forward_job
 from service.jobs import grades as grades_job
 from service.jobs import ingest as ingest_job
 from service.jobs import mail as mail_job
+from service.jobs import worker
 from service.operations import outbox
 from service.operations.organisations import all_organisations
 from service.outbound import GuardedSession
@@ -78,21 +78,16 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
     pool = ClientPool(current_settings().lrs_timeout, current_settings().internal_targets_allowed, default_target())
     total, graded, mailed = forward_job.ForwardReport(), forward_job.ForwardReport(), forward_job.ForwardReport()
     smtp = mail_job.SmtpTarget.from_settings(current_settings())
+
+    def one_round() -> None:
+        total.add(forward_job.forward(current_database(), default_target(), pool, batch_size=batch_size,
+                                      should_stop=lambda: stopping["flag"]))
+        graded.add(grades_job.send_scores(current_database(), current_lti_tool().ags, should_stop=lambda: stopping["flag"]))
+        mailed.add(mail_job.send_pending(current_database(), smtp, should_stop=lambda: stopping["flag"]))
+
     try:
-        while True:
-            report = forward_job.forward(
-                current_database(), default_target(), pool, batch_size=batch_size,
-                should_stop=lambda: stopping["flag"],
-            )
-            total.add(report)
-            graded.add(grades_job.send_scores(current_database(), current_lti_tool().ags,
-                                              should_stop=lambda: stopping["flag"]))
-            mailed.add(mail_job.send_pending(current_database(), smtp, should_stop=lambda: stopping["flag"]))
-            if not loop or stopping["flag"]:
-                break
-            deadline = time.monotonic() + interval
-            while time.monotonic() < deadline and not stopping["flag"]:
-                time.sleep(0.1)
+        # a database or LRS outage is waited out with backoff inside the loop (service.jobs.worker)
+        worker.run_rounds(one_round, loop=loop, interval=interval, should_stop=lambda: stopping["flag"])
     finally:
         pool.close()
         signal.signal(signal.SIGTERM, previous[0])

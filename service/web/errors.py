@@ -10,18 +10,25 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from lti.errors import BusyError
 from service.errors import InvalidInputError, ServiceError
+from service.log_throttle import OncePerInterval
 from service.web.error_texts import status_texts
 from service.web.i18n import error_message
 
 logger = logging.getLogger(__name__)
+
+#: seconds a browser or script is asked to wait before trying again while the database is away
+DATABASE_RETRY_AFTER = 30
+_outages = OncePerInterval(60.0)
 
 
 def wants_json() -> bool:
@@ -68,6 +75,24 @@ def init_app(app: Flask) -> None:
         if exc.status >= 500:
             logger.exception("Service error on %s", request.path)
         return error_response(exc.status, error_message(exc))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(SqlTimeoutError)
+    def _database_unavailable(exc: Exception):
+        # The database refuses, hangs (connect or statement timeout) or dropped the connection:
+        # nothing was stored half (the transaction rolled back), so "try again in a moment" is
+        # true. The page renders without touching the database (no query in the error path nor
+        # in the security-header hook); the outage is logged once per minute, not per request.
+        g.database_unavailable = True
+        log, suppressed = _outages.should_log("database")
+        if log:
+            cause = getattr(exc, "orig", None) or exc
+            logger.error("Database unavailable on %s: %s%s", request.path, type(cause).__name__,
+                         f" ({suppressed} more requests failed the same way)" if suppressed else "")
+        return error_response(503, _("Digitoets kan nu even niet bij zijn gegevens. Wat je al had opgeslagen, is bewaard. "
+                                     "Probeer het over een minuut opnieuw."),
+                              title=_("Even niet beschikbaar"), headers=[("Retry-After", str(DATABASE_RETRY_AFTER))])
 
     @app.errorhandler(BusyError)
     def _busy(exc: BusyError):

@@ -54,13 +54,18 @@ class OriginCache:
         self._person_org: dict[int, int | None] = {}  # a person never moves to another organisation
         self._lock = threading.Lock()
 
-    def origins(self, kind: str, key: int) -> list[str]:
-        """Origins of an ``organisation`` or a ``registration`` (by id): from the cache or the database."""
+    def origins(self, kind: str, key: int, *, cached_only: bool = False) -> list[str]:
+        """Origins of an ``organisation`` or a ``registration`` (by id): from the cache or the database.
+
+        ``cached_only``: never the database; an expired entry still answers, and a missing one is ``[]``.
+        """
         now = time.monotonic()
         with self._lock:
             hit = self._origins.get((kind, key))
-        if hit is not None and hit[0] > now:
+        if hit is not None and (hit[0] > now or cached_only):
             return hit[1]
+        if cached_only:
+            return []
         with current_db().begin() as session:
             rows = registrations.active_endpoints(session, **{f"{kind}_id": key})
         value = sorted({o for row in rows for o in map(_origin, row) if o})
@@ -70,10 +75,10 @@ class OriginCache:
             self._origins[(kind, key)] = (now + self.ttl, value)
         return value
 
-    def organisation_of(self, person_id: int) -> int | None:
+    def organisation_of(self, person_id: int, *, cached_only: bool = False) -> int | None:
         with self._lock:
-            if person_id in self._person_org:
-                return self._person_org[person_id]
+            if person_id in self._person_org or cached_only:
+                return self._person_org.get(person_id)
         with current_db().begin() as session:
             organisation_id = people.organisation_id_of(session, person_id)
         with self._lock:
@@ -112,18 +117,30 @@ def frame_for(*, registration_id: int | None = None, person_id: int | None = Non
         g.frame_person_id = person_id
     if organisation_id is not None:
         g.frame_organisation_id = organisation_id
+    g.frame_ancestors = lms_origins()  # read now, inside the view: the header hook never queries
 
 
-def lms_origins() -> list[str]:
+def lms_origins(*, cached_only: bool = False) -> list[str]:
     """Origins that may frame this response: the organisation's LMSs, the launching registration's, or none."""
     cache = _cache()
     if g.get("frame_registration_id") is not None:
-        return cache.origins("registration", g.frame_registration_id)
+        return cache.origins("registration", g.frame_registration_id, cached_only=cached_only)
     organisation_id = g.get("frame_organisation_id")
     person_id = g.get("frame_person_id") or session.get(PERSON_KEY)
     if organisation_id is None and person_id is not None:
-        organisation_id = cache.organisation_of(person_id)
-    return cache.origins("organisation", organisation_id) if organisation_id is not None else []
+        organisation_id = cache.organisation_of(person_id, cached_only=cached_only)
+    return cache.origins("organisation", organisation_id, cached_only=cached_only) if organisation_id is not None else []
+
+
+def _read_frame_origins() -> None:
+    """Before a page's view: whose LMSs may frame it (the signed-in person's organisation's).
+
+    Read here, where a database failure is the request's failure (our 503 page), and not in the
+    header hook, which also runs after an error page and must not query. JSON requests (autosave)
+    render no page and skip it.
+    """
+    if not request.is_json and session.get(PERSON_KEY) is not None:
+        g.frame_ancestors = lms_origins()
 
 
 def frame_only_by(url: str | None) -> str | None:
@@ -151,6 +168,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.extensions[CACHE_EXTENSION] = OriginCache()
 
+    app.before_request(_read_frame_origins)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -161,7 +180,7 @@ def init_app(app: Flask) -> None:
             response.headers["Strict-Transport-Security"] = HSTS
         if response.mimetype == "text/html":
             origins = g.get("frame_ancestors")
-            if origins is None:
-                origins = lms_origins()
+            if origins is None:  # a page no view framed (a redirect after sign-in): what this process knows
+                origins = lms_origins(cached_only=True)
             response.headers["Content-Security-Policy"] = content_security_policy(origins)
         return response

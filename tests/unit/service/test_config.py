@@ -44,6 +44,9 @@ def test_production_over_plain_http_is_refused_naming_the_base_url():
         ("DIGITOETS_LRS_TIMEOUT", "soon", "DIGITOETS_LRS_TIMEOUT must be a number"),
         ("DIGITOETS_LRS_ENDPOINT", "lrs.example", r"DIGITOETS_LRS_ENDPOINT must be an http\(s\) URL"),
         ("DIGITOETS_DEV_LOGIN", "yes", "DIGITOETS_DEV_LOGIN must be 0 or 1"),
+        ("DIGITOETS_DB_CONNECT_TIMEOUT", "5s", "DIGITOETS_DB_CONNECT_TIMEOUT must be a number of seconds"),
+        ("DIGITOETS_DB_STATEMENT_TIMEOUT", "0", "DIGITOETS_DB_STATEMENT_TIMEOUT must be more than 0"),
+        ("DIGITOETS_LOG_FORMAT", "xml", "DIGITOETS_LOG_FORMAT must be json or text"),
         ("DIGITOETS_SECRET_KEY", "short", "DIGITOETS_SECRET_KEY must be at least 32"),
     ],
 )
@@ -63,3 +66,26 @@ def test_development_secret_is_generated_once_and_kept(tmp_path):
 def test_postgresql_url_is_taken_as_given():
     url = "postgresql+psycopg://digitoets@db.internal:5432/digitoets"
     assert Settings.from_env({"DIGITOETS_DATABASE_URL": url}).resolved_database_url == url
+
+
+def test_database_timeouts_reach_the_postgresql_connection():
+    from sqlalchemy import event
+
+    from service.db import make_engine
+
+    settings = Settings.from_env({"DIGITOETS_DB_CONNECT_TIMEOUT": "2.5", "DIGITOETS_DB_STATEMENT_TIMEOUT": "7"})
+    engine = make_engine("postgresql+psycopg://u@db.invalid/x", connect_timeout=settings.db_connect_timeout,
+                         statement_timeout=settings.db_statement_timeout)
+    seen = {}
+
+    @event.listens_for(engine, "do_connect")
+    def _capture(dialect, conn_rec, cargs, cparams):
+        seen.update(cparams)
+        raise ConnectionAbortedError("captured; no connection needed")
+
+    with pytest.raises(Exception, match="captured"):
+        engine.connect()
+    assert seen["connect_timeout"] == 3  # libpq takes whole seconds: rounded up
+    assert seen["options"] == "-c statement_timeout=7000"
+    assert seen["tcp_user_timeout"] == 7000 and seen["keepalives"] == 1
+    assert engine.pool.timeout() == 2.5  # waiting for a pooled connection is bounded too
