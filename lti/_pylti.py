@@ -10,6 +10,7 @@ import uuid
 from typing import Any, Callable, Mapping
 
 import jwt
+import requests
 from jwt import exceptions as jwt_errors
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
@@ -17,10 +18,9 @@ from pylti1p3.oidc_login import OIDCLogin
 from pylti1p3.redirect import Redirect
 
 from lti.errors import LaunchError
+from lti.key_sets import KeySetCache
 from lti.registration import LaunchStateStore
-from lti.storage import StateStoreStorage
 
-KEY_SET_TTL = 3600
 SIGNING_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 KEY_SET_REFETCH_INTERVAL = 30
 
@@ -131,20 +131,23 @@ class ToolMessageLaunch(MessageLaunch):
 
     * ``get_client_id`` honours ``azp`` when ``aud`` is a list (pylti1p3 takes ``aud[0]``);
     * the signature check requires ``exp`` and ``iat`` and allows a small clock skew;
-    * an unknown ``kid`` refetches the platform's key set once (key rotation), rate-limited;
+    * the platform's key set comes from ``key_sets`` (memory, then the store, fetched at most
+      once per TTL across workers); an unknown ``kid`` refetches it once (key rotation),
+      rate-limited;
     * ``extra_checks`` (azp, token age, nonce binding and single use, target_link_uri host)
       run before anything is saved.
     """
 
-    def __init__(self, *args: Any, state_store: LaunchStateStore, storage: StateStoreStorage,
+    def __init__(self, *args: Any, state_store: LaunchStateStore, key_sets: KeySetCache,
                  leeway: int, extra_checks: Callable[[dict[str, Any]], None],
                  key_set_pinned: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._state_store = state_store
+        self._key_sets = key_sets
         self._leeway = leeway
         self._extra_checks = extra_checks
         self._key_set_pinned = key_set_pinned
-        self.set_public_key_caching(storage, KEY_SET_TTL)
+        self._downloaded = False
 
     def _get_request_param(self, key: str) -> str:
         return self._request.get_param(key)
@@ -154,30 +157,44 @@ class ToolMessageLaunch(MessageLaunch):
         return client_id_of(body.get("aud"), body.get("azp"))
 
     def get_public_key(self):
-        url = self._registration.get_key_set_url() if self._registration else None
-        digest = hashlib.md5(url.encode("utf-8"), usedforsecurity=False).hexdigest() if url else ""
-        cached = bool(url) and self._public_key_cache_data_storage.check_value(
-            "key-set-url-" + digest)
         try:
             return super().get_public_key()
         except LtiException as exc:
-            # Refetch only a key set that came from the cache, at most every 30 s per URL
-            # (a stream of forged kids must not make us hammer the platform).
-            if str(exc) != "Unable to find public key" or self._key_set_pinned or not cached \
-                    or not self._state_store.add_once(f"lti1p3-key-set-refetch-{digest}",
-                                                      KEY_SET_REFETCH_INTERVAL):
+            if str(exc) != "Unable to find public key" or self._key_set_pinned or self._downloaded:
                 raise
-            # The platform may have rotated its keys since we cached its key set.
-            self._public_key_cache_data_storage.remove_value("key-set-url-" + digest)
-            self._registration.set_key_set(None)
+            url = self._registration.get_key_set_url()
+            # Another worker may have refetched the rotated key set already: read the store.
+            stored = self._key_sets.reload(self._state_store, url)
+            if stored is not None and stored != self._registration.get_key_set():
+                self._registration.set_key_set(stored)
+                try:
+                    return super().get_public_key()
+                except LtiException as again:
+                    if str(again) != "Unable to find public key":
+                        raise
+            # Refetch at most every 30 s per URL (a stream of forged kids must not make us
+            # hammer the platform).
+            digest = hashlib.md5(url.encode("utf-8"), usedforsecurity=False).hexdigest()
+            if not self._state_store.add_once(f"lti1p3-key-set-refetch-{digest}", KEY_SET_REFETCH_INTERVAL):
+                raise
+            self._registration.set_key_set(self._key_sets.refresh(self._state_store, url, self._download))
             return super().get_public_key()
 
     def fetch_public_key(self, key_set_url: str):
-        key_set = super().fetch_public_key(key_set_url)
+        return self._key_sets.get(self._state_store, key_set_url, self._download)
+
+    def _download(self, key_set_url: str) -> dict[str, Any]:
+        """GET the platform's key set (pylti1p3's fetch, without its cache); refuse what is not one."""
+        self._downloaded = True
+        try:
+            response = self._requests_session.get(key_set_url)
+        except requests.exceptions.RequestException as exc:
+            raise LtiException(f"Error during fetch URL {key_set_url}: {exc}") from exc
+        try:
+            key_set = response.json()
+        except ValueError as exc:
+            raise LtiException(f"Invalid response from {key_set_url}. Must be JSON") from exc
         if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
-            # pylti1p3 caches any JSON it gets, then fails with a KeyError on "keys".
-            digest = hashlib.md5(key_set_url.encode("utf-8"), usedforsecurity=False).hexdigest()
-            self._public_key_cache_data_storage.remove_value("key-set-url-" + digest)
             raise LtiException(f"Invalid response from {key_set_url}. Must be a key set")
         return key_set
 

@@ -29,6 +29,7 @@ from lti.checks import (STORAGE_PROOF, ClaimChecks, check_audience, check_browse
                         platform_hosts)
 from lti.claims import LaunchContext, launch_context, tool_roles  # noqa: F401 - public API
 from lti.errors import BusyError, LaunchError
+from lti.key_sets import KeySetCache
 from lti.registration import LaunchStateStore
 from lti.request import Cookie, CookieJar, RequestLike, TimeoutSession, host_allowed, normalise_hosts
 from lti.storage import DEFAULT_LAUNCH_TTL, DEFAULT_LOGIN_TTL, StateStoreStorage, StoreSessionService
@@ -117,8 +118,8 @@ def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStor
     if deployment_id and deployment_id not in registration.deployment_ids:
         raise LaunchError("unknown_deployment", f"registration {registration.id} has no "
                                                 f"deployment {deployment_id}")
-    if store.count_live(f"{PENDING_LOGIN}{registration.id}-") >= limits.per_registration \
-            or store.count_live(PENDING_LOGIN) >= limits.total:
+    pending_here, pending_all = _pending_counts(store, registration.id)
+    if pending_here >= limits.per_registration or pending_all >= limits.total:
         logger.warning("LTI login for registration %s refused: too many pending logins", registration.id)
         raise BusyError(f"too many logins wait for their launch (registration {registration.id})")
     storage_target = param("lti_storage_target") or None
@@ -144,13 +145,24 @@ def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStor
                          storage_target=storage_target, registration_id=registration.id)
 
 
+def _pending_counts(store: LaunchStateStore, registration_id: int) -> tuple[int, int]:
+    """Logins waiting for their launch: for this registration, and in total (one query when the store can)."""
+    prefixes = (f"{PENDING_LOGIN}{registration_id}-", PENDING_LOGIN)
+    count_many = getattr(store, "count_live_many", None)
+    if count_many is not None:
+        here, total = count_many(prefixes)
+        return here, total
+    return store.count_live(prefixes[0]), store.count_live(prefixes[1])
+
+
 def validate_launch(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStore,
                     allowed_hosts: Collection[str] | str, *, now: datetime | None = None,
                     max_age_seconds: int = DEFAULT_MAX_AGE, leeway_seconds: int = DEFAULT_LEEWAY,
                     browser_state: str | None = None, storage_proof: str | None = None,
                     launch_ttl: int = DEFAULT_LAUNCH_TTL,
                     message_types: Collection[str] = MESSAGE_TYPES,
-                    requests_session: requests.Session | None = None) -> LaunchContext:
+                    requests_session: requests.Session | None = None,
+                    key_sets: KeySetCache | None = None) -> LaunchContext:
     """Validate a launch (the form POST of ``id_token`` and ``state``) and store it.
 
     On top of pylti1p3 (state, JWT format, nonce issued, registration, signature with the
@@ -175,6 +187,8 @@ def validate_launch(request: RequestLike, tool_conf: ToolConf, store: LaunchStat
             this state; required with ``browser_state`` and spent by this call.
         launch_ttl: Seconds the launch stays retrievable with ``find_launch``.
         message_types: Message types we accept.
+        key_sets: The process's platform key set cache; without one, key sets are kept in
+            ``store`` only.
 
     Returns:
         The launch as a ``LaunchContext``.
@@ -189,6 +203,12 @@ def validate_launch(request: RequestLike, tool_conf: ToolConf, store: LaunchStat
     if not state:
         raise LaunchError("missing_state", "launch without state")
     body = peek(id_token)
+    prefetch = getattr(store, "prefetch", None)
+    if prefetch is not None and state.startswith("state-") and len(state) <= 64:
+        # one read for the keys this launch looks up (the body is unverified: it only chooses what to read)
+        nonce = body.get("nonce")
+        prefetch([f"lti1p3-{state}"] + ([f"lti1p3-nonce-{nonce}"] if isinstance(nonce, str) and len(nonce) <= 128
+                                        else []))
     storage = StateStoreStorage(store, default_ttl=launch_ttl)
     session = StoreSessionService(storage, launch_ttl=launch_ttl)
     login = login_state(state, session.get_state_params(state) if state.startswith("state-")
@@ -205,7 +225,7 @@ def validate_launch(request: RequestLike, tool_conf: ToolConf, store: LaunchStat
         launch = ToolMessageLaunch(
             request, tool_conf, session_service=session, cookie_service=cookies,
             requests_session=requests_session or TimeoutSession(), state_store=store,
-            storage=storage, leeway=leeway_seconds, extra_checks=checks,
+            key_sets=key_sets or KeySetCache(memory_ttl=0), leeway=leeway_seconds, extra_checks=checks,
             key_set_pinned=bool(registration.key_set))
         launch.set_launch_data_lifetime(launch_ttl)
         launch.validate()

@@ -75,5 +75,12 @@ class StoreSessionService(SessionService):
         self.data_storage.set_value(self._get_key(state), params, exp=self.login_ttl)
 
     def set_state_valid(self, state: str, id_token_hash: str) -> None:
-        self.data_storage.set_value(self._get_key(state + "-id-token-hash"), id_token_hash,
-                                    exp=self.login_ttl)
+        """Nothing to keep: pylti1p3 uses it to accept the same token again, and we never do.
+
+        A second POST of a token is refused by its spent nonce (``lti.checks.ClaimChecks``);
+        the state is bound to the browser by ``lti.checks.check_browser``.
+        """
+
+    def check_state_is_valid(self, state: str, id_token_hash: str) -> bool:
+        """Never "already validated": every launch shows its state cookie (or storage proof)."""
+        return False

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session
+
 from lti.errors import KeyStoreError
+from lti.key_sets import KeySetCache
 from lti.keys import KeyFolder, ensure_key
 from lti.launch import PendingLimits
 from lti.registration import Registration
@@ -16,7 +21,8 @@ from service import crypto
 from service.config import Settings
 from service.db import Database
 from service.errors import ConfigurationError
-from service.lti_stores import DbLaunchStateStore, DbRegistrationStore
+from service.lti_stores import (DbLaunchStateStore, DbRegistrationStore, SessionLaunchStateStore,
+                                SessionRegistrationStore, bound_store)
 
 #: where create_app keeps the LtiTool
 EXTENSION = "digitoets.lti"
@@ -34,6 +40,8 @@ class LtiTool:
     timeout: float = 10.0
     pending_limits: PendingLimits = field(default_factory=PendingLimits)
     token_cache: TokenCache = field(default_factory=TokenCache)
+    #: platform key sets, in this process's memory (and in the database for every worker)
+    key_sets: KeySetCache = field(default_factory=KeySetCache)
 
     @classmethod
     def build(cls, settings: Settings, database: Database) -> LtiTool:
@@ -55,6 +63,20 @@ class LtiTool:
             pending_limits=PendingLimits(settings.lti_pending_logins_per_registration, settings.lti_pending_logins_total),
         )
 
+    @contextmanager
+    def request_scope(self, session: Session, *, purge: bool = False) -> Iterator[RequestTool]:
+        """The tool for one login or launch, inside ``session``'s transaction.
+
+        Registrations are read once, launch state is read in one query and written in one
+        INSERT when the block ends; with ``purge`` (every login) a batch of expired rows is
+        deleted then too. Calls to ``self.store`` in the block (one-time links) join this
+        transaction. When the block raises, nothing is written.
+        """
+        store = SessionLaunchStateStore(session, purge=purge)
+        with bound_store(store):
+            yield RequestTool(tool_conf=ToolConf(SessionRegistrationStore(session), self.keys), store=store)
+            store.flush()
+
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
 
@@ -63,3 +85,11 @@ class LtiTool:
 
     def nrps(self, registration: Registration) -> NrpsClient:
         return NrpsClient(registration, self.keys, timeout=self.timeout, token_cache=self.token_cache)
+
+
+@dataclass(frozen=True)
+class RequestTool:
+    """The ToolConf and launch state store of one request (``LtiTool.request_scope``)."""
+
+    tool_conf: ToolConf
+    store: SessionLaunchStateStore

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from lti.claims import LaunchContext, tool_roles
@@ -29,6 +29,8 @@ class LaunchOutcome:
     deep_linking: bool
     roles: frozenset[str]
     resource_link_id: int | None
+    #: the person itself, so signing in needs no query (the session keeps weak references only)
+    person: m.Person | None = field(default=None, compare=False, repr=False)
 
 
 def _registration(session: Session, ctx: LaunchContext) -> m.LtiRegistration:
@@ -39,18 +41,25 @@ def _registration(session: Session, ctx: LaunchContext) -> m.LtiRegistration:
 
 
 def profile_for_code(session: Session, organisation: m.Organisation, code: str) -> m.FunctionProfile | None:
-    """The function profile an HR or LMS function code stands for in this organisation."""
-    mapped = session.scalar(
-        select(m.FunctionProfile)
-        .join(m.OrganisationFunctionCode, m.OrganisationFunctionCode.function_profile_id == m.FunctionProfile.id)
-        .where(m.OrganisationFunctionCode.organisation_id == organisation.id, m.OrganisationFunctionCode.hr_code == code)
-    )
-    if mapped is not None:
-        return mapped
-    for profile in session.scalars(select(m.FunctionProfile).where(m.FunctionProfile.active)):
-        if code == profile.code or code in profile.hr_codes:
+    """The function profile an HR or LMS function code stands for in this organisation.
+
+    The organisation's own mapping of the code first, else the active profile with that code or
+    HR code. One query: the mapped profile (if any) beside every active profile.
+    """
+    mapping = (select(m.OrganisationFunctionCode.function_profile_id)
+               .where(m.OrganisationFunctionCode.organisation_id == organisation.id,
+                      m.OrganisationFunctionCode.hr_code == code)
+               .limit(1).scalar_subquery())
+    rows = session.execute(
+        select(m.FunctionProfile, (m.FunctionProfile.id == mapping).label("mapped"))
+        .where(or_(m.FunctionProfile.id == mapping, m.FunctionProfile.active))
+        .order_by(m.FunctionProfile.id)
+    ).all()
+    for profile, mapped in rows:
+        if mapped:
             return profile
-    return None
+    return next((profile for profile, _ in rows if profile.active and (code == profile.code or code in profile.hr_codes)),
+                None)
 
 
 def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> LaunchOutcome:
@@ -74,20 +83,40 @@ def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> Launch
     link_id = None
     test_code = (ctx.custom.get(TEST_PARAMETER) or "").strip() or None
     if ctx.context is not None:
-        course = _upsert_context(session, registration, ctx)
+        course, link, test = _course_and_link(session, registration, ctx, test_code)
+        course = _upsert_context(session, registration, ctx, course)
         if ctx.resource_link is not None:
-            link = _upsert_link(session, course, ctx, test_code)
+            link = _upsert_link(session, course, ctx, link, test)
             link_id = link.id
-            if test_code is None and link.digi_test_id is not None:
-                test_code = session.get(m.DigiTest, link.digi_test_id).code
+            if test_code is None and test is not None:
+                test_code = test.code
     session.flush()
-    return LaunchOutcome(person.id, test_code, ctx.message_type == "LtiDeepLinkingRequest", roles, link_id)
+    return LaunchOutcome(person.id, test_code, ctx.message_type == "LtiDeepLinkingRequest", roles, link_id,
+                         person=person)
 
 
-def _upsert_context(session: Session, registration: m.LtiRegistration, ctx: LaunchContext) -> m.LtiContext:
-    course = session.scalar(
-        select(m.LtiContext).where(m.LtiContext.registration_id == registration.id, m.LtiContext.context_id == ctx.context.id)
-    )
+def _course_and_link(session: Session, registration: m.LtiRegistration, ctx: LaunchContext, test_code: str | None):
+    """The launch's course, placement and digi-toets as stored (each None when new), in one query.
+
+    The digi-toets is the one ``test_code`` names, or without one the placement's.
+    """
+    link_id = ctx.resource_link.id if ctx.resource_link is not None else None
+    link_on = and_(m.LtiResourceLink.context_id == m.LtiContext.id, m.LtiResourceLink.resource_link_id == link_id)
+    test_on = m.DigiTest.code == test_code if test_code else m.DigiTest.id == m.LtiResourceLink.digi_test_id
+    found = session.execute(
+        select(m.LtiContext, m.LtiResourceLink, m.DigiTest)
+        .outerjoin(m.LtiResourceLink, link_on)
+        .outerjoin(m.DigiTest, test_on)
+        .where(m.LtiContext.registration_id == registration.id, m.LtiContext.context_id == ctx.context.id)
+    ).first()
+    if found is not None:
+        return found
+    test = session.scalar(select(m.DigiTest).where(m.DigiTest.code == test_code)) if test_code else None
+    return None, None, test
+
+
+def _upsert_context(session: Session, registration: m.LtiRegistration, ctx: LaunchContext,
+                    course: m.LtiContext | None) -> m.LtiContext:
     if course is None:
         course = m.LtiContext(registration=registration, context_id=ctx.context.id, deployment_id=ctx.deployment_id)
         session.add(course)
@@ -102,18 +131,14 @@ def _upsert_context(session: Session, registration: m.LtiRegistration, ctx: Laun
     return course
 
 
-def _upsert_link(session: Session, course: m.LtiContext, ctx: LaunchContext, test_code: str | None) -> m.LtiResourceLink:
-    link = session.scalar(
-        select(m.LtiResourceLink).where(
-            m.LtiResourceLink.context_id == course.id, m.LtiResourceLink.resource_link_id == ctx.resource_link.id
-        )
-    )
+def _upsert_link(session: Session, course: m.LtiContext, ctx: LaunchContext, link: m.LtiResourceLink | None,
+                 test: m.DigiTest | None) -> m.LtiResourceLink:
+    """``test``: the digi-toets the launch names (or the placement's own), None when none is known."""
     if link is None:
         link = m.LtiResourceLink(context_id=course.id, resource_link_id=ctx.resource_link.id)
         session.add(link)
-    if test_code:
-        test = session.scalar(select(m.DigiTest).where(m.DigiTest.code == test_code))
-        link.digi_test_id = test.id if test else link.digi_test_id
+    if test is not None:
+        link.digi_test_id = test.id
     if ctx.ags is not None and ctx.ags.lineitem:
         link.lineitem_url = ctx.ags.lineitem
     session.flush()
@@ -122,7 +147,7 @@ def _upsert_link(session: Session, course: m.LtiContext, ctx: LaunchContext, tes
 
 def launched_person(session: Session, outcome: LaunchOutcome) -> m.Person:
     """The person ``record_launch`` stored (to sign them in)."""
-    return session.get(m.Person, outcome.person_id)
+    return outcome.person if outcome.person is not None else session.get(m.Person, outcome.person_id)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
@@ -27,11 +27,11 @@ def find_or_create_person(
     Name and e-mail are stored only when the organisation's privacy settings allow it; when
     they don't, any stored earlier are cleared.
     """
-    person = session.scalar(
-        select(m.Person).where(
-            m.Person.organisation_id == organisation.id, m.Person.issuer == issuer, m.Person.subject == subject
-        )
-    )
+    person = session.scalars(  # roles and functions in the same query: a launch syncs both
+        select(m.Person)
+        .options(joinedload(m.Person.roles), joinedload(m.Person.function_assignments))
+        .where(m.Person.organisation_id == organisation.id, m.Person.issuer == issuer, m.Person.subject == subject)
+    ).unique().first()
     if person is None:
         person = m.Person(organisation=organisation, issuer=issuer, subject=subject)
         session.add(person)

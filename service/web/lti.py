@@ -119,11 +119,18 @@ def restart(token: str):
 
 
 def _login_answer(lti_request: LtiRequest):
-    try:
-        redirect_to = oidc_login(lti_request, tool().tool_conf, tool().store, tool().allowed_hosts,
-                                 redirect_uri=tool().url(url_for("lti.launch")), limits=tool().pending_limits)
-    except LaunchError as exc:
-        return _refused(exc, "login")
+    # One transaction: the registration read once, the pending counts in one query, the state,
+    # nonce and pending mark written in one INSERT (with a batch of expired rows deleted).
+    with current_db().begin() as db_session, tool().request_scope(db_session, purge=True) as lti:
+        try:
+            redirect_to = oidc_login(lti_request, lti.tool_conf, lti.store, tool().allowed_hosts,
+                                     redirect_uri=tool().url(url_for("lti.launch")), limits=tool().pending_limits)
+        except LaunchError as exc:
+            refusal = exc
+        else:
+            refusal = None
+    if refusal is not None:
+        return _refused(refusal, "login")
     frame_for(registration_id=redirect_to.registration_id)
     if redirect_to.storage_target:  # the platform offers storage: keep the state there too
         response = current_app.make_response(render_template(
@@ -150,20 +157,33 @@ def _platform_origin(registration_id) -> str:
 @bp.post("/launch")
 @csrf.exempt
 def launch():
-    """The platform posts the signed id_token here; store the launch and open what it asks."""
-    try:
-        context = validate_launch(_lti_request(), tool().tool_conf, tool().store, tool().allowed_hosts,
-                                  browser_state=_browser_state(), storage_proof=request.form.get("storage_proof"))
-    except LaunchError as exc:
-        return _without_cookie(exc) if exc.reason_code == "state_cookie_missing" else _refused(exc, "launch")
-    with current_db().begin() as db_session:
-        outcome = launches.record_launch(db_session, context, now())
-        sign_in(launches.launched_person(db_session, outcome))
-        # an Instructor (tool role course_admin) may see the overview of this course, and only this one
-        teacher_course = (courses.launched_course_id(db_session, outcome.resource_link_id)
-                          if m.ToolRole.COURSE_ADMIN.value in outcome.roles else None)
+    """The platform posts the signed id_token here; store the launch and open what it asks.
+
+    One transaction for the checks and what the launch records. A refused launch still commits
+    what its checks wrote (a spent storage proof, a fetched key set, a refetch mark): those
+    must hold whatever the outcome. The nonce is spent by the last check, so a refused token
+    stores nothing else.
+    """
+    with current_db().begin() as db_session, tool().request_scope(db_session) as lti:
+        try:
+            context = validate_launch(_lti_request(), lti.tool_conf, lti.store, tool().allowed_hosts,
+                                      browser_state=_browser_state(), storage_proof=request.form.get("storage_proof"),
+                                      key_sets=tool().key_sets)
+        except LaunchError as exc:
+            refusal = exc
+        else:
+            refusal = None
+            outcome = launches.record_launch(db_session, context, now())
+            sign_in(launches.launched_person(db_session, outcome))
+            # an Instructor (tool role course_admin) may see the overview of this course, and only this one
+            teacher_course = (courses.launched_course_id(db_session, outcome.resource_link_id)
+                              if m.ToolRole.COURSE_ADMIN.value in outcome.roles else None)
+            token = _park_continuation(context, outcome, teacher_course)  # joins this transaction
+    if refusal is not None:
+        return _without_cookie(refusal) if refusal.reason_code == "state_cookie_missing" \
+            else _refused(refusal, "launch")
     _remember_launch(context, outcome, teacher_course)
-    return redirect(url_for("lti.check", t=_park_continuation(context, outcome, teacher_course)))
+    return redirect(url_for("lti.check", t=token))
 
 
 def _browser_state() -> str | None:
