@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
+from service import logs
 from service.config import Settings
 from service.db import EXTENSION, Database, make_engine
 
@@ -39,7 +38,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # gets our 413 page before anything reads it.
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
-    logging.getLogger("service").setLevel(settings.log_level)
+    logs.configure(settings)  # once, before Flask first touches app.logger (it would add a handler of its own)
     from service import crypto
 
     crypto.use(crypto.SecretBox(settings.resolved_encryption_keys()))  # LRS passwords and LTI keys at rest
@@ -58,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.extensions[LTI_EXTENSION] = LtiTool.build(settings, database)
 
+    logs.init_app(app)  # first: every later hook and view logs with the request id
     errors.init_app(app)
     input_guard.init_app(app)  # before any blueprint: its <int:...> converter bounds every id in the routes
     i18n.init_app(app)

@@ -129,6 +129,8 @@ def lms_origins(*, cached_only: bool = False) -> list[str]:
     person_id = g.get("frame_person_id") or session.get(PERSON_KEY)
     if organisation_id is None and person_id is not None:
         organisation_id = cache.organisation_of(person_id, cached_only=cached_only)
+    if organisation_id is not None:
+        g.log_tenant = organisation_id  # the access log's tenant (an id, never a name)
     return cache.origins("organisation", organisation_id, cached_only=cached_only) if organisation_id is not None else []
 
 
