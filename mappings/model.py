@@ -238,6 +238,8 @@ class AccreditedActivity:
     #: a classroom course's edition in PE-online (klassikaal needs one)
     edition_id: str | None = None
     title_en: str = ""
+    #: a classroom course with more than one meeting: the meeting attendance is reported for
+    meeting_id: str | None = None
 
     @property
     def accreditation_id(self) -> str:

@@ -121,6 +121,7 @@ class ActivitySchema(_Strict):
     external_course_id = fields.String(load_default=None, validate=validate.Length(1, 100))
     module_id = fields.String(load_default=None, validate=validate.Length(1, 100))
     edition_id = fields.String(load_default=None, validate=validate.Length(1, 100))
+    meeting_id = fields.String(load_default=None, validate=validate.Length(1, 100))
 
     @validates_schema
     def _course_and_period(self, data, **kwargs):
@@ -134,6 +135,8 @@ class ActivitySchema(_Strict):
             raise ValidationError("a klassikaal activity needs the edition_id PE-online gave it", "edition_id")
         if not classroom and data.get("edition_id"):
             raise ValidationError("only a klassikaal activity has an edition_id", "edition_id")
+        if not classroom and data.get("meeting_id"):
+            raise ValidationError("only a klassikaal activity has a meeting_id", "meeting_id")
 
     @post_load
     def _make(self, data, **kwargs):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from service.cli.common import current_database, current_settings, now
+from service.cli.scheduled import HOURLY, scheduled_job
 from service.errors import InvalidInputError, NotFoundError
+from service.jobs import accreditation_exports as exports_job
 from service.jobs import pe_online as pe_online_job
 from service.jobs import points as points_job
 from service.operations import accreditation_admin, certificates, pe_online_delivery
@@ -33,6 +34,7 @@ def _organisation_ids(slug: str | None) -> list[int]:
 
 
 @accreditation_cli.command("points")
+@scheduled_job("accreditation-points", HOURLY)
 @click.option("--org", "slug", default=None, help="Only this organisation (its slug).")
 @click.option("--everyone", is_flag=True, help="Evaluate every ledger again (after new activities or periods).")
 def points_command(slug: str | None, everyone: bool) -> None:
@@ -58,13 +60,18 @@ def export_command(slug: str, code: str, start, end, out: str) -> None:
         registry = next((r for r in accreditation_admin.registries(session) if r.code == code), None)
         if registry is None:
             raise click.BadParameter(f"no active registry '{code}'", param_hint="--registry")
+        begin, until = (start.date() if start else None), (end.date() if end else None)
         try:
-            result = accreditation_admin.export_xml(session, organisation, None, registry,
-                                                    start.date() if start else None, end.date() if end else None, now())
+            total, _without = accreditation_admin.check_exportable(session, organisation, registry, begin, until)
         except InvalidInputError as exc:
             raise click.ClickException(str(exc)) from None
+        with click.progressbar(length=total, label="PE-online XML") as bar:
+            def progress(done: int, _total: int) -> None:
+                bar.update(done - bar.pos)
+            result = accreditation_admin.export_xml(session, organisation, None, registry, begin, until, now(),
+                                                    Path(out), progress)
     target = Path(out) / result.filename
-    target.write_bytes(result.body)
+    result.path.replace(target)
     click.echo(f"{result.records} records written to {target}; {result.without_number} without a number left out.")
 
 
@@ -94,6 +101,7 @@ def account_command(slug: str, user_id: str, email: str, endpoint: str) -> None:
 
 
 @accreditation_cli.command("deliver")
+@scheduled_job("accreditation-deliver", HOURLY)
 @click.option("--org", "slug", default=None, help="Queue only this organisation's waiting records.")
 def deliver_command(slug: str | None) -> None:
     """Queue waiting records for PE-online's web service and send every due call (retries with backoff)."""
@@ -131,12 +139,22 @@ def certificates_command(slug: str, registry_code: str, activity_code: str, out:
             activity = certificates.find_activity(session, registry_code, activity_code)
         except NotFoundError as exc:
             raise click.BadParameter(str(exc), param_hint="--activity") from None
-        records = certificates.activity_records(session, organisation.id, activity.id)
-        target = Path(out) / f"certificaten-{registry_code}-{activity_code}.zip"
-        batch = certificates.render_batch(session, records, current_settings().base_url)
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive, \
-                click.progressbar(batch, length=len(records), label="Certificaten") as bar:
-            for name, body in bar:
-                archive.writestr(name, body)
-        certificates.log_batch(session, organisation, None, activity.id, len(records))
-    click.echo(f"{len(records)} certificates written to {target}")
+        total = certificates.count_certificates(session, organisation.id, activity.id)
+        with click.progressbar(length=total, label="Certificaten") as bar:
+            def progress(done: int, _total: int) -> None:
+                bar.update(done - bar.pos)
+            name, path, count = certificates.activity_zip(session, organisation, None, activity.id,
+                                                          current_settings().base_url, Path(out), progress)
+    target = Path(out) / name
+    path.replace(target)
+    click.echo(f"{count} certificates written to {target}")
+
+
+@accreditation_cli.command("exports")
+def exports_command() -> None:
+    """Make the exports queued in /accreditatie that no web process finished, and remove day-old files."""
+    settings = current_settings()
+    directory = settings.instance_path / "exports"
+    removed = exports_job.purge_files(current_database(), directory, now())
+    made = exports_job.run_due(current_database(), settings.base_url, directory, clock=now)
+    click.echo(f"{made} exports made; {removed} old files removed")

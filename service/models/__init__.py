@@ -1,10 +1,12 @@
 """All models, imported here so ``Base.metadata`` is complete for Alembic and the tests."""
 
 from service.models.accreditation import (
+    AccreditationExport,
     AccreditationRecord,
     AccreditationRegistry,
     AccreditedActivity,
     EarningRule,
+    ExportStatus,
     LearningHours,
     PeOnlineAccount,
     PointsCursor,

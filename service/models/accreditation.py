@@ -90,6 +90,8 @@ class AccreditedActivity(Base):
     external_course_id: Mapped[str | None] = mapped_column(String(100))
     module_id: Mapped[str | None] = mapped_column(String(100))
     edition_id: Mapped[str | None] = mapped_column(String(100))
+    #: a classroom course with more than one meeting: the meeting attendance is reported for
+    meeting_id: Mapped[str | None] = mapped_column(String(100))
     valid_from: Mapped[date]
     valid_until: Mapped[date]
     active: Mapped[bool] = mapped_column(default=True)
@@ -101,7 +103,7 @@ class AccreditedActivity(Base):
         """The pure activity ``mappings.points`` evaluates."""
         return model.AccreditedActivity(
             self.code, self.title, self.type, self.rule.code, self.valid_from, self.valid_until, self.pe_course_id,
-            self.external_course_id, self.module_id, self.edition_id)
+            self.external_course_id, self.module_id, self.edition_id, meeting_id=self.meeting_id)
 
 
 class RegistrationNumber(Base):
@@ -185,6 +187,7 @@ class AccreditationRecord(Base):
     external_course_id: Mapped[str | None] = mapped_column(String(100))
     module_id: Mapped[str | None] = mapped_column(String(100))
     edition_id: Mapped[str | None] = mapped_column(String(100))
+    meeting_id: Mapped[str | None] = mapped_column(String(100))
     certificate_code: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[RecordStatus] = mapped_column(enum_type(RecordStatus, "record_status"), default=RecordStatus.PENDING)
     status_code: Mapped[str | None] = mapped_column(String(32))
@@ -219,3 +222,36 @@ class PeOnlineAccount(Base):
     email: Mapped[str] = mapped_column(String(320))  # PE-online mails its error report here
     endpoint: Mapped[str] = mapped_column(String(500), default="https://www.pe-online.org")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ExportStatus(enum.Enum):
+    WAITING = "waiting"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class AccreditationExport(Base):
+    """A long export (PE-online XML of a period, or an activity's certificates) made in the background.
+
+    The page polls ``done`` of ``total``; the finished file lies under the instance folder
+    until it is downloaded or a day old. Only the organisation's accreditation staff see it.
+    """
+
+    __tablename__ = "accreditation_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # "xml" or "certificates"
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[ExportStatus] = mapped_column(enum_type(ExportStatus, "export_status"), default=ExportStatus.WAITING)
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    mimetype: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from mappings.model import ActivityType
@@ -68,18 +69,91 @@ def select_for_export(session: Session, organisation_id: int, registry_id: int, 
     return selection
 
 
-def attendance(record: m.AccreditationRecord, number: str) -> documents.Attendance:
+def attendance(record, number: str) -> documents.Attendance:
+    """A record (or a row with the same columns) as PE-online attendance for the person's number."""
     classroom = record.activity_type is ActivityType.KLASSIKAAL
     return documents.Attendance(
         ref=str(record.uuid), person_number=number, pe_course_id=record.pe_course_id,
         external_course_id=record.external_course_id, module_id=None if classroom else record.module_id,
-        edition_id=record.edition_id if classroom else None, end_date=None if classroom else record.period_end)
+        edition_id=record.edition_id if classroom else None, end_date=None if classroom else record.period_end,
+        meeting_id=record.meeting_id if classroom else None)
 
 
 def xml_documents(selection: Selection, account: documents.Account, org_id: int) -> list[bytes]:
     """The selection as PE-online documents of at most 1,000 records, each checked against the XSD."""
     rows = (attendance(r, selection.numbers[r.person_id]) for r in selection.records)
     return [documents.build(account, org_id, batch) for batch in documents.chunks(rows)]
+
+
+def _exportable(organisation_id: int, registry_id: int, statuses, start: date | None, end: date | None,
+                columns=None):
+    """Standing grants of a registry in a period whose person gave a number with consent (one SELECT)."""
+    record, number = m.AccreditationRecord, m.RegistrationNumber
+    reversal = aliased(m.AccreditationRecord)
+    query = select(*(columns or (record.id,))).join(number, and_(number.person_id == record.person_id,
+                                                                 number.registry_id == record.registry_id))
+    return query.where(record.organisation_id == organisation_id, record.registry_id == registry_id,
+                       record.is_reversal.is_(False), record.status.in_(statuses),
+                       ~select(reversal.id).where(reversal.reverses_id == record.id).exists(),
+                       number.withdrawn_at.is_(None), number.number.is_not(None), *_bounds(start, end))
+
+
+def count_exportable(session: Session, organisation_id: int, registry_id: int, start: date | None = None,
+                     end: date | None = None, statuses=EXPORTABLE) -> tuple[int, int]:
+    """(records with a number, records without one) an export of this period takes / leaves out."""
+    with_number = session.scalar(select(func.count()).select_from(
+        _exportable(organisation_id, registry_id, statuses, start, end).subquery())) or 0
+    reversal = aliased(m.AccreditationRecord)
+    standing = session.scalar(select(func.count()).select_from(m.AccreditationRecord).where(
+        m.AccreditationRecord.organisation_id == organisation_id, m.AccreditationRecord.registry_id == registry_id,
+        m.AccreditationRecord.is_reversal.is_(False), m.AccreditationRecord.status.in_(statuses),
+        ~select(reversal.id).where(reversal.reverses_id == m.AccreditationRecord.id).exists(),
+        *_bounds(start, end))) or 0
+    return with_number, standing - with_number
+
+
+_ROW_COLUMNS = (m.AccreditationRecord.id, m.AccreditationRecord.uuid, m.AccreditationRecord.person_id,
+                m.AccreditationRecord.activity_type, m.AccreditationRecord.pe_course_id,
+                m.AccreditationRecord.external_course_id, m.AccreditationRecord.module_id,
+                m.AccreditationRecord.edition_id, m.AccreditationRecord.meeting_id,
+                m.AccreditationRecord.period_end, m.RegistrationNumber.number)
+
+
+def exportable_pages(session: Session, organisation_id: int, registry_id: int, start: date | None = None,
+                     end: date | None = None, statuses=EXPORTABLE, size: int = documents.MAX_RECORDS,
+                     columns=_ROW_COLUMNS, after: int = 0) -> Iterator[list]:
+    """The exportable rows (with the decrypted number last) in pages of ``size``, oldest first.
+
+    Keyset pages (``id > last``): memory holds one page, whatever the number of records, and
+    marking a page exported while reading the next one is safe on every database.
+    """
+    last = after
+    while True:
+        page = session.execute(_exportable(organisation_id, registry_id, statuses, start, end, columns)
+                               .where(m.AccreditationRecord.id > last)
+                               .order_by(m.AccreditationRecord.id).limit(size)).all()
+        if not page:
+            return
+        yield page
+        last = page[-1].id
+
+
+@dataclass
+class Document:
+    body: bytes
+    record_ids: list[int]
+
+
+def document_pages(session: Session, organisation_id: int, registry_id: int, account: documents.Account, org_id: int,
+                   start: date | None = None, end: date | None = None, statuses=EXPORTABLE,
+                   after: int = 0) -> Iterator[Document]:
+    """The registry's PE-online documents, one per page of at most 1,000 records, each checked against the XSD.
+
+    ``after``: start after this record id (a background export takes one page per transaction).
+    """
+    for page in exportable_pages(session, organisation_id, registry_id, start, end, statuses, after=after):
+        body = documents.build(account, org_id, (attendance(row, row.number) for row in page))
+        yield Document(body, [row.id for row in page])
 
 
 def mark_exported(session: Session, record_ids: list[int], now: datetime) -> int:

@@ -254,7 +254,7 @@ def _load_activities(session, registry, row, rules, summary):
             "title": activity.title, "title_en": activity.title_en or None, "type": activity.type,
             "rule": rules[activity.rule], "pe_course_id": activity.pe_course_id,
             "external_course_id": activity.external_course_id, "module_id": activity.module_id,
-            "edition_id": activity.edition_id, "valid_from": activity.valid_from,
+            "edition_id": activity.edition_id, "meeting_id": activity.meeting_id, "valid_from": activity.valid_from,
             "valid_until": activity.valid_until, "active": True,
         }
         _sync(activity_row, values, summary, "accredited_activity", f"{registry.code}/{activity.code}", is_new)

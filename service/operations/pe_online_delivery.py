@@ -36,9 +36,8 @@ def queue(session: Session, organisation: m.Organisation, actor: m.Person | None
     total = 0
     for registry in session.scalars(select(m.AccreditationRegistry).where(
             m.AccreditationRegistry.pe_online_org_id.is_not(None)).order_by(m.AccreditationRegistry.id)):
-        selection = export.select_for_export(session, organisation.id, registry.id,
-                                             statuses=(m.RecordStatus.PENDING,))
-        for batch in documents.chunks(selection.records):
+        for batch in export.exportable_pages(session, organisation.id, registry.id, statuses=(m.RecordStatus.PENDING,),
+                                             columns=(m.AccreditationRecord.id, m.AccreditationRecord.uuid)):
             ids = [r.id for r in batch]
             # the records and this moment: a record queued again after a rejection gets a new row
             key = hashlib.sha256((",".join(str(r.uuid) for r in batch) + now.isoformat()).encode()).hexdigest()

@@ -12,7 +12,7 @@ import base64
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -99,21 +99,33 @@ def record_counted_tests(session: Session, organisation_id: int) -> int:
     return len(attempts)
 
 
-def ledger(session: Session, organisation_id: int, person_ids: Iterable[int] | None = None) -> list[rules.Entry]:
-    """The ledger rows of an organisation (or of some of its people) as pure entries.
+#: people evaluated together: their ledger, eligibility and stored records are read per chunk,
+#: so memory stays flat however large the organisation's ledger is
+CHUNK_PEOPLE = 500
 
-    Read as plain columns (no ORM objects, no per-row type decorators): 100,000 rows must
-    load in well under a second.
-    """
-    query = select(m.LearningHours.id, m.LearningHours.person_id, type_coerce(m.LearningHours.kind, String),
-                   m.LearningHours.minutes, type_coerce(m.LearningHours.occurred_at, DateTime(timezone=True)),
-                   m.LearningHours.reverses_id).where(m.LearningHours.organisation_id == organisation_id)
+
+def _ledger_query(organisation_id: int):
+    """Plain columns (no ORM objects, no per-row type decorators): 100,000 rows load in well under a second."""
+    return select(m.LearningHours.id, m.LearningHours.person_id, type_coerce(m.LearningHours.kind, String),
+                  m.LearningHours.minutes, type_coerce(m.LearningHours.occurred_at, DateTime(timezone=True)),
+                  m.LearningHours.reverses_id).where(m.LearningHours.organisation_id == organisation_id)
+
+
+_KINDS = {kind.value: kind for kind in ActivityKind}
+
+
+def _entries(rows) -> list[rules.Entry]:
+    return [rules.Entry(id_, person, _KINDS[kind], minutes,
+                        at if isinstance(at, datetime) and at.tzinfo else _utc(at), reverses)
+            for id_, person, kind, minutes, at, reverses in rows]
+
+
+def ledger(session: Session, organisation_id: int, person_ids: Iterable[int] | None = None) -> list[rules.Entry]:
+    """The ledger rows of an organisation (or of some of its people) as pure entries."""
+    query = _ledger_query(organisation_id)
     if person_ids is not None:
         query = query.where(m.LearningHours.person_id.in_(list(person_ids)))
-    kinds = {kind.value: kind for kind in ActivityKind}
-    return [rules.Entry(id_, person, kinds[kind], minutes,
-                        at if isinstance(at, datetime) and at.tzinfo else _utc(at), reverses)
-            for id_, person, kind, minutes, at, reverses in session.execute(query)]
+    return _entries(session.execute(query))
 
 
 def _utc(value) -> datetime:
@@ -122,27 +134,37 @@ def _utc(value) -> datetime:
     return moment.replace(tzinfo=UTC)
 
 
-def eligible_registries(session: Session, organisation_id: int, now: datetime) -> set[tuple[int, int]]:
+def eligible_registries(session: Session, organisation_id: int, now: datetime,
+                        person_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
     """(person, registry) pairs where points are earned: the person gave a number there (with
     consent), or their function is one of the registry's professions. A nurse earns no
     points in the physicians' register, and gets them once she enters a number there.
+    ``person_ids``: only these people (one chunk of an evaluation; the caller took them from
+    this organisation's ledger).
     """
-    pairs = set(session.execute(
-        select(m.RegistrationNumber.person_id, m.RegistrationNumber.registry_id)
-        .join(m.Person, m.Person.id == m.RegistrationNumber.person_id)
-        .where(m.Person.organisation_id == organisation_id, m.RegistrationNumber.withdrawn_at.is_(None),
-               m.RegistrationNumber.number.is_not(None))).all())
+    numbers = select(m.RegistrationNumber.person_id, m.RegistrationNumber.registry_id).where(
+        m.RegistrationNumber.withdrawn_at.is_(None), m.RegistrationNumber.number.is_not(None))
+    functions = (select(m.FunctionAssignment.person_id, m.FunctionProfile.code)
+                 .join(m.FunctionProfile, m.FunctionProfile.id == m.FunctionAssignment.function_profile_id)
+                 .where(or_(m.FunctionAssignment.valid_until.is_(None), m.FunctionAssignment.valid_until > now)))
+    if person_ids is None:
+        numbers = numbers.join(m.Person, m.Person.id == m.RegistrationNumber.person_id).where(
+            m.Person.organisation_id == organisation_id)
+        functions = functions.join(m.Person, m.Person.id == m.FunctionAssignment.person_id).where(
+            m.Person.organisation_id == organisation_id)
+    else:
+        # the people of one chunk (read from the organisation's ledger): looked up by their ids
+        # alone, on the (person, registry) index, not through a join a planner may get wrong
+        people = list(person_ids)
+        numbers = numbers.where(m.RegistrationNumber.person_id.in_(people))
+        functions = functions.where(m.FunctionAssignment.person_id.in_(people))
+    pairs = set(session.execute(numbers).all())
     by_profession: dict[str, list[int]] = defaultdict(list)
     for registry_id, professions in session.execute(select(m.AccreditationRegistry.id,
                                                            m.AccreditationRegistry.professions)):
         for code in professions or ():
             by_profession[code].append(registry_id)
-    for person_id, code in session.execute(
-            select(m.FunctionAssignment.person_id, m.FunctionProfile.code)
-            .join(m.FunctionProfile, m.FunctionProfile.id == m.FunctionAssignment.function_profile_id)
-            .join(m.Person, m.Person.id == m.FunctionAssignment.person_id)
-            .where(m.Person.organisation_id == organisation_id,
-                   or_(m.FunctionAssignment.valid_until.is_(None), m.FunctionAssignment.valid_until > now))):
+    for person_id, code in session.execute(functions):
         pairs.update((person_id, registry_id) for registry_id in by_profession.get(code, ()))
     return pairs
 
@@ -159,56 +181,97 @@ def new_certificate_code() -> str:
     return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
 
 
+def _people_chunks(session: Session, organisation_id: int, person_ids: Iterable[int] | None,
+                   size: int) -> Iterator[list[int]]:
+    """The people to evaluate, ``size`` at a time, in id order.
+
+    Everyone: keyset pages over the ledger's distinct people (never the whole list at once).
+    """
+    if person_ids is not None:
+        people = sorted(set(person_ids))
+        for offset in range(0, len(people), size):
+            yield people[offset:offset + size]
+        return
+    last = 0
+    while True:
+        page = list(session.scalars(
+            select(m.LearningHours.person_id).distinct()
+            .where(m.LearningHours.organisation_id == organisation_id, m.LearningHours.person_id > last)
+            .order_by(m.LearningHours.person_id).limit(size)))
+        if not page:
+            return
+        yield page
+        last = page[-1]
+
+
 def derive_points(session: Session, organisation_id: int, now: datetime,
-                  person_ids: Iterable[int] | None = None) -> PointsReport:
-    """Store the points the ledger earns for these people (everyone: None); reverse what it no longer earns."""
-    entries = ledger(session, organisation_id, person_ids)
-    report = PointsReport(people=len({e.person_id for e in entries}))
-    if not entries:
-        return report
-    people = {e.person_id for e in entries}
-    netted = rules.net(entries)
-    eligible = eligible_registries(session, organisation_id, now)
-    people_in: dict[int, set[int]] = {}
-    for activity in active_activities(session):
-        kinds = set(activity.rule.as_rule().activity_kinds)
-        if activity.registry_id not in people_in:
-            people_in[activity.registry_id] = {p for p, r in eligible if r == activity.registry_id}
-        allowed = people_in[activity.registry_id]
-        mine = [e for e in netted if e.kind in kinds and e.person_id in allowed]
-        awards = rules.evaluate(activity.as_activity(), activity.rule.as_rule(), mine, netted=True)
-        stored = _stored(session, organisation_id, activity.id, None if person_ids is None else people)
-        granted = {key for (_person, key) in stored}
-        active = {key for (_person, key), (_row, reversed_) in stored.items() if not reversed_}
-        plan = rules.reconcile(awards, active)
-        fresh = [award for award in plan.new if award.key not in granted]  # granted and reversed before: never again
-        if fresh:
-            # one multi-row INSERT per activity: 100,000 ledger rows must not mean 30,000 round trips
-            fixed = _activity_columns(organisation_id, activity, now)
-            session.execute(insert(m.AccreditationRecord),
-                            [_grant(organisation_id, activity, award, now, fixed) for award in fresh])
-            report.granted += len(fresh)
-            report.points += sum(award.points for award in fresh)
-        for (_person, key), (row, reversed_) in stored.items():
-            if key in plan.reverse and not reversed_:
+                  person_ids: Iterable[int] | None = None, chunk: int = CHUNK_PEOPLE,
+                  progress: Callable[[int], None] | None = None) -> PointsReport:
+    """Store the points the ledger earns for these people (everyone: None); reverse what it no longer earns.
+
+    People are evaluated ``chunk`` at a time: per chunk one query for their ledger, one for
+    their eligibility, one for their stored records and one multi-row INSERT per activity.
+    ``progress`` is called with the number of people done after each chunk.
+    """
+    report = PointsReport()
+    activities = [(activity, activity.rule.as_rule(), activity.as_activity(),
+                   _activity_columns(organisation_id, activity, now)) for activity in active_activities(session)]
+    for people in _people_chunks(session, organisation_id, person_ids, chunk):
+        query = _ledger_query(organisation_id)
+        query = query.where(m.LearningHours.person_id.in_(people))
+        entries = _entries(session.execute(query))
+        report.people += len({e.person_id for e in entries})
+        netted = rules.net(entries)
+        allowed: dict[int, set[int]] = defaultdict(set)  # registry -> people of this chunk who earn there
+        for person_id, registry_id in eligible_registries(session, organisation_id, now, people):
+            allowed[registry_id].add(person_id)
+        by_kind: dict[ActivityKind, list[rules.Entry]] = defaultdict(list)
+        for entry in netted:
+            by_kind[entry.kind].append(entry)
+        stored = _stored(session, organisation_id, people)
+        for activity, rule, pure, fixed in activities:
+            earners = allowed.get(activity.registry_id)
+            if not earners and activity.id not in stored:
+                continue  # nobody here earns in this registry, and nothing was stored to reverse
+            mine = [e for kind in rule.activity_kinds for e in by_kind.get(kind, ()) if e.person_id in (earners or ())]
+            awards = rules.evaluate(pure, rule, mine, netted=True)
+            keys = stored.get(activity.id, {})
+            granted = {key for (_person, key) in keys}
+            active = {key for (_person, key), (_row, reversed_) in keys.items() if not reversed_}
+            plan = rules.reconcile(awards, active)
+            fresh = [award for award in plan.new if award.key not in granted]  # granted and reversed before: never again
+            if fresh:
+                # one multi-row INSERT per activity and chunk, never a round trip per record
+                # (Core, not the ORM's bulk path: no per-row ORM bookkeeping for rows we do not load)
+                session.execute(insert(m.AccreditationRecord.__table__),
+                                [_grant(organisation_id, activity, award, now, fixed) for award in fresh])
+                report.granted += len(fresh)
+                report.points += sum(award.points for award in fresh)
+            to_reverse = [row_id for (_person, key), (row_id, reversed_) in keys.items()
+                          if key in plan.reverse and not reversed_]
+            for row in session.scalars(select(m.AccreditationRecord).where(m.AccreditationRecord.id.in_(to_reverse))):
                 session.add(_reversal(row, now))
                 report.reversed += 1
                 report.points -= row.points
+        if progress is not None:
+            progress(len(people))
     session.flush()
     return report
 
 
-def _stored(session: Session, organisation_id: int, activity_id: int,
-            people: set[int] | None) -> dict[tuple[int, str], tuple]:
-    """(person, key) -> (grant record, whether it was reversed) for an activity."""
-    query = select(m.AccreditationRecord).where(m.AccreditationRecord.organisation_id == organisation_id,
-                                                m.AccreditationRecord.activity_id == activity_id)
-    if people is not None:
-        query = query.where(m.AccreditationRecord.person_id.in_(people))
-    rows = session.scalars(query).all()
-    reversed_keys = {(r.person_id, r.award_key) for r in rows if r.is_reversal}
-    return {(r.person_id, r.award_key): (r, (r.person_id, r.award_key) in reversed_keys)
-            for r in rows if not r.is_reversal}
+def _stored(session: Session, organisation_id: int, people: list[int]) -> dict[int, dict[tuple[int, str], tuple]]:
+    """activity id -> (person, key) -> (grant record id, whether it was reversed), for these people."""
+    rows = session.execute(
+        select(m.AccreditationRecord.id, m.AccreditationRecord.activity_id, m.AccreditationRecord.person_id,
+               m.AccreditationRecord.award_key, m.AccreditationRecord.is_reversal)
+        .where(m.AccreditationRecord.organisation_id == organisation_id,
+               m.AccreditationRecord.person_id.in_(people))).all()
+    reversed_keys = {(activity, person, key) for _id, activity, person, key, reversal in rows if reversal}
+    stored: dict[int, dict[tuple[int, str], tuple]] = defaultdict(dict)
+    for id_, activity, person, key, reversal in rows:
+        if not reversal:
+            stored[activity][(person, key)] = (id_, (activity, person, key) in reversed_keys)
+    return stored
 
 
 def _grant(organisation_id: int, activity: m.AccreditedActivity, award: rules.Award, now: datetime,
@@ -226,7 +289,8 @@ def _activity_columns(organisation_id: int, activity: m.AccreditedActivity, now:
         organisation_id=organisation_id, registry_id=activity.registry_id, activity_id=activity.id, is_reversal=False,
         activity_type=activity.type, accreditation_id=activity.as_activity().accreditation_id,
         pe_course_id=activity.pe_course_id, external_course_id=activity.external_course_id,
-        module_id=activity.module_id, edition_id=activity.edition_id, status=m.RecordStatus.PENDING, granted_at=now)
+        module_id=activity.module_id, edition_id=activity.edition_id, meeting_id=activity.meeting_id,
+        status=m.RecordStatus.PENDING, granted_at=now)
 
 
 def _reversal(row: m.AccreditationRecord, now: datetime) -> m.AccreditationRecord:
@@ -237,7 +301,7 @@ def _reversal(row: m.AccreditationRecord, now: datetime) -> m.AccreditationRecor
         points=-row.points, minutes=-row.minutes, entry_ids=row.entry_ids, period_start=row.period_start,
         period_end=row.period_end, activity_type=row.activity_type, accreditation_id=row.accreditation_id,
         pe_course_id=row.pe_course_id, external_course_id=row.external_course_id, module_id=row.module_id,
-        edition_id=row.edition_id, status=m.RecordStatus.PENDING, granted_at=now,
+        edition_id=row.edition_id, meeting_id=row.meeting_id, status=m.RecordStatus.PENDING, granted_at=now,
     )
 
 

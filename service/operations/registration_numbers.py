@@ -157,8 +157,10 @@ def missing_numbers(session: Session, organisation_id: int) -> list[MissingNumbe
         .where(m.AccreditationRecord.organisation_id == organisation_id)
         .group_by(m.AccreditationRecord.person_id, m.AccreditationRecord.registry_id)
         .having(func.sum(m.AccreditationRecord.points) > 0)).all()
-    have = set(session.execute(select(m.RegistrationNumber.person_id, m.RegistrationNumber.registry_id).where(
-        m.RegistrationNumber.withdrawn_at.is_(None), m.RegistrationNumber.number.is_not(None))).all())
+    have = set(session.execute(select(m.RegistrationNumber.person_id, m.RegistrationNumber.registry_id)
+                               .join(m.Person, m.Person.id == m.RegistrationNumber.person_id).where(
+        m.Person.organisation_id == organisation_id, m.RegistrationNumber.withdrawn_at.is_(None),
+        m.RegistrationNumber.number.is_not(None))).all())
     people = {p.id: p for p in session.scalars(select(m.Person).where(
         m.Person.id.in_({person for person, _r, _p in earned})))}
     registries = {r.id: r.name for r in session.scalars(select(m.AccreditationRegistry))}

@@ -6,6 +6,7 @@ records and the library most XML tooling in Python stands on). No database here.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ class Attendance:
     module_id: str | None
     edition_id: str | None
     end_date: datetime | None  # None for a classroom course
+    #: a classroom course with more than one meeting: which meeting (PE-online refuses the row without it)
+    meeting_id: str | None = None
 
     @property
     def course(self) -> str:
@@ -60,7 +63,7 @@ def schema() -> etree.XMLSchema:
 
 
 def _id_element(parent, pe_name: str, external_name: str, value: str, use_pe: bool) -> None:
-    """A module or edition: PE-online's numeric id when the course is given by PECourseID, else our code."""
+    """A module, edition or meeting: PE-online's numeric id when the course is given by PECourseID, else our code."""
     name = pe_name if use_pe and value.isdigit() else external_name
     etree.SubElement(parent, name).text = value
 
@@ -69,32 +72,51 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
 
 
-def build(account: Account, org_id: int, records: list[Attendance]) -> bytes:
-    """One request document for one registry (``org_id``) with at most ``MAX_RECORDS`` records.
-
-    Raises:
-        InvalidDocumentError: when the result does not match the XSD, naming the first problem.
-    """
-    if not 1 <= len(records) <= MAX_RECORDS:
-        raise InvalidDocumentError(f"a document holds 1 to {MAX_RECORDS} records, not {len(records)}")
-    entry = etree.Element("Entry")
-    settings = etree.SubElement(entry, "Settings")
+def _settings(account: Account, org_id: int) -> etree._Element:
+    settings = etree.Element("Settings")
     for name, value in (("userID", account.user_id), ("userRole", "EDU"), ("userKey", account.user_key),
                         ("orgID", str(org_id)), ("settingOutput", "1" if account.report_by_mail else "0"),
                         ("emailOutput", account.email), ("languageID", str(DUTCH)), ("defaultLanguageID", str(DUTCH))):
         etree.SubElement(settings, name).text = value
-    for record in records:
-        row = etree.SubElement(entry, "Attendance")
-        use_pe = record.pe_course_id is not None
-        etree.SubElement(row, "PECourseID" if use_pe else "externalCourseID").text = record.course
-        etree.SubElement(row, "externalPersonID").text = record.person_number
-        if record.edition_id:  # classroom: an edition, never an endDate
-            _id_element(row, "PEEditionID", "externalEditionID", record.edition_id, use_pe)
-            continue
-        if record.module_id:
-            _id_element(row, "PEModuleID", "externalmoduleID", record.module_id, use_pe)
-        etree.SubElement(row, "endDate").text = _when(record.end_date)
-    document = etree.tostring(entry, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return settings
+
+
+def _row(record: Attendance) -> etree._Element:
+    row = etree.Element("Attendance")
+    use_pe = record.pe_course_id is not None
+    etree.SubElement(row, "PECourseID" if use_pe else "externalCourseID").text = record.course
+    etree.SubElement(row, "externalPersonID").text = record.person_number
+    if record.edition_id:  # classroom: an edition (and a meeting when it has several), never an endDate
+        _id_element(row, "PEEditionID", "externalEditionID", record.edition_id, use_pe)
+        if record.meeting_id:
+            _id_element(row, "PEMeetingID", "externalMeetingID", record.meeting_id, use_pe)
+        return row
+    if record.module_id:
+        _id_element(row, "PEModuleID", "externalmoduleID", record.module_id, use_pe)
+    etree.SubElement(row, "endDate").text = _when(record.end_date)
+    return row
+
+
+def build(account: Account, org_id: int, records: Iterable[Attendance]) -> bytes:
+    """One request document for one registry (``org_id``) with at most ``MAX_RECORDS`` records.
+
+    Written element by element (``lxml.etree.xmlfile``): no tree of the whole document is
+    built before it is checked, and a document never holds more than 1,000 records.
+
+    Raises:
+        InvalidDocumentError: when the result does not match the XSD, naming the first problem.
+    """
+    records = list(records)  # at most 1,000: the caller splits with ``chunks``
+    if not 1 <= len(records) <= MAX_RECORDS:
+        raise InvalidDocumentError(f"a document holds 1 to {MAX_RECORDS} records, not {len(records)}")
+    out = io.BytesIO()
+    with etree.xmlfile(out, encoding="UTF-8") as xf:
+        xf.write_declaration()
+        with xf.element("Entry"):
+            xf.write(_settings(account, org_id), pretty_print=True)
+            for record in records:
+                xf.write(_row(record), pretty_print=True)
+    document = out.getvalue()
     validate(document)
     return document
 

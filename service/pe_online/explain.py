@@ -49,6 +49,9 @@ NOT_UNIQUE = Explanation("course_not_unique", N_(
     "cursusnummer van PE-online (PECourseID) of een unieke eigen code."), ADMINISTRATOR)
 EDITION_MISSING = Explanation("edition_missing", N_(
     "Voor een klassikale cursus moet de editie bekend zijn. Vul de editie van de activiteit in."), ADMINISTRATOR)
+MEETING_MISSING = Explanation("meeting_missing", N_(
+    "Deze klassikale cursus heeft meer dan één bijeenkomst. Dan moet ook de bijeenkomst bekend zijn. Vul de "
+    "bijeenkomst van de activiteit in zoals die in PE-online staat."), ADMINISTRATOR)
 END_DATE_ON_CLASSROOM = Explanation("end_date_on_classroom", N_(
     "Een klassikale cursus krijgt geen einddatum. Kijk na of het type van de activiteit klopt."), ADMINISTRATOR)
 NO_RESELLER = Explanation("no_reseller_attendance", N_(
@@ -65,6 +68,7 @@ ROW_PATTERNS: tuple[tuple[re.Pattern, Explanation], ...] = (
     (re.compile(r"niet uniek", re.I), NOT_UNIQUE),
     (re.compile(r"reseller", re.I), NO_RESELLER),
     (re.compile(r"einddatum|enddate", re.I), END_DATE_ON_CLASSROOM),
+    (re.compile(r"bijeenkomst|meeting", re.I), MEETING_MISSING),
     (re.compile(r"editie|edition", re.I), EDITION_MISSING),
 )
 WHOLE_CALL = {400: NO_ACCESS, 500: TOO_MANY, 505: INVALID_XML}
@@ -80,6 +84,6 @@ def explain(error_number: int, message: str) -> Explanation:
     return UNKNOWN
 
 
-ALL = (NO_ACCESS, TOO_MANY, INVALID_XML, NOT_FOUND, NOT_ACCREDITED, NOT_UNIQUE, EDITION_MISSING,
+ALL = (NO_ACCESS, TOO_MANY, INVALID_XML, NOT_FOUND, NOT_ACCREDITED, NOT_UNIQUE, EDITION_MISSING, MEETING_MISSING,
        END_DATE_ON_CLASSROOM, NO_RESELLER, UNKNOWN)
 BY_CODE = {e.code: e for e in ALL}

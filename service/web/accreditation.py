@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from service import models as m
-from service.errors import InvalidInputError
+from service.errors import InvalidInputError, NotFoundError
+from service.jobs import accreditation_exports as exports_job
 from service.operations import accreditation_admin as admin
 from service.operations import certificates, pe_online_delivery, registration_numbers
 from service.pe_online.explain import BY_CODE, UNKNOWN
@@ -54,7 +56,7 @@ def _index(session, person, error=None, status=200, errors=None):
         "accreditation/admin.html", registries=admin.registries(session), counts=admin.status_counts(session, org.id),
         missing=registration_numbers.missing_numbers(session, org.id), log=admin.export_log(session, org),
         account=admin.account(session, org.id), error=error, errors=errors or {},
-        activities=admin.activities_with_certificates(session, org.id),
+        activities=admin.activities_with_certificates(session, org.id), sync_certificates=admin.SYNC_CERTIFICATES,
         rejected=[(r, name, BY_CODE.get(r.status_code, UNKNOWN))
                   for r, name in pe_online_delivery.rejected_records(session, org.id)]
     ), status
@@ -65,6 +67,35 @@ def _index(session, person, error=None, status=200, errors=None):
 def index():
     with current_db().begin() as session:
         return _index(session, _admin(session))
+
+
+def _exports_dir() -> Path:
+    return current_settings().instance_path / "exports"
+
+
+def _send(path: Path, filename: str, mimetype: str, remove: bool) -> Response:
+    """A file as a download, read from disk in blocks (never the whole file in memory)."""
+
+    def blocks():
+        try:
+            with path.open("rb") as handle:
+                while block := handle.read(64 * 1024):
+                    yield block
+        finally:
+            if remove:
+                path.unlink(missing_ok=True)
+
+    return Response(blocks(), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Content-Length": str(path.stat().st_size),
+        "Cache-Control": "no-store"})
+
+
+def _started(export_id: int, export_uuid) -> Response:
+    """Start a queued export (after its row was committed) and send the administrator to its progress page."""
+    directory = _exports_dir()
+    exports_job.purge_files(current_db(), directory, now())
+    exports_job.start(current_db(), export_id, current_settings().base_url, directory)
+    return redirect(url_for("accreditation.export_progress", export_uuid=export_uuid), 303)
 
 
 @bp.post("/export")
@@ -79,12 +110,57 @@ def export():
                                                           now())
                 return render_template("accreditation/paste.html", registry=registry, lists=lists, without=without,
                                        start=start, end=end)
-            result = admin.export_xml(session, person.organisation, person, registry, start, end, now())
+            total, _without = admin.check_exportable(session, person.organisation, registry, start, end)
+            queued = result = None
+            if total > admin.SYNC_RECORDS:
+                queued = admin.queue_export(session, person.organisation, person, "xml", {
+                    "registry_id": registry.id, "from": start.isoformat() if start else None,
+                    "to": end.isoformat() if end else None}, total, now())
+                queued = (queued.id, queued.uuid)
+            else:
+                result = admin.export_xml(session, person.organisation, person, registry, start, end, now(),
+                                          _exports_dir())
     except InvalidInputError as exc:
         with current_db().begin() as session:
             return _index(session, _admin(session), error_message(exc), 422)
-    return Response(result.body, mimetype=result.mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{result.filename}"'})
+    if queued:
+        return _started(*queued)
+    return _send(result.path, result.filename, result.mimetype, remove=True)
+
+
+@bp.get("/exports/<export_uuid>")
+@role_required(ROLE)
+def export_progress(export_uuid: str):
+    """How far a background export is; refreshes itself (no JavaScript needed) until it is ready."""
+    with current_db().begin() as session:
+        person = _admin(session)
+        try:
+            row = admin.find_export(session, person.organisation, export_uuid[:64])
+        except NotFoundError:
+            abort(404)
+        stale = row.status is m.ExportStatus.RUNNING and row.leased_until is not None and row.leased_until < now()
+        busy = row.status in (m.ExportStatus.WAITING, m.ExportStatus.RUNNING) and not stale
+        body = render_template("accreditation/progress.html", export=row, stale=stale,
+                               percent=int(100 * row.done / row.total) if row.total else 0)
+    # the browser asks again in a few seconds (the Refresh header: no JavaScript needed); the page has a link too
+    return Response(body, headers={"Refresh": "3", "Cache-Control": "no-store"} if busy else {})
+
+
+@bp.get("/exports/<export_uuid>/bestand")
+@role_required(ROLE)
+def export_download(export_uuid: str):
+    with current_db().begin() as session:
+        person = _admin(session)
+        try:
+            row = admin.find_export(session, person.organisation, export_uuid[:64])
+        except NotFoundError:
+            abort(404)
+        if row.status is not m.ExportStatus.DONE or not row.filename:
+            abort(404)
+        path, filename, mimetype = exports_job.export_file(_exports_dir(), row.uuid), row.filename, row.mimetype
+    if not path.exists():
+        abort(404)
+    return _send(path, filename, mimetype, remove=False)
 
 
 @bp.get("/punten.csv")
@@ -157,8 +233,26 @@ def resend():
 @bp.get("/certificaten/<int:activity_id>.zip")
 @role_required(ROLE)
 def certificates_zip(activity_id: int):
+    """A small activity's certificates at once, written to a file and sent from disk."""
     with current_db().begin() as session:
         person = _admin(session)
-        name, body = certificates.activity_zip(session, person.organisation, person, activity_id,
-                                               current_settings().base_url)
-    return Response(body, mimetype="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        name, path, _count = certificates.activity_zip(session, person.organisation, person, activity_id,
+                                                       current_settings().base_url, _exports_dir())
+    return _send(path, name, "application/zip", remove=True)
+
+
+@bp.post("/certificaten/<int:activity_id>")
+@role_required(ROLE)
+def certificates_background(activity_id: int):
+    """Many certificates: made in the background, with progress in the page."""
+    with current_db().begin() as session:
+        person = _admin(session)
+        if session.get(m.AccreditedActivity, activity_id) is None:
+            abort(404)
+        total = certificates.count_certificates(session, person.organisation.id, activity_id)
+        if not total:
+            abort(404)
+        row = admin.queue_export(session, person.organisation, person, "certificates", {"activity_id": activity_id},
+                                 total, now())
+        queued = (row.id, row.uuid)
+    return _started(*queued)

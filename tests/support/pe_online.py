@@ -6,8 +6,10 @@ documented behaviour: POST form field ``sXML``; a ``Summary`` answer with counts
 per problem and an ``Accepted`` per good row; 505 for XML it cannot read, 500 over 1,000
 records, 400 for an account without web-service access, 100 with a row message for an
 unknown professional, a course not accredited on that date, a classroom course with an
-endDate, and a registry that allows no reseller attendance. An e-learning record sent twice
-(same person, course and endDate) is accepted but written once.
+endDate, a classroom record without a known edition ("edition missing") or, for an edition
+with more than one meeting, without a known meeting, and a registry that allows no reseller
+attendance. An e-learning record sent twice (same person, course and endDate) is accepted
+but written once; so is a classroom record (same person, course, edition and meeting).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Course:
     valid_from: date
     valid_until: date
     classroom: bool = False
+    #: a classroom course's editions in PE-online: edition id -> how many meetings it has
+    editions: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,7 +83,12 @@ class StandIn:
                 continue
             person, course = row.findtext("externalPersonID"), row.findtext("PECourseID") or row.findtext("externalCourseID")
             day = (row.findtext("endDate") or "")[:10]
-            self.written.add((org, person, course, row.findtext("endDate")))
+            edition = row.findtext("PEEditionID") or row.findtext("externalEditionID")
+            if edition:  # classroom: the edition and meeting are the occasion, there is no endDate
+                meeting = row.findtext("PEMeetingID") or row.findtext("externalMeetingID")
+                self.written.add((org, person, course, edition, meeting))
+            else:
+                self.written.add((org, person, course, row.findtext("endDate")))
             accepted.append((person, course, day))
         return summary(len(rows), errors, accepted)
 
@@ -98,6 +107,21 @@ class StandIn:
         if course is None or (day and not course.valid_from <= day <= course.valid_until):
             return (f"Cursus [{course_id}] op regel [{number}] is niet (juist) geaccrediteerd; "
                     f"Datum {end or '-'} valt buiten alle accr. periodes")
+        if course.classroom:
+            return self._occasion_problem(course, course_id, number, row)
+        return None
+
+    @staticmethod
+    def _occasion_problem(course: Course, course_id: str, number: int, row) -> str | None:
+        """A classroom record names a known edition and, when the edition has several meetings, the meeting."""
+        edition = row.findtext("PEEditionID") or row.findtext("externalEditionID")
+        if edition not in course.editions:
+            return f"Editie ontbreekt of is onbekend voor klassikale cursus [{course_id}] op regel [{number}]"
+        meetings = course.editions[edition]
+        meeting = row.findtext("PEMeetingID") or row.findtext("externalMeetingID")
+        if meetings > 1 and not (meeting and meeting.isdigit() and 1 <= int(meeting) <= meetings):
+            return (f"Bijeenkomst ontbreekt of is onbekend voor editie [{edition}] van cursus [{course_id}] "
+                    f"op regel [{number}]")
         return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -10,8 +11,9 @@ from lxml import etree
 from sqlalchemy import select
 
 from service import models as m
+from service.jobs import accreditation_exports as exports_job
 from service.jobs import points as points_job
-from service.operations import registration_numbers
+from service.operations import accreditation_admin, registration_numbers
 from service.operations.people import grant_role
 from service.pe_online import documents
 from tests.integration.accreditation.conftest import NOW, sign_in
@@ -153,6 +155,14 @@ def test_more_than_1000_records_come_as_a_zip_of_valid_documents(browser, databa
     points_job.run(database, [team["org"]], clock=lambda: NOW)
     sign_in(browser, team["admin"]).get("/accreditatie")
     response = export(browser, registries["knmg-gaia"])
+    # more than one document: made in the background, the page shows how far it is
+    assert response.status_code == 303 and "/accreditatie/exports/" in response.headers["Location"]
+    exports_job.wait_all()
+    page = browser.get(response.headers["Location"])
+    text = page.get_data(as_text=True)
+    assert "De XML voor PE-online is klaar: 1002 van 1002." in text and "Refresh" not in page.headers
+    [link] = re.findall(r'href="([^"]+/bestand)"', text)
+    response = browser.client.get(link)
     assert response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
         bodies = [archive.read(name) for name in sorted(archive.namelist())]
@@ -172,3 +182,38 @@ def test_the_export_command_writes_a_valid_document(runner, team, tmp_path):
     documents.validate(written.read_bytes())
     again = runner.invoke(args=["accreditation", "export", "--org", "zorg-a", "--registry", "nvvpo"])
     assert again.exit_code != 0 and "geen punten" in again.output
+
+
+def test_a_background_export_shows_its_progress_without_javascript_and_only_to_its_organisation(
+        browser, database, team, registries, make_person, settings):
+    other = make_person("other-admin", org_slug="zorg-b")
+    with database.begin() as session:
+        grant_role(session, session.get(m.Person, other), m.ToolRole.ACCREDITATION, granted_by="test")
+        org = session.get(m.Organisation, team["org"])
+        queued = accreditation_admin.queue_export(session, org, session.get(m.Person, team["admin"]), "xml",
+                                                  {"registry_id": registries["knmg-gaia"], "from": None, "to": None},
+                                                  1, NOW)
+        export_id, url = queued.id, f"/accreditatie/exports/{queued.uuid}"
+    page = sign_in(browser, team["admin"]).get(url)
+    text = page.get_data(as_text=True)
+    # waiting: the browser asks again by itself (Refresh header), and a link does the same by hand
+    assert page.status_code == 200 and page.headers["Refresh"] == "3"
+    assert "De XML voor PE-online staat klaar om gemaakt te worden." in text and f'href="{url}"' in text
+    assert sign_in(browser, other).get(url).status_code == 404
+    assert sign_in(browser, team["anna"]).get(url).status_code == 403
+    assert sign_in(browser, other).get(url + "/bestand").status_code == 404
+    directory = settings.instance_path / "exports"
+    assert exports_job.run(database, export_id, "https://digitoets.example", directory, clock=lambda: NOW)
+    assert not exports_job.run(database, export_id, "https://digitoets.example", directory, clock=lambda: NOW)
+    with database.begin() as session:
+        row = session.get(m.AccreditationExport, export_id)
+        assert (row.status, row.done, row.total) == (m.ExportStatus.DONE, 1, 1)
+        assert session.get(m.AccreditationRecord, session.scalar(select(m.AccreditationRecord.id).where(
+            m.AccreditationRecord.person_id == team["anna"], m.AccreditationRecord.registry_id ==
+            registries["knmg-gaia"]))).status is m.RecordStatus.EXPORTED
+    body = exports_job.export_file(directory, row.uuid).read_bytes()
+    documents.validate(body)
+    assert [a.findtext("externalPersonID") for a in etree.fromstring(body).iter("Attendance")] == ["12345678901"]
+    # a day later the file is gone and the page says so
+    assert exports_job.purge_files(database, directory, NOW.replace(day=3)) == 1
+    assert not exports_job.export_file(directory, row.uuid).exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -12,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from service import models as m
+from service.jobs import accreditation_exports as exports_job
 from service.jobs import points as points_job
 from service.operations import points, registration_numbers
 from service.operations.people import grant_role
@@ -125,3 +127,29 @@ def test_the_certificates_command_writes_a_zip_with_progress(runner, anna, tmp_p
     wrong = runner.invoke(args=["accreditation", "certificates", "--org", "zorg-a", "--registry", "knmg-gaia",
                                 "--activity", "bestaat-niet"])
     assert wrong.exit_code != 0 and "Activiteit bestaat-niet staat niet in register" in wrong.output
+
+
+def test_many_certificates_are_made_in_the_background_and_sent_from_a_file(
+        browser, database, anna, make_person, activity_id):
+    admin, other = make_person("admin"), make_person("other", org_slug="zorg-b")
+    with database.begin() as session:
+        for pid in (admin, other):
+            grant_role(session, session.get(m.Person, pid), m.ToolRole.ACCREDITATION, granted_by="test")
+    activity = activity_id("knmg-gaia", "digicoaching")
+    url = f"/accreditatie/certificaten/{activity}"
+    assert sign_in(browser, anna["id"]).post(url).status_code in (400, 403)
+    assert sign_in(browser, other).get("/accreditatie").status_code == 200
+    assert browser.post(url).status_code == 404  # another organisation: none of its certificates
+    sign_in(browser, admin).get("/accreditatie")
+    response = browser.post(url)
+    assert response.status_code == 303
+    exports_job.wait_all()
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "De certificaten zijn klaar: 1 van 1." in page
+    [link] = re.findall(r'href="([^"]+/bestand)"', page)
+    with zipfile.ZipFile(io.BytesIO(browser.client.get(link).data)) as archive:
+        [name] = archive.namelist()
+        assert "Anna de Vries" in PdfReader(io.BytesIO(archive.read(name))).pages[0].extract_text()
+    with database.begin() as session:
+        assert session.scalar(select(m.AuditEvent.detail).where(
+            m.AuditEvent.action == "accreditation.certificate")) == "certificates=1"

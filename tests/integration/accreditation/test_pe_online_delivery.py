@@ -10,8 +10,10 @@ import random
 from datetime import date, timedelta
 
 import pytest
+from lxml import etree
 from sqlalchemy import select
 
+from mappings.model import ActivityType
 from service import models as m
 from service.jobs import pe_online as pe_online_job
 from service.jobs import points as points_job
@@ -159,3 +161,52 @@ def test_the_commands_set_the_account_and_deliver(runner, database, org, registr
     result = runner.invoke(args=["accreditation", "deliver", "--org", "zorg-a"])
     assert result.exit_code == 0, result.output
     assert "4 records queued; 2 calls: 1 accepted, 3 rejected" in result.output  # Dirk's number is unknown there
+
+
+def test_a_classroom_course_sends_its_edition_and_meeting_and_pe_online_names_what_is_missing(
+        database, make_person, registries, add_hours, activity_id):
+    """NVvPO's coaching given as a classroom course (edition 2026-1 has two meetings in PE-online).
+
+    Eva's points are earned under edition 2026-1, meeting 2: accepted, no endDate sent.
+    Then the activity loses its meeting: Fien's record has none, and PE-online says the meeting
+    is missing. Then the edition becomes one PE-online does not know: Gijs's record is refused
+    as "edition missing". Each record keeps the ids it was earned under.
+    """
+    stand_in = StandIn(keys={"prov-17": "s3cret"}, professionals={26: {"1001", "1002", "1003"}},
+                       courses={26: {"DIGI-COACH-POH": Course(date(2026, 1, 1), date(2027, 12, 31), classroom=True,
+                                                              editions={"2026-1": 2})}})
+    running = Running(stand_in)
+    activity = activity_id("nvvpo", "digicoaching")
+    people = {name: make_person(name) for name in ("eva", "fien", "gijs")}
+    with database.begin() as session:
+        organisation = session.get(m.Person, people["eva"]).organisation
+        for name, number in (("eva", "1001"), ("fien", "1002"), ("gijs", "1003")):
+            registration_numbers.save_number(session, session.get(m.Person, people[name]), registries["nvvpo"],
+                                             number, True, NOW)
+        accreditation_admin.save_account(session, organisation, None, "prov-17", "s3cret", "acc@zorg.example", NOW)
+        session.get(m.PeOnlineAccount, organisation.id).endpoint = running.url
+        org_id = organisation.id
+    try:
+        for name, edition, meeting in (("eva", "2026-1", "2"), ("fien", "2026-1", None), ("gijs", "2026-9", None)):
+            with database.begin() as session:
+                row = session.get(m.AccreditedActivity, activity)
+                row.type, row.edition_id, row.meeting_id = ActivityType.KLASSIKAAL, edition, meeting
+            add_hours(people[name], 180)
+            points_job.run(database, [org_id], clock=lambda: NOW)
+        assert queue(database, org_id) == 3
+        report = pe_online_job.deliver(database, clients(), clock=lambda: NOW)
+        assert (report.accepted, report.rejected) == (1, 2)
+        [sent] = stand_in.calls
+        validate(sent)
+        rows = etree.fromstring(sent).findall("Attendance")
+        assert [[(child.tag, child.text) for child in row][2:] for row in rows] == [
+            [("externalEditionID", "2026-1"), ("externalMeetingID", "2")],
+            [("externalEditionID", "2026-1")],
+            [("externalEditionID", "2026-9")]]
+        assert all(row.find("endDate") is None for row in rows)
+        assert stand_in.written == {(26, "1001", "DIGI-COACH-POH", "2026-1", "2")}
+        found = statuses(database, registries["nvvpo"])
+        assert found == {(people["eva"], "accepted", None), (people["fien"], "rejected", "meeting_missing"),
+                         (people["gijs"], "rejected", "edition_missing")}
+    finally:
+        running.stop()

@@ -152,6 +152,9 @@ MATRIX: dict[str, tuple[str, dict[str, str | None]]] = {
         "POST accreditation.resend": "302 | 403 403 403 302 403 | same",
         "POST accreditation.remind": "302 | 403 403 403 404 403 | same",
         "GET accreditation.certificates_zip": "302 | 403 403 403 404 403 | same",
+        "POST accreditation.certificates_background": "302 | 403 403 403 404 403 | same",
+        "GET accreditation.export_progress": "302 | 403 403 403 404 403 | same",
+        "GET accreditation.export_download": "302 | 403 403 403 404 403 | same",
     }),
     "my_accreditation": (SIGNED_IN, {
         "GET my_accreditation.registries": None,
