@@ -348,14 +348,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--think", default="3,10", help="seconds between answers: low,high")
-    parser.add_argument("--duration", type=float, default=300, help="seconds of scenario (a)")
+    parser.add_argument("--duration", type=float, default=None, help="seconds of scenario (a) (default 300)")
     parser.add_argument("--rates", default="0.5,1,2,3,4,5,6,8", help="flows/s offered in scenario (b), step by step")
-    parser.add_argument("--step", type=float, default=60, help="seconds per rate in scenario (b)")
-    parser.add_argument("--short", action="store_true", help="(a) for 120 s, (b) 30 s per rate: a busy machine")
+    parser.add_argument("--step", type=float, default=None, help="seconds per rate in scenario (b) (default 60)")
+    parser.add_argument("--short", action="store_true", help="(a) for 120 s, (b) 30 s per rate (unless given): a busy machine")
     parser.add_argument("--skip-capacity", action="store_true")
     args = parser.parse_args()
-    if args.short:
-        args.duration, args.step = 120, 30
+    args.duration = args.duration or (120 if args.short else 300)
+    args.step = args.step or (30 if args.short else 60)
     think = tuple(float(x) for x in args.think.split(","))
     rates = [float(x) for x in args.rates.split(",")]
 

@@ -5,7 +5,7 @@
 
 - N gunicorn instances with ``deploy/gunicorn.conf.py`` (2 sync workers each, a free port each);
 - M workers as the systemd unit runs them: ``digitoets xapi forward --loop`` (statements to the
-  LRS, scores to the LMS gradebook, mails); scheduled jobs run on demand with ``run_job``, as
+  LRS, scores to the LMS gradebook, mails); scheduled jobs run on demand with ``cli`` or ``start_cli``, as
   timers or CronJobs would fire them (``--scheduled``);
 - the real LRS (Learning Locker's statement service, ``tests/support/lrs.py``) behind a
   recording pass-through (``LrsRecorder``): the LRS accepts a statement id it already has, so
