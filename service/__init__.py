@@ -51,13 +51,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     from service.lti_tool import EXTENSION as LTI_EXTENSION
     from service.lti_tool import LtiTool
-    from service.web import (accreditation, admin, coach, coach_overview, coach_sessions, dev, employee, errors, health,
+    from service.web import (accreditation, admin, metrics, coach, coach_overview, coach_sessions, dev, employee, errors, health,
                              help, hr, hr_campaigns, hr_goals, hr_import, hr_people, i18n, input_guard, lti,
                              my_accreditation, privacy, ratelimit, security, sessions, teacher, templating, verify, xapi_profile)
 
     app.extensions[LTI_EXTENSION] = LtiTool.build(settings, database)
 
     logs.init_app(app)  # first: every later hook and view logs with the request id
+    metrics.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)  # before any blueprint: its <int:...> converter bounds every id in the routes
     i18n.init_app(app)

@@ -62,6 +62,8 @@ class Settings:
     db_connect_timeout: float = 5.0
     #: seconds one SQL statement may run (PostgreSQL statement_timeout and tcp_user_timeout)
     db_statement_timeout: float = 15.0
+    #: bearer token Prometheus sends to /metrics; None: only direct requests from this machine
+    metrics_token: str | None = field(default=None, repr=False)
     #: a signed-in session ends after this many minutes without a request (shared ward computers)
     session_idle_minutes: int = 30
     #: and after this many hours in any case, active or not
@@ -118,6 +120,7 @@ class Settings:
             ("SMTP_SECURITY", "smtp_security"),
             ("SMTP_FROM", "smtp_from"),
             ("ENCRYPTION_KEY", "encryption_key"),
+            ("METRICS_TOKEN", "metrics_token"),
         ):
             if (value := get(name)) is not None:
                 kwargs[attr] = value
@@ -335,7 +338,7 @@ def _smtp_numbers_and_secret(get, kwargs: dict) -> dict:
 #: secrets that may also come from a file, DIGITOETS_<NAME>_FILE, as Kubernetes and compose mount them
 #: (ENCRYPTION_KEY_FILE is a setting of its own: several keys, read when the keys are needed)
 FILE_SECRETS = ("SECRET_KEY", "DATABASE_URL", "LRS_USERNAME", "LRS_PASSWORD", "SMTP_USERNAME", "SMTP_PASSWORD",
-                "RATELIMIT_STORAGE_URI")
+                "RATELIMIT_STORAGE_URI", "METRICS_TOKEN")
 
 
 def _secrets_from_files(env: Mapping[str, str]) -> dict[str, str]:
