@@ -120,15 +120,16 @@ def test_the_hr_import_pages_have_no_violations(axe_page):
     check.assert_none()
 
 
-def test_the_accreditation_pages_have_no_violations(axe_page, live_server):
-    """My registries (with a refused number), the administrator's /accreditatie and a paste list."""
+def test_the_accreditation_pages_have_no_violations(axe_page, live_server, tmp_path):
+    """My registries (with a refused number), the administrator's /accreditatie, a paste list, an export's progress."""
     from datetime import UTC, datetime
 
     from sqlalchemy import select
 
     from mappings.model import ActivityKind
+    from service.jobs import accreditation_exports as exports_job
     from service.jobs import points as points_job
-    from service.operations import points
+    from service.operations import accreditation_admin, points
     from service.operations.people import grant_role
 
     sign_in(axe_page)
@@ -161,6 +162,20 @@ def test_the_accreditation_pages_have_no_violations(axe_page, live_server):
         axe_page.get_by_role("button", name="Exporteren").click()
     assert "12345678901" in axe_page.input_value("textarea")
     check("paste list /accreditatie/export")
+    # a long export's progress page, waiting (it refreshes itself) and then done
+    with live_server.database.begin() as session:
+        ans = session.get(m.Person, ans.id)
+        queued = accreditation_admin.queue_export(session, ans.organisation, ans, "certificates", {"activity_id": (
+            session.scalar(select(m.AccreditationRecord.activity_id).where(
+                m.AccreditationRecord.certificate_code.is_not(None))))}, 1, datetime.now(UTC))
+        export_id, progress = queued.id, f"/accreditatie/exports/{queued.uuid}"
+    axe_page.goto(progress)
+    assert "De certificaten staan klaar om gemaakt te worden." in axe_page.inner_text("main")
+    check("export progress /accreditatie/exports/<id>, waiting")
+    assert exports_job.run(live_server.database, export_id, live_server.url, tmp_path / "exports")
+    axe_page.goto(progress)
+    assert "De certificaten zijn klaar: 1 van 1." in axe_page.inner_text("main")
+    check("export progress, done")
     with live_server.database.begin() as session:
         code = session.scalar(select(m.AccreditationRecord.certificate_code).where(
             m.AccreditationRecord.certificate_code.is_not(None)))
