@@ -263,19 +263,22 @@ class Topology:
         })
         return env
 
-    def _spawn(self, name: str, args: list[str]) -> Process:
+    def _spawn(self, name: str, args: list[str], **extra_env: str) -> Process:
         log = self.workdir / f"{name}.log"
         with open(log, "wb") as out:
-            popen = subprocess.Popen(args, cwd=self.workdir, env=self.env(), stdout=out, stderr=subprocess.STDOUT,
+            popen = subprocess.Popen(args, cwd=self.workdir, env={**self.env(), **extra_env}, stdout=out,
+                                     stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         return Process(name, popen, log)
 
     def _start_web(self, number: int, port: int) -> WebInstance:
         args = [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "--bind", f"{HOST}:{port}",
                 "--workers", str(self.web_workers), "--control-socket", str(self.workdir / f"web-{number}.ctl")]
-        if self.access_log_format:
-            args += ["--access-logformat", self.access_log_format]
-        process = self._spawn(f"web-{number}", [*args, "service:create_app()"])
+        if self.access_log_format:  # deploy/ leaves the access log to the app; here gunicorn writes one too
+            args += ["--access-logfile", "-", "--access-logformat", self.access_log_format]
+        # each instance's Prometheus counters in a folder of its own, removed with the workdir
+        process = self._spawn(f"web-{number}", [*args, "service:create_app()"],
+                              PROMETHEUS_MULTIPROC_DIR=str(self.workdir / f"metrics-web-{number}"))
         return WebInstance(process.name, process.popen, process.log, port=port)
 
     def start_worker(self, number: int) -> Process:
