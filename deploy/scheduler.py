@@ -51,6 +51,8 @@ class Job:
 
 #: keep in step with deploy/systemd/*.timer and deploy/k8s/base/cronjobs.yaml (a test compares them)
 JOBS: tuple[Job, ...] = (
+    Job("accreditation-deliver", "0 * * * *", ("accreditation", "deliver", "--scheduled")),
+    Job("accreditation-points", "0 * * * *", ("accreditation", "points", "--scheduled")),
     Job("coach-remind", "0 * * * *", ("coach", "remind", "--scheduled")),
     Job("hr-snapshot", "30 4 * * *", ("hr", "snapshot", "--scheduled")),
     Job("mail-digest", "0 7 * * *", ("mail", "digest", "--scheduled")),
