@@ -114,7 +114,7 @@ def test_the_app_containers_are_read_only_and_take_secrets_from_files(name):
     service = document["services"][name]
     assert service["read_only"] is True
     environment = service["environment"]
-    for secret in ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY"):
+    for secret in ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY", "METRICS_TOKEN"):
         assert f"DIGITOETS_{secret}" not in environment
         path = environment[f"DIGITOETS_{secret}_FILE"]
         assert path.startswith("/run/secrets/") and Path(path).name in service["secrets"]

@@ -93,7 +93,7 @@ def test_the_web_is_probed_on_healthz_and_readyz_and_published_with_tls(rendered
 
 def test_every_pod_runs_as_non_root_on_a_read_only_root_and_reads_secrets_from_files(rendered):
     settings = next(c for c in by_kind(rendered, "ConfigMap") if c["metadata"]["name"].startswith("digitoets-settings"))
-    for secret in ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY"):
+    for secret in ("SECRET_KEY", "DATABASE_URL", "ENCRYPTION_KEY", "METRICS_TOKEN"):
         assert f"DIGITOETS_{secret}" not in settings["data"]
         assert settings["data"][f"DIGITOETS_{secret}_FILE"].startswith("/run/secrets/digitoets/")
     specs = pod_specs(rendered)
@@ -116,7 +116,7 @@ def test_the_example_overlay_sets_image_address_and_generates_the_secret():
     objects = render(TARGETS["example"])
     assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {"digitoets"}
     secret = next(o for o in objects if o["kind"] == "Secret")
-    assert set(secret["data"]) == {"secret-key", "database-url", "encryption-key"}
+    assert set(secret["data"]) == {"secret-key", "database-url", "encryption-key", "metrics-token"}
     for name, spec in pod_specs(objects):
         if not name.endswith("redis"):
             assert spec["containers"][0]["image"] == "registry.example.nl/digitoets:0.1.0", name

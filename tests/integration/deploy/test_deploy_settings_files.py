@@ -15,10 +15,11 @@ VALUES = {
     "SMTP_USERNAME": "smtp-gebruiker",
     "SMTP_PASSWORD": "smtp-wachtwoord",
     "RATELIMIT_STORAGE_URI": "redis://:geheim@redis:6379/0",
+    "METRICS_TOKEN": "prometheus-token",
 }
 ATTRIBUTES = {"SECRET_KEY": "secret_key", "DATABASE_URL": "database_url", "LRS_USERNAME": "lrs_username",
               "LRS_PASSWORD": "lrs_password", "SMTP_USERNAME": "smtp_username", "SMTP_PASSWORD": "smtp_password",
-              "RATELIMIT_STORAGE_URI": "ratelimit_storage_uri"}
+              "RATELIMIT_STORAGE_URI": "ratelimit_storage_uri", "METRICS_TOKEN": "metrics_token"}
 # SMTP username and password go together; give the other one directly so only NAME comes from a file
 PARTNER = {"SMTP_USERNAME": "SMTP_PASSWORD", "SMTP_PASSWORD": "SMTP_USERNAME"}
 
