@@ -151,6 +151,8 @@ def test_the_proxy_serves_the_app_over_tls_with_the_headers_an_lms_frame_needs(p
     forwarded = seen_by_app[-1]
     assert forwarded["X-Forwarded-Proto"] == "https" and forwarded["X-Forwarded-For"] == "127.0.0.1"
     assert forwarded["Host"] == HOST
+    assert re.fullmatch(r"[0-9a-f]{32}", forwarded["X-Request-Id"])  # nginx's $request_id, logged by the app
+    assert page.headers.get("X-Request-ID") == forwarded["X-Request-Id"]
     assert get(https_port, "/healthz", certificate).json() == {"status": "ok"}
 
 
