@@ -277,7 +277,7 @@ def score_attempt(
     ]
     observations = []
     if rows:  # one multi-row INSERT, then their ids in one read (SQLite cannot batch an INSERT ... RETURNING)
-        session.execute(insert(m.SkillObservation), rows)
+        session.execute(insert(m.SkillObservation.__table__), rows)  # Core: one executemany, NULLs kept
         observations = list(session.scalars(select(m.SkillObservation).where(m.SkillObservation.attempt_id == attempt.id)))
     _update_current_levels(session, attempt.person_id, observations)
     session.flush()
@@ -321,7 +321,7 @@ def _update_current_levels(session: Session, person_id: int, observations: list[
         if current.first_observed_at is None or observation.observed_at < current.first_observed_at:
             current.first_level, current.first_observed_at = observation.level, observation.observed_at
     if new:  # first levels of these skills: one multi-row INSERT
-        session.execute(insert(m.CurrentSkillLevel), new)
+        session.execute(insert(m.CurrentSkillLevel.__table__), new)
 
 
 def _update_current_level(session: Session, person_id: int, observation: m.SkillObservation) -> None:

@@ -50,7 +50,7 @@ def enqueue(session: Session, organisation_id: int, statements: list[dict]) -> i
             known.add(statement["id"])
             fresh.append(statement)
     if fresh:  # one multi-row INSERT (the rows are not needed as objects here)
-        session.execute(insert(m.OutboxItem), [
+        session.execute(insert(m.OutboxItem.__table__), [
             {"organisation_id": organisation_id, "kind": m.OutboxKind.XAPI, "dedupe_key": s["id"], "payload": s}
             for s in fresh
         ])

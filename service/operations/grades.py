@@ -6,9 +6,10 @@ row, in the employee's own transaction; ``service.jobs.grades.send_scores`` deli
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from service import models as m
+from service.operations import domain
 
 SCORE_MAXIMUM = 100.0
 
@@ -21,11 +22,11 @@ def queue_score(session: Session, attempt: m.Attempt) -> bool:
     """Add the attempt's score to the outbox when it came from an LMS placement."""
     if attempt.resource_link_id is None or attempt.score_scaled is None:
         return False
-    link = session.get(m.LtiResourceLink, attempt.resource_link_id)
-    course = session.get(m.LtiContext, link.context_id)
+    link = session.get(m.LtiResourceLink, attempt.resource_link_id, options=[joinedload(m.LtiResourceLink.context)])
+    course = link.context
     if not (link.lineitem_url or course.lineitems_url):
         return False  # the platform offers no gradebook for this course
-    version = attempt.test_version
+    version = domain.content(session, attempt.test_version_id).versions[attempt.test_version_id]  # in memory
     payload = {
         "registration_id": course.registration_id,
         "link_id": link.id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from mappings import model
 from mappings import requirements as req
@@ -82,6 +82,7 @@ def _help_requests(session: Session, person_id: int) -> list[m.HelpRequest]:
     """The person's help requests, newest first (one query for the open ones and the list)."""
     return list(session.scalars(
         select(m.HelpRequest).where(m.HelpRequest.person_id == person_id).order_by(m.HelpRequest.created_at.desc())
+        .options(selectinload(m.HelpRequest.skill))  # the overview names each one's skill: one query, not one each
     ))
 
 

@@ -76,17 +76,30 @@ def person_roles() -> set[str]:
     return set(current_roles())
 
 
+#: (locale, name) -> the fixed texts of that name, translated once per process (issue 13)
+_fixed_texts: dict[tuple[str, str], object] = {}
+
+
+def _fixed(locale: str, build) -> object:
+    """``build()`` for this locale, made once: the texts are fixed, only their language varies."""
+    key = (locale, build.__name__)
+    if key not in _fixed_texts:
+        _fixed_texts[key] = build()
+    return _fixed_texts[key]
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals():
+        locale = str(get_locale() or "nl")
         return {
             "person_roles": person_roles(),
-            "current_locale": str(get_locale() or "nl"),
-            "level_names": level_names(),
-            "level_meanings": level_meanings(),
+            "current_locale": locale,
+            "level_names": _fixed(locale, level_names),
+            "level_meanings": _fixed(locale, level_meanings),
             "help_message_max": help_requests.MESSAGE_MAX,
-            "self_rating_labels": self_rating_labels(),
-            "help_status_names": help_status_names(),
+            "self_rating_labels": _fixed(locale, self_rating_labels),
+            "help_status_names": _fixed(locale, help_status_names),
             "privacy_lines": privacy_lines,
             "dev_login_enabled": current_settings().dev_login,
         }
