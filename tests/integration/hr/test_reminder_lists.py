@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -180,3 +181,15 @@ def test_another_organisations_hr_gets_only_their_own_people(database, client, h
     response = other.get("/hr/niet-getoetst.csv?vaardigheid=ecd-rapporteren")
     assert people_in(csv_rows(response)) == {}  # zorg-b's six all meet it
     assert "P4" not in response.get_data(as_text=True) and "Zon" not in response.get_data(as_text=True)
+
+
+def test_extra_url_arguments_do_not_break_the_dashboard_links(database, client, hr_org):
+    allow_person_view(database, hr_org.organisation.id)
+    hr = signed_in(client, hr_org.hr)
+    response = hr.get(f"/hr?inhoud=personen&vaardigheid=x&fmt=pdf&team={hr_org.teams['T1']}")
+    assert response.status_code == 200  # these names are the export links' own: they used to clash (a 500)
+    page = response.get_data(as_text=True)
+    assert f"/hr/export.csv?inhoud=personen&amp;team={hr_org.teams['T1']}" in page
+    links = re.findall(r'href="(/hr/(?:export|niet-getoetst)[^"]*)"', page)
+    assert len(links) >= 6
+    assert not any("vaardigheid=x" in link or "fmt=" in link for link in links), links
