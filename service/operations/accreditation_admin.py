@@ -276,3 +276,10 @@ def old_exports(session: Session, before: datetime) -> list[m.AccreditationExpor
     """Finished exports older than ``before``: their files are removed, the rows stay as a log."""
     return list(session.scalars(select(m.AccreditationExport).where(
         m.AccreditationExport.finished_at < before, m.AccreditationExport.filename.is_not(None))))
+
+
+def recent_exports(session: Session, organisation: m.Organisation, since: datetime) -> list[m.AccreditationExport]:
+    """The organisation's background exports made since ``since``, newest first (at most 10)."""
+    return list(session.scalars(select(m.AccreditationExport).where(
+        m.AccreditationExport.organisation_id == organisation.id, m.AccreditationExport.created_at >= since)
+        .order_by(m.AccreditationExport.id.desc()).limit(10)))

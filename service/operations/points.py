@@ -101,7 +101,7 @@ def record_counted_tests(session: Session, organisation_id: int) -> int:
 
 #: people evaluated together: their ledger, eligibility and stored records are read per chunk,
 #: so memory stays flat however large the organisation's ledger is
-CHUNK_PEOPLE = 500
+CHUNK_PEOPLE = 1000
 
 
 def _ledger_query(organisation_id: int):
@@ -175,10 +175,16 @@ def active_activities(session: Session) -> list[m.AccreditedActivity]:
         .options(selectinload(m.AccreditedActivity.rule)).order_by(m.AccreditedActivity.id)))
 
 
-def new_certificate_code() -> str:
+def new_certificate_code(random: bytes | None = None) -> str:
     """A verification code that cannot be guessed: 80 random bits as 16 base32 letters, in groups of 4."""
-    raw = base64.b32encode(secrets.token_bytes(10)).decode()
+    raw = base64.b32encode(random or secrets.token_bytes(10)).decode()
     return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def _certificate_codes(count: int) -> Iterator[str]:
+    """``count`` codes from one call to the system's random source (a call each took 60 microseconds under load)."""
+    pool = secrets.token_bytes(10 * count)
+    return (new_certificate_code(pool[i:i + 10]) for i in range(0, 10 * count, 10))
 
 
 def _people_chunks(session: Session, organisation_id: int, person_ids: Iterable[int] | None,
@@ -243,8 +249,9 @@ def derive_points(session: Session, organisation_id: int, now: datetime,
             if fresh:
                 # one multi-row INSERT per activity and chunk, never a round trip per record
                 # (Core, not the ORM's bulk path: no per-row ORM bookkeeping for rows we do not load)
+                codes = _certificate_codes(len(fresh)) if activity.rule.certificate else None
                 session.execute(insert(m.AccreditationRecord.__table__),
-                                [_grant(organisation_id, activity, award, now, fixed) for award in fresh])
+                                [_grant(organisation_id, activity, award, now, fixed, codes) for award in fresh])
                 report.granted += len(fresh)
                 report.points += sum(award.points for award in fresh)
             to_reverse = [row_id for (_person, key), (row_id, reversed_) in keys.items()
@@ -275,13 +282,15 @@ def _stored(session: Session, organisation_id: int, people: list[int]) -> dict[i
 
 
 def _grant(organisation_id: int, activity: m.AccreditedActivity, award: rules.Award, now: datetime,
-           fixed: dict | None = None) -> dict:
+           fixed: dict | None = None, codes: Iterator[str] | None = None) -> dict:
     """The columns of a new grant; the course id is copied as it is today (kept when it changes later)."""
     fixed = fixed or _activity_columns(organisation_id, activity, now)
+    code = None
+    if activity.rule.certificate:
+        code = next(codes) if codes is not None else new_certificate_code()
     return {**fixed, "uuid": uuid.uuid4(), "person_id": award.person_id, "award_key": award.key,
             "points": award.points, "minutes": award.minutes, "entry_ids": list(award.entry_ids),
-            "period_start": award.started_at, "period_end": award.completed_at,
-            "certificate_code": new_certificate_code() if activity.rule.certificate else None}
+            "period_start": award.started_at, "period_end": award.completed_at, "certificate_code": code}
 
 
 def _activity_columns(organisation_id: int, activity: m.AccreditedActivity, now: datetime) -> dict:

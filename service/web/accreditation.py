@@ -57,6 +57,7 @@ def _index(session, person, error=None, status=200, errors=None):
         missing=registration_numbers.missing_numbers(session, org.id), log=admin.export_log(session, org),
         account=admin.account(session, org.id), error=error, errors=errors or {},
         activities=admin.activities_with_certificates(session, org.id), sync_certificates=admin.SYNC_CERTIFICATES,
+        exports=admin.recent_exports(session, org, now() - exports_job.KEEP_FILES),
         rejected=[(r, name, BY_CODE.get(r.status_code, UNKNOWN))
                   for r, name in pe_online_delivery.rejected_records(session, org.id)]
     ), status

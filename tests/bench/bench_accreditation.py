@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.bench.bench_accreditation [--entries 100000] [--certificates 1000]
 
 1. points + XML: ``points.derive_points`` over the whole ledger of one organisation on
-   PostgreSQL (every registry's activities, 500 people per chunk), then the KNMG-GAIA export
+   PostgreSQL (every registry's activities, 1,000 people per chunk), then the KNMG-GAIA export
    as ``accreditation_admin.export_xml`` makes it (keyset pages of 1,000 records, each written
    with ``lxml.etree.xmlfile``, checked against the XSD, marked exported, into a ZIP on disk).
    Target: < 5 s for 100,000 ledger entries.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import UTC, datetime
 
 import pytest
 from lxml import etree
@@ -192,7 +193,7 @@ def test_a_background_export_shows_its_progress_without_javascript_and_only_to_i
         org = session.get(m.Organisation, team["org"])
         queued = accreditation_admin.queue_export(session, org, session.get(m.Person, team["admin"]), "xml",
                                                   {"registry_id": registries["knmg-gaia"], "from": None, "to": None},
-                                                  1, NOW)
+                                                  1, datetime.now(UTC))  # the page lists the last 24 hours' exports
         export_id, url = queued.id, f"/accreditatie/exports/{queued.uuid}"
     page = sign_in(browser, team["admin"]).get(url)
     text = page.get_data(as_text=True)
@@ -214,6 +215,12 @@ def test_a_background_export_shows_its_progress_without_javascript_and_only_to_i
     body = exports_job.export_file(directory, row.uuid).read_bytes()
     documents.validate(body)
     assert [a.findtext("externalPersonID") for a in etree.fromstring(body).iter("Attendance")] == ["12345678901"]
+    listed = sign_in(browser, team["admin"]).get("/accreditatie").get_data(as_text=True)
+    assert f'href="{url}"' in listed and "certificaten" not in listed.split('id="exports"')[1].split("</ul>")[0]
+    assert f'href="{url}"' not in sign_in(browser, other).get("/accreditatie").get_data(as_text=True)
     # a day later the file is gone and the page says so
     assert exports_job.purge_files(database, directory, NOW.replace(day=3)) == 1
     assert not exports_job.export_file(directory, row.uuid).exists()
+    gone = sign_in(browser, team["admin"]).get(url)
+    assert "Dit bestand is er niet meer" in gone.get_data(as_text=True) and "Refresh" not in gone.headers
+    assert browser.client.get(url + "/bestand").status_code == 404
