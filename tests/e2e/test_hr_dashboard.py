@@ -1,41 +1,104 @@
-"""An HR adviser launched from the demo LMS uses the HR pages in chromium: drill down, filter, export XLSX.
+"""HR advisers and managers launched from the test LMS (LTI 1.3) use the HR pages in chromium.
 
-The organisation is the demo's (``digitoets demo seed``: 300 employees over 3 locations and 8 teams
-with a year of results). The downloaded workbook is read back with openpyxl and its figures must
-be the ones the page showed. axe-core checks every HR page.
+The LMS is tests/support/platform.py, registered for the demo organisation (``digitoets demo
+seed``: 300 employees over 3 locations and 8 teams with a year of results). The HR adviser gets
+the role ``hr`` from the registration's role parameter (custom ``digitoets_roles``); the manager
+gets ``manager`` from the HR data, matched at the launch by the personnel number the LMS sends
+as ``lis.person_sourcedid``. The downloaded workbook is read back with openpyxl and its figures
+must be the ones the page showed. axe-core checks every HR page.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pytest
+import requests
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service import models as m
+from service.operations import registrations
+from service.operations.campaigns import create as create_campaign
 from service.operations.demo import ensure_demo_organisation
 from service.operations.demo_population import ensure_population
+from service.operations.people import get_profile
 from tests.e2e.person import axe_violations, describe
+from tests.support.platform import TestPlatform, User
 
 pytestmark = pytest.mark.browser
 
+HR_ADVISER = User(id="lms-hr-7", name="Hanna de Wit", given_name="Hanna", family_name="de Wit",
+                  email="hanna.dewit@delinde.example")
+#: leads De Boomgaard in the HR data; the LMS sends this personnel number with the launch
+BOOMGAARD_MANAGER = User(id="lms-mgr-boomgaard", name="Wim Leider", given_name="Wim", family_name="Leider",
+                         email="wim.leider@delinde.example", sourcedid="M9001")
+
+
+@pytest.fixture
+def lms(live_server) -> Iterator[TestPlatform]:
+    """The test LMS, registered for the demo organisation of the live server."""
+    tool = live_server.url
+    with TestPlatform(tool_key_set=lambda: requests.get(f"{tool}/lti/jwks", timeout=5).json(),
+                      tool_launch_url=f"{tool}/lti/launch") as platform:
+        with live_server.database.begin() as session:
+            org = ensure_demo_organisation(session, datetime.now(UTC))
+            registrations.register_platform(session, org, issuer=platform.issuer, client_id=platform.client_id,
+                                            auth_login_url=platform.auth_url, auth_token_url=platform.token_url,
+                                            key_set_url=platform.jwks_url, deployment_ids=[platform.deployment_id])
+        yield platform
+
 
 def seed(live_server, *, person_view: bool = False) -> None:
+    """The demo population, Wim Leider as De Boomgaard's manager in the HR data, and campaigns for two teams.
+
+    De Boomgaard is big enough to be shown on its own at every level (Team West is not: it is pooled
+    with the small Team Zuid, so showing it alone to its manager would reveal Zuid by subtraction).
+    """
+    now = datetime.now(UTC)
     with live_server.database.begin() as session:
-        org = ensure_demo_organisation(session, datetime.now(UTC))
-        ensure_population(session, org, datetime.now(UTC))
+        org = ensure_demo_organisation(session, now)
+        ensure_population(session, org, now)
         org.hr_person_view = person_view
+        team = session.scalar(select(m.Team).where(m.Team.organisation_id == org.id, m.Team.code == "boomgaard"))
+        session.execute(m.HrRecord.__table__.update().where(m.HrRecord.team_id == team.id)
+                        .values(manager_number=BOOMGAARD_MANAGER.sourcedid))
+        session.add(m.HrRecord(organisation_id=org.id, personnel_number=BOOMGAARD_MANAGER.sourcedid, name=BOOMGAARD_MANAGER.name,
+                               team_id=team.id, location_id=team.location_id,
+                               function_profile_id=get_profile(session, "teamleider").id))
+        adviser = session.scalar(select(m.Person).where(m.Person.organisation_id == org.id,
+                                                        m.Person.subject == "demo-hr"))
+        create_campaign(session, org, adviser, title="De Boomgaard: ECD vóór de zomer", test_code="ecd-rapportage",
+                        location_id=None, team_id=team.id, profile_id=None, due_on=date.today() + timedelta(days=90),
+                        today=date.today())
+        thuiszorg = session.scalar(select(m.Team.id).where(m.Team.organisation_id == org.id,
+                                                           m.Team.code == "thuiszorg"))
+        create_campaign(session, org, adviser, title="Thuiszorg: ECD", test_code="ecd-rapportage",
+                        location_id=None, team_id=thuiszorg, profile_id=None, due_on=date.today() + timedelta(days=90),
+                        today=date.today())
 
 
-def launch_as_hr(page) -> None:
-    """From the demo LMS's course page, as Peter Smit (HR), through LTI 1.3, then the menu."""
-    page.goto("/dev/lms?als=hr")
-    page.get_by_role("button", name="Digitoets openen als HR-adviseur").click()
+def launch(page, lms: TestPlatform, live_server, user: User, custom: dict[str, str]) -> None:
+    """Open Digitoets from the LMS's course page: OIDC login, the signed launch, then the tests page."""
+    page.goto(lms.browser_launch_url(f"{live_server.url}/lti/login", target_link_uri=f"{live_server.url}/lti/launch",
+                                     user=user, custom=custom))
+    expect(page.get_by_role("navigation", name="Hoofdmenu")).to_be_visible()
+    assert page.url.startswith(live_server.url)
+
+
+def launch_as_hr(page, lms, live_server) -> None:
+    launch(page, lms, live_server, HR_ADVISER, {"digitoets_roles": "hr", "digitoets_function": "TL"})
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="HR-overzicht").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("HR-overzicht: wie voldoet aan de eisen van de functie")
+
+
+def launch_as_manager(page, lms, live_server) -> None:
+    launch(page, lms, live_server, BOOMGAARD_MANAGER, {"digitoets_function": "TL"})
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="HR-overzicht").click()
+    expect(page.get_by_text("U ziet alleen de teams waarvan u leidinggevende bent.")).to_be_visible()
 
 
 def groups_on(page) -> dict[str, tuple[int, int]]:
@@ -49,9 +112,9 @@ def groups_on(page) -> dict[str, tuple[int, int]]:
     return found
 
 
-def test_hr_adviser_drills_down_filters_and_exports_what_the_page_shows(page, live_server, tmp_path):
+def test_hr_adviser_drills_down_filters_and_exports_what_the_page_shows(page, live_server, lms, tmp_path):
     seed(live_server)
-    launch_as_hr(page)
+    launch_as_hr(page, lms, live_server)
     locations = groups_on(page)
     assert {"Locatie Lelystad", "Locatie Zeewolde"} <= set(locations)  # small groups may pool into "Overig"
     total = int(page.locator('[data-figure="headcount"]').inner_text())
@@ -86,11 +149,43 @@ def test_hr_adviser_drills_down_filters_and_exports_what_the_page_shows(page, li
     assert total_row[4] == int(page.locator('[data-figure="headcount"]').inner_text())
     filters = dict(list(workbook["Filters"].values)[1:])
     assert filters["niveau"] == "team" and filters["locatie"] == "Locatie Lelystad"
+    with live_server.database.begin() as session:  # the adviser is the person the LMS launched, not a demo login
+        actor = session.scalar(select(m.AuditEvent.actor_id).where(m.AuditEvent.action == "hr.export"))
+        assert session.get(m.Person, actor).subject == HR_ADVISER.id
 
 
-def test_every_hr_page_has_no_axe_violations(axe_page, live_server):
+def test_manager_from_the_lms_sees_only_their_team_and_its_campaign(page, live_server, lms, tmp_path):
     seed(live_server, person_view=True)
-    launch_as_hr(axe_page)
+    launch_as_manager(page, lms, live_server)
+    page.goto("/hr?niveau=team")
+    teams = groups_on(page)
+    assert list(teams) == ["De Boomgaard"] and teams["De Boomgaard"][0] >= 40
+    assert int(page.locator('[data-figure="headcount"]').inner_text()) == teams["De Boomgaard"][0]
+    with live_server.database.begin() as session:
+        east = session.scalar(select(m.Team.id).where(m.Team.code == "oost"))
+    page.goto(f"/hr?niveau=team&team={east}")  # another team of the organisation: refused in Dutch
+    expect(page.get_by_role("alert")).to_contain_text("Dit team bestaat niet of u mag het niet zien.")
+    assert "Team Oost" not in page.content()
+
+    page.goto("/hr")
+    page.get_by_role("navigation", name="HR-pagina's").get_by_role("link", name="Oproepen").click()
+    table = page.locator("#campaigns")
+    expect(table).to_contain_text("De Boomgaard: ECD vóór de zomer")
+    expect(table).not_to_contain_text("Thuiszorg")
+    expect(page.get_by_role("heading", name="Nieuwe oproep")).to_have_count(0)
+    with page.expect_download() as download:
+        table.locator('a[href$="/herinneringslijst.xlsx"]').click()
+    path = tmp_path / "boomgaard.xlsx"
+    download.value.save_as(path)
+    rows = list(openpyxl.load_workbook(path)["Herinneren"].values)
+    asked = int(page.locator("#campaigns tbody tr").first.locator("td").nth(1).inner_text())
+    assert len(rows) - 1 == asked  # nobody started since the campaign began today
+    assert {row[4] for row in rows[1:]} == {"De Boomgaard"}
+
+
+def test_every_hr_page_has_no_axe_violations(axe_page, live_server, lms):
+    seed(live_server, person_view=True)
+    launch_as_hr(axe_page, lms, live_server)
     with live_server.database.begin() as session:
         team = session.scalar(select(m.Team.id).where(m.Team.code == "west"))
         someone = session.scalar(select(m.Person.id).where(m.Person.personnel_number == "D3150"))
@@ -103,3 +198,26 @@ def test_every_hr_page_has_no_axe_violations(axe_page, live_server):
         if violations:
             found[url] = violations
     assert not found, "axe-core found WCAG 2.1 A/AA violations:\n" + describe(found)
+
+
+def test_the_managers_hr_pages_have_no_axe_violations(axe_page, live_server, lms):
+    seed(live_server, person_view=True)
+    launch_as_manager(axe_page, lms, live_server)
+    found = {}
+    for url in ("/hr", "/hr?niveau=team", "/hr/matrix", "/hr/oproepen", "/hr?niveau=team&team=999999"):
+        axe_page.goto(url)
+        violations = axe_violations(axe_page)
+        if violations:
+            found[url] = violations
+    assert not found, "axe-core found WCAG 2.1 A/AA violations:\n" + describe(found)
+
+
+def test_an_employee_from_the_lms_gets_403_on_every_hr_url(page, live_server, lms):
+    launch(page, lms, live_server, User(id="lms-emp-1", name="Els Werker", sourcedid="D3001"),
+           {"digitoets_function": "VIG"})
+    menu = page.get_by_role("navigation", name="Hoofdmenu")
+    expect(menu.get_by_role("link", name="HR-overzicht")).to_have_count(0)
+    for url in ("/hr", "/hr?niveau=team", "/hr/matrix", "/hr/doelen", "/hr/oproepen", "/hr/import",
+                "/hr/export.xlsx", "/hr/niet-getoetst.csv?vaardigheid=ecd-rapporteren",
+                "/hr/oproepen/1/herinneringslijst.csv"):
+        assert page.request.get(url).status == 403, url
