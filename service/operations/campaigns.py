@@ -107,8 +107,25 @@ def _counts(session: Session, organisation: m.Organisation, campaign: m.Campaign
         .select_from(pop).outerjoin(tried, tried.c.person_id == pop.c.person_id).where(where)).one())
 
 
-def _progress(organisation: m.Organisation, campaign: m.Campaign, counts: tuple[int, int, int]) -> Progress:
-    if counts[0] < organisation.min_group_size:
+def _too_small(session: Session, organisation: m.Organisation, campaign: m.Campaign, today: date,
+               teams: frozenset[int] | None, asked: int) -> bool:
+    """Under the minimum: the group asked, or, for a manager's part of a campaign, the rest of it.
+
+    HR sees the whole campaign; were the manager's part shown beside a remainder of 1 to 4
+    people, subtracting the two would reveal that small group.
+    """
+    minimum = organisation.min_group_size
+    if asked < minimum:
+        return True
+    if teams is None:
+        return False
+    rest = _counts(session, organisation, campaign, today, None)[0] - asked
+    return 0 < rest < minimum
+
+
+def _progress(session: Session, organisation: m.Organisation, campaign: m.Campaign, today: date,
+              teams: frozenset[int] | None, counts: tuple[int, int, int]) -> Progress:
+    if _too_small(session, organisation, campaign, today, teams, counts[0]):
         return Progress(campaign, None, None, None)
     return Progress(campaign, *counts)
 
@@ -116,7 +133,8 @@ def _progress(organisation: m.Organisation, campaign: m.Campaign, counts: tuple[
 def progress(session: Session, organisation: m.Organisation, campaign: m.Campaign, today: date,
              teams: frozenset[int] | None = None) -> Progress:
     """How far the people asked are (only those in ``teams``, a manager's, when given)."""
-    return _progress(organisation, campaign, _counts(session, organisation, campaign, today, teams))
+    return _progress(session, organisation, campaign, today, teams,
+                     _counts(session, organisation, campaign, today, teams))
 
 
 def overview(session: Session, organisation: m.Organisation, today: date,
@@ -132,7 +150,7 @@ def overview(session: Session, organisation: m.Organisation, today: date,
     for campaign in found:
         counts = _counts(session, organisation, campaign, today, teams)
         if teams is None or counts[0]:
-            shown.append(_progress(organisation, campaign, counts))
+            shown.append(_progress(session, organisation, campaign, today, teams, counts))
     return shown
 
 
@@ -172,13 +190,14 @@ def reminder_list(session: Session, organisation: m.Organisation, viewer: m.Pers
     Raises:
         ForbiddenError: when the organisation does not allow person-level views.
         NotFoundError: for a campaign of another organisation or outside the teams.
-        ConflictError: when the group asked (within the teams) is under the organisation's minimum.
+        ConflictError: when the group asked (within the teams), or for a manager the rest of it, is under
+            the organisation's minimum.
     """
     if not organisation.hr_person_view:
         raise ForbiddenError(N_("Uw organisatie laat geen overzicht per persoon zien. U ziet alleen cijfers per groep."))
     campaign = get(session, organisation, campaign_id, teams=teams, today=today)
     asked = _counts(session, organisation, campaign, today, teams)[0]
-    if asked < organisation.min_group_size:
+    if _too_small(session, organisation, campaign, today, teams, asked):
         raise ConflictError(N_("Deze groep heeft minder dan %(n)s medewerkers. Een lijst per medewerker maken we "
                                "daarom niet."), n=organisation.min_group_size)
     pop, where = _asked(organisation, campaign, today, teams)

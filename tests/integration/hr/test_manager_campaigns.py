@@ -82,3 +82,19 @@ def test_another_organisations_manager_sees_none_of_these(database, client, hr_o
         other_id = other.id
     page = signed_in(client, other_id).get("/hr/oproepen").get_data(as_text=True)
     assert "Er zijn nog geen oproepen." in page and "Zon" not in page
+
+
+def test_a_managers_part_is_hidden_when_the_rest_of_the_campaign_is_a_small_group(database, client, hr_org):
+    """Den Haag's VIG: Afdeling Zon's six and the one VIG of Afdeling Maan. HR sees seven; were M1 shown
+    Zon's six, the difference would be that one person's progress."""
+    with database.begin() as session:
+        session.get(m.Organisation, hr_org.organisation.id).hr_person_view = True
+    hr = signed_in(client, hr_org.hr)
+    assert ask(hr, title="Den Haag VIG", location=str(hr_org.locations["L1"]),
+               function=str(hr_org.profiles["vig"])).status_code == 302
+    assert "<td>7</td>" in row_of(hr.get("/hr/oproepen").get_data(as_text=True), "Den Haag VIG")
+    manager = signed_in(client, hr_org.people["manager"])
+    row = row_of(manager.get("/hr/oproepen").get_data(as_text=True), "Den Haag VIG")
+    assert "Te weinig medewerkers" in row and "<td>6</td>" not in row
+    response = manager.get(f"/hr/oproepen/{campaign_ids(database)['Den Haag VIG']}/herinneringslijst.csv")
+    assert response.status_code == 409 and "minder dan 5 medewerkers" in response.get_data(as_text=True)
