@@ -17,14 +17,23 @@ from service.db import Base, UTCDateTime, utcnow
 
 
 class Exemption(Base):
-    """HR's decision that a person need not meet one skill's requirement until a date (inclusive)."""
+    """HR's decision that a person need not meet one skill's requirement until a date (inclusive).
+
+    Granted to a person who launched (``person_id``) or to an HR record no launch has linked
+    yet (``hr_record_id``): that exemption follows the record, so it is the person's once their
+    first launch links the record to them.
+    """
 
     __tablename__ = "exemptions"
-    __table_args__ = (Index("ix_exemptions_person_id_skill_id", "person_id", "skill_id"),)
+    __table_args__ = (
+        Index("ix_exemptions_person_id_skill_id", "person_id", "skill_id"),
+        CheckConstraint("person_id IS NOT NULL OR hr_record_id IS NOT NULL", name="holder"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    hr_record_id: Mapped[int | None] = mapped_column(ForeignKey("hr_records.id", ondelete="CASCADE"), index=True)
     skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id"))
     reason: Mapped[str] = mapped_column(Text)
     until: Mapped[date] = mapped_column(Date)
@@ -33,6 +42,7 @@ class Exemption(Base):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     person = relationship("Person", foreign_keys=[person_id])
+    hr_record = relationship("HrRecord")
     skill = relationship("Skill")
 
 

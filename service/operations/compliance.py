@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, case, func, select, tuple_
+from sqlalchemy import Integer, String, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from mappings import compliance as rules
@@ -135,9 +135,9 @@ class Cells:
     labels: Mapping[tuple, tuple | None]
 
 
-def cells(session: Session, organisation: m.Organisation, day: date) -> Cells:
-    """Count the population per (location, team, function) and pool it into blocks (one small query)."""
-    pop = q.population(organisation, day)
+def cells(session: Session, organisation: m.Organisation, day: date, pop=None) -> Cells:
+    """Count the population (or ``pop``, the same rows) per cell and pool them into blocks (one small query)."""
+    pop = pop if pop is not None else q.population(organisation, day)
     rows = session.execute(select(pop.c.location_id, pop.c.team_id, pop.c.profile_id, func.count())
                            .group_by(pop.c.location_id, pop.c.team_id, pop.c.profile_id))
     sizes = {(loc, team, profile): n for loc, team, profile, n in rows}
@@ -161,12 +161,14 @@ def dashboard(session: Session, organisation: m.Organisation, *, today: date, le
     if level not in rules.LEVELS:
         raise ValueError(f"unknown level {level!r}")
     day = filters.as_of or today
-    layout = cells(session, organisation, day)
+    big = q.large(session, organisation)
+    everyone = q.everyone(session, organisation, day, big)
+    layout = cells(session, organisation, day, everyone)
     groups_of = rules.assign(layout.labels, scope_of(filters, teams), level)
     keys = sorted(set(groups_of.values()), key=repr)
     numbers = {group: number for number, group in enumerate(keys)}
-    tallies = _tallies(session, organisation, day, None if day >= today else day,
-                       {cell: numbers[group] for cell, group in groups_of.items()}) if keys else {}
+    tallies = _tallies(session, organisation, day, None if day >= today else day, layout, everyone,
+                       {cell: numbers[group] for cell, group in groups_of.items()}, big) if keys else {}
     names = _names(session)
     made = [_group(level, key, tallies[numbers[key]], names) for key in keys if numbers[key] in tallies]
     made.sort(key=lambda g: (g.pooled, g.name is None, g.name or "", repr(g.key)))
@@ -175,90 +177,108 @@ def dashboard(session: Session, organisation: m.Organisation, *, today: date, le
                      _group("organisation", (), total, names) if total else None, tuple(made))
 
 
-def _tallies(session: Session, organisation: m.Organisation, day: date, as_of: date | None,
-             groups_of: dict[tuple, int]) -> dict[int, rules.Tally]:
+def _tallies(session: Session, organisation: m.Organisation, day: date, as_of: date | None, layout: Cells,
+             everyone, groups_of: dict[tuple, int], big: bool) -> dict[int, rules.Tally]:
     """Per group number: headcount, people meeting all, (skill, status) counts and tests due.
 
-    Grouped in SQL by the group each cell belongs to, so a few thousand rows come back, not one
-    per person and requirement.
+    The database only sees the requirements somebody has a result, exemption or open help
+    request for (:func:`compliance_sql.observed_select`); everything else is "not tested", so it
+    is counted by subtraction from the cell sizes. Two grouped queries return a few thousand
+    rows: the (group, skill, status) counts, and per (group, function) the people meeting all
+    and, per test, the people who still have to take it.
     """
     dialect = session.get_bind().dialect.name
+    requirements = q.requirement_rows(session, organisation, day)
+    required: dict[int, list[int]] = {}
+    for r in requirements:
+        required.setdefault(r.profile_id, []).append(r.skill_id)
     covering = _covering(session)
-    bits = {test: 1 << n for n, test in enumerate(sorted({test for *_, test in covering}))}
+    tests = sorted({test for *_, test in covering})
+    bits = {test: 1 << n for n, test in enumerate(tests)}
     masks: dict[tuple[int, int], int] = {}
     for profile, skill, test in covering:
-        masks[(profile, skill)] = masks.get((profile, skill), 0) | bits[test]
-    req = q.requirement_table(dialect, q.requirement_rows(session, organisation, day), masks)
-    pop = q.scoped_population(session, organisation, day, q.cell_table(dialect, groups_of))
-    rows = q.status_select(organisation, req, day, as_of, pop).subquery("st")
-    group = rows.c.group_no
-    ok = case((rows.c.status.in_(MEETS), 1), (rows.c.status.is_(None) & rows.c.profile_id.is_not(None), 1), else_=0)
-    due = case((rows.c.base.in_(DUE), rows.c.test_mask), else_=0)
+        if skill in required.get(profile, ()):
+            masks[(profile, skill)] = masks.get((profile, skill), 0) | bits[test]
+    # per function: how many requirements it has, and per test how many of them that test measures
+    need = {profile: [len(skills)] + [sum(1 for skill in skills if masks.get((profile, skill), 0) & bits[test])
+                                      for test in tests]
+            for profile, skills in required.items()}
+    req = q.requirement_table(dialect, requirements, masks)
+    pop = q.scoped_population(session, organisation, day, q.cell_table(dialect, groups_of), everyone, big)
+    if big:  # known to hold a few hundred rows: joined after each person's results
+        req = q.temporary(session, "hr_requirements", req)
+    # the observed rows once (a materialised CTE), then two groupings of them in one statement
+    rows = q.observed_select(organisation, req, day, as_of, pop).cte("st").prefix_with("MATERIALIZED")
+    good = rows.c.base.not_in(DUE)
+    per_person = select(  # per person: requirements met; per test, the ones it measures that are not due
+        rows.c.group_no, rows.c.profile_id,
+        func.sum(case((rows.c.status.in_(MEETS), 1), else_=0)).label("met"),
+        *(func.sum(case((good & (rows.c.test_mask.op("&")(bit) != 0), 1), else_=0)).label(f"t{n}")
+          for n, bit in enumerate(bits.values())),
+    ).group_by(rows.c.group_no, rows.c.profile_id, rows.c.key).subquery("pp")
+    wanted = q.rows_table(dialect, "need", {"profile_id": Integer(), "n": Integer(),
+                                            **{f"t{n}": Integer() for n in range(len(tests))}},
+                          [(profile, *values) for profile, values in need.items()])
+    nothing = literal(None, Integer())
+    splits = select(literal(0).label("kind"), rows.c.group_no, nothing.label("profile_id"), rows.c.skill_id,
+                    rows.c.status, func.count(), nothing.label("met"), *(nothing for _ in tests)) \
+        .group_by(rows.c.group_no, rows.c.skill_id, rows.c.status)
+    people = select(literal(1).label("kind"), per_person.c.group_no, per_person.c.profile_id, nothing,
+                    literal(None, String()), func.count(),
+                    func.sum(case((per_person.c.met == wanted.c.n, 1), else_=0)),
+                    *(func.sum(case((per_person.c[f"t{n}"] < wanted.c[f"t{n}"], 1), else_=0))
+                      for n in range(len(tests)))) \
+        .join(wanted, wanted.c.profile_id == per_person.c.profile_id) \
+        .group_by(per_person.c.group_no, per_person.c.profile_id)
     counts: dict[int, dict] = {}
-    people: dict[int, list] = {}
-    tests: dict[int, dict] = {}
-    if dialect == "postgresql" and len(bits) < 63:
-        # one pass: the (group, skill, status) counts and, per person, "meets all" and the tests due
-        result = session.execute(
-            select(group, rows.c.skill_id, rows.c.status, rows.c.key, func.grouping(rows.c.key), func.count(),
-                   func.min(ok), func.bit_or(due))
-            .group_by(func.grouping_sets(tuple_(group, rows.c.skill_id, rows.c.status), tuple_(group, rows.c.key))))
-        per_person = ((number, met, mask) for number, _skill, _status, _key, rolled, _n, met, mask in
-                      (_count(counts, row) for row in result) if not rolled)
-    else:
-        for number, skill, status, n in session.execute(
-                select(group, rows.c.skill_id, rows.c.status, func.count()).group_by(group, rows.c.skill_id,
-                                                                                     rows.c.status)):
-            _count(counts, (number, skill, status, None, 1, n, None, None))
-        per_person = session.execute(select(group, func.min(ok), func.max(rows.c.key)).group_by(rows.c.key, group))
-        per_person = ((number, met, None) for number, met, _key in per_person)
-        tests = _tests_due(session, dialect, rows, covering)
-    by_bit = {bit: test for test, bit in bits.items()}
-    for number, met, mask in per_person:
-        tally = people.setdefault(number, [0, 0])
-        tally[0], tally[1] = tally[0] + 1, tally[1] + (met or 0)
-        while mask:
-            bit = mask & -mask
-            due_tests = tests.setdefault(number, {})
-            due_tests[by_bit[bit]] = due_tests.get(by_bit[bit], 0) + 1
-            mask ^= bit
-    return {number: rules.Tally(n, met, counts.get(number, {}), tests.get(number, {}))
-            for number, (n, met) in people.items()}
+    present: dict[tuple[int, int], tuple] = {}
+    with q.joins_as_written(session):
+        for kind, number, profile, skill, status, n, *row in session.execute(union_all(splits, people)):
+            if kind == 0:
+                counts.setdefault(number, {})[(skill, status)] = n
+            else:
+                present[(number, profile)] = (n, *row)
 
-
-def _count(counts: dict, row: tuple) -> tuple:
-    """Keep a (group, skill, status) count: a row whose person key is rolled up (GROUPING(key) = 1)."""
-    number, skill, status, _key, rolled, n, *_ = row
-    if rolled and skill is not None:
-        counts.setdefault(number, {})[(skill, status)] = n
-    return row
-
-
-def _tests_due(session: Session, dialect: str, rows, covering: list) -> dict[int, dict]:
-    """Per group, per test: the people with a requirement it measures that is untested or expired."""
-    tests: dict[int, dict] = {}
-    if not covering:
-        return tests
-    link = q.rows_table(dialect, "cover", {"profile_id": Integer(), "skill_id": Integer(), "test_id": Integer()},
-                        covering)
-    for number, test, n in session.execute(
-            select(rows.c.group_no, link.c.test_id, func.count(rows.c.key.distinct()))
-            .join(link, (link.c.profile_id == rows.c.profile_id) & (link.c.skill_id == rows.c.skill_id))
-            .where(rows.c.base.in_(DUE)).group_by(rows.c.group_no, link.c.test_id)):
-        tests.setdefault(number, {})[test] = n
-    return tests
+    tallies: dict[int, rules.Tally] = {}
+    sizes: dict[tuple[int, int | None], int] = {}
+    for cell, number in groups_of.items():
+        sizes[(number, cell[2])] = sizes.get((number, cell[2]), 0) + layout.sizes[cell]
+    for (number, profile), size in sizes.items():
+        found, met, *due = present.get((number, profile), (0, 0, *([0] * len(tests))))
+        absent = size - found  # nothing but "not tested": they meet all only with no requirements
+        wants = need.get(profile, [0] * (len(tests) + 1))
+        statuses = {}
+        for skill in required.get(profile, ()):
+            statuses[(skill, rules.Status.NOT_TESTED.value)] = size
+        tally = rules.Tally(size, (met or 0) + (absent if profile is not None and not wants[0] else 0), statuses,
+                            {test: (due[n] or 0) + (absent if wants[n + 1] else 0)
+                             for n, test in enumerate(tests) if (due[n] or 0) + (absent if wants[n + 1] else 0)})
+        tallies[number] = tallies[number] + tally if number in tallies else tally
+    result = {}
+    for number, tally in tallies.items():
+        statuses = dict(tally.statuses)
+        for (skill, status), n in counts.get(number, {}).items():
+            statuses[(skill, rules.Status.NOT_TESTED.value)] -= n
+            statuses[(skill, status)] = statuses.get((skill, status), 0) + n
+        result[number] = rules.Tally(tally.headcount, tally.all_met, {k: n for k, n in statuses.items() if n},
+                                     tally.tests)
+    return result
 
 
 def _covering(session: Session) -> list[tuple[int, int, int]]:
     """(profile, skill, test) for every active test whose current version is made for the profile and measures the skill."""
-    found = set()
-    for test in session.scalars(select(m.DigiTest).where(m.DigiTest.active)):
-        version = test.current_version
-        if version is None:
-            continue
-        skills = {link.skill_id for item in version.items for link in item.skills}
-        found |= {(profile.id, skill, test.id) for profile in version.profiles for skill in skills}
-    return sorted(found)
+    v = m.TestVersion
+    current = (select(v.digi_test_id, func.max(v.number).label("number")).group_by(v.digi_test_id)
+               .subquery("current"))
+    found = session.execute(
+        select(m.test_version_profiles.c.function_profile_id, m.ItemSkill.skill_id, m.DigiTest.id).distinct()
+        .join(v, v.digi_test_id == m.DigiTest.id)
+        .join(current, (current.c.digi_test_id == v.digi_test_id) & (current.c.number == v.number))
+        .join(m.test_version_profiles, m.test_version_profiles.c.test_version_id == v.id)
+        .join(m.Item, m.Item.test_version_id == v.id)
+        .join(m.ItemSkill, m.ItemSkill.item_id == m.Item.id)
+        .where(m.DigiTest.active))
+    return sorted(tuple(row) for row in found)
 
 
 @dataclass(frozen=True)
@@ -271,10 +291,13 @@ class Names:
 
 
 def _names(session: Session) -> Names:
-    tests = {}
-    for test in session.scalars(select(m.DigiTest)):
-        version = test.current_version
-        tests[test.id] = (test.code, version.title if version is not None else test.application)
+    v = m.TestVersion
+    current = (select(v.digi_test_id, func.max(v.number).label("number")).group_by(v.digi_test_id)
+               .subquery("current"))
+    tests = {test: (code, title if title is not None else application) for test, code, application, title in
+             session.execute(select(m.DigiTest.id, m.DigiTest.code, m.DigiTest.application, v.title)
+                             .outerjoin(current, current.c.digi_test_id == m.DigiTest.id)
+                             .outerjoin(v, (v.digi_test_id == current.c.digi_test_id) & (v.number == current.c.number)))}
     return Names(
         dict(session.execute(select(m.Location.id, m.Location.name)).all()),
         dict(session.execute(select(m.Team.id, m.Team.name)).all()),

@@ -17,6 +17,7 @@ Only mandatory requirements count. People with no known function are counted but
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -30,6 +31,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     column,
     exists,
     func,
@@ -38,6 +40,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -183,48 +186,92 @@ def cell_table(dialect: str, groups_of: dict[tuple, int]):
                       [tuple(NONE if v is None else v for v in cell) + (number,) for cell, number in groups_of.items()])
 
 
-def scoped_population(session: Session, organisation: m.Organisation, day: date, cells):
+#: from this many HR records and people on, an organisation's figures are computed on temporary tables
+TEMPORARY_FROM = 2000
+
+
+def large(session: Session, organisation: m.Organisation) -> bool:
+    """True on PostgreSQL for an organisation big enough to gain from temporary tables (two index counts).
+
+    A temporary table costs a few statements (create, fill, analyse); for a few hundred people
+    the planner does as well without it.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    records = select(func.count()).select_from(m.HrRecord).where(m.HrRecord.organisation_id == organisation.id)
+    people = select(func.count()).select_from(m.Person).where(m.Person.organisation_id == organisation.id)
+    return session.scalar(select(records.scalar_subquery() + people.scalar_subquery())) >= TEMPORARY_FROM
+
+
+def everyone(session: Session, organisation: m.Organisation, day: date, big: bool):
+    """The population of ``day`` for several queries; for a ``big`` one computed once into a temporary table."""
+    pop = population(organisation, day)
+    return temporary(session, "hr_population", pop) if big else pop
+
+
+def scoped_population(session: Session, organisation: m.Organisation, day: date, cells, pop=None,
+                      big: bool = True):
     """The population of the counted cells with their ``group_no``; on PostgreSQL a temporary table.
 
     PostgreSQL cannot estimate how many people the cells keep (the join is on expressions), and
     with a guess of a few rows it plans a nested loop over a million requirement rows. An
     analysed temporary table (dropped at commit) gives it the real count, and it hashes instead.
     """
-    pop = population(organisation, day)
+    pop = pop if pop is not None else population(organisation, day)
     scoped = (select(pop, cells.c.group_no).join(cells, and_(
         func.coalesce(pop.c.location_id, NONE) == cells.c.location_id,
         func.coalesce(pop.c.team_id, NONE) == cells.c.team_id,
         func.coalesce(pop.c.profile_id, NONE) == cells.c.profile_id)))
-    if session.get_bind().dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql" or not big:
         return scoped.subquery("popc")
+    session.execute(text("SET LOCAL work_mem = '64MB'"))  # the grouping of a million rows stays in memory
+    return temporary(session, "hr_scoped_population", scoped)
+
+
+def temporary(session: Session, name: str, query) -> Table:
+    """PostgreSQL: the rows of ``query`` as an analysed temporary table, dropped at commit (or again now).
+
+    The planner then knows how many rows it holds and joins the big tables against it well.
+    """
+    if not hasattr(query, "selected_columns"):  # a CTE or subquery: all its rows
+        query = select(*query.c)
+    columns = query.selected_columns
     connection = session.connection()
-    table = Table("hr_scoped_population", MetaData(), *(Column(c.name, c.type) for c in scoped.selected_columns),
+    table = Table(name, MetaData(), *(Column(c.name, c.type) for c in columns),
                   prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
     table.drop(connection, checkfirst=True)
     table.create(connection)
-    session.execute(table.insert().from_select([c.name for c in scoped.selected_columns], scoped))
-    session.execute(text("ANALYZE hr_scoped_population"))
-    session.execute(text("SET LOCAL work_mem = '64MB'"))  # the grouping of a million rows stays in memory
+    session.execute(table.insert().from_select([c.name for c in columns], query))
+    session.execute(text(f"ANALYZE {name}"))
     return table
 
 
-def status_select(organisation: m.Organisation, req, day: date, as_of: date | None, pop=None):
-    """(key, ..., skill_id, status, base, observed_at) for every person and requirement.
+def exemption_keys(organisation: m.Organisation, day: date):
+    """(key, skill_id) of every exemption that runs on ``day``, keyed like :func:`population`.
 
-    People without a requirement (no function, or one without mandatory requirements) get one row
-    with ``skill_id`` and ``status`` NULL, so they are counted too. With a scoped population
-    (:func:`scoped_population`) as ``pop`` only those people are counted, with their ``group_no``.
+    An exemption HR granted to an HR record that no launch had linked yet follows the record:
+    once the record links to a person, it is that person's (their key is the person id).
     """
-    pop = pop if pop is not None else population(organisation, day)
-    lvl = levels(as_of)
-    ex = (select(m.Exemption.person_id, m.Exemption.skill_id)
-          .where(m.Exemption.organisation_id == organisation.id, m.Exemption.until >= day)
-          .group_by(m.Exemption.person_id, m.Exemption.skill_id).subquery("ex"))
-    fu = (select(m.HelpRequest.person_id, m.HelpRequest.skill_id)
-          .where(m.HelpRequest.organisation_id == organisation.id, m.HelpRequest.status.in_(OPEN_HELP),
-                 m.HelpRequest.created_at < midnight(day + timedelta(days=1)))
-          .group_by(m.HelpRequest.person_id, m.HelpRequest.skill_id).subquery("fu"))
-    exempt, follow_up = ex.c.person_id.is_not(None), fu.c.person_id.is_not(None)
+    e, hr = m.Exemption, aliased(m.HrRecord)
+    running = and_(e.organisation_id == organisation.id, e.until >= day)
+    holders = union_all(
+        select(e.person_id.label("key"), e.skill_id).where(running, e.person_id.is_not(None)),
+        select(func.coalesce(hr.person_id, -hr.id), e.skill_id).join(hr, hr.id == e.hr_record_id)
+        .where(running, e.person_id.is_(None))).subquery("holders")
+    return select(holders.c.key, holders.c.skill_id).group_by(holders.c.key, holders.c.skill_id).subquery("ex")
+
+
+def open_help(organisation: m.Organisation, day: date):
+    """(person_id, skill_id) with an open help request made by ``day``: "follow-up planned"."""
+    return (select(m.HelpRequest.person_id, m.HelpRequest.skill_id)
+            .where(m.HelpRequest.organisation_id == organisation.id, m.HelpRequest.status.in_(OPEN_HELP),
+                   m.HelpRequest.created_at < midnight(day + timedelta(days=1)))
+            .group_by(m.HelpRequest.person_id, m.HelpRequest.skill_id).subquery("fu"))
+
+
+def _statuses(req, lvl, ex, fu):
+    """The status and its base (without follow-up) as SQL, exactly :func:`mappings.compliance.assess`."""
+    exempt, follow_up = ex.c.key.is_not(None), fu.c.person_id.is_not(None)
     valid = or_(req.c.expired_before.is_(None), lvl.c.observed_at >= req.c.expired_before)
     base = case(
         (req.c.skill_id.is_(None), null()),
@@ -238,12 +285,79 @@ def status_select(organisation: m.Organisation, req, day: date, as_of: date | No
     meets = (rules.Status.EXEMPT.value, rules.Status.MET.value, rules.Status.EXPIRING.value)
     status = case((and_(base.is_not(None), base.not_in(meets), follow_up), literal(rules.Status.FOLLOW_UP.value)),
                   else_=base)
+    return status, base
+
+
+@contextmanager
+def joins_as_written(session: Session):
+    """On PostgreSQL, join in the order the query is written (people, their results, the requirements).
+
+    The planner cannot estimate how many requirement rows a function has (a constant table), so
+    it likes to pair every person with every requirement first and look up each pair's result:
+    a million lookups. Written order looks up each person's results once and then the requirement.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.execute(text("SET LOCAL join_collapse_limit = 1"))
+    session.execute(text("SET LOCAL random_page_cost = 1.1"))  # the results are in memory: index lookups are cheap
+    try:
+        yield
+    finally:
+        session.execute(text("RESET join_collapse_limit"))
+        session.execute(text("RESET random_page_cost"))
+
+
+def status_select(organisation: m.Organisation, req, day: date, as_of: date | None, pop=None):
+    """(key, ..., skill_id, status, base, observed_at) for every person and requirement.
+
+    People without a requirement (no function, or one without mandatory requirements) get one row
+    with ``skill_id`` and ``status`` NULL, so they are counted too. With a scoped population
+    (:func:`scoped_population`) as ``pop`` only those people are counted, with their ``group_no``.
+    This is the reference the dashboard's :func:`observed_select` is held to, and what the person
+    views and exports read.
+    """
+    pop = pop if pop is not None else population(organisation, day)
+    lvl = levels(as_of)
+    ex, fu = exemption_keys(organisation, day), open_help(organisation, day)
+    status, base = _statuses(req, lvl, ex, fu)
     return (
         select(*pop.c, req.c.skill_id, req.c.test_mask, status.label("status"), base.label("base"),
                lvl.c.observed_at)
         .select_from(pop)
         .outerjoin(req, req.c.profile_id == pop.c.profile_id)
         .outerjoin(lvl, and_(lvl.c.person_id == pop.c.person_id, lvl.c.skill_id == req.c.skill_id))
-        .outerjoin(ex, and_(ex.c.person_id == pop.c.person_id, ex.c.skill_id == req.c.skill_id))
+        .outerjoin(ex, and_(ex.c.key == pop.c.key, ex.c.skill_id == req.c.skill_id))
         .outerjoin(fu, and_(fu.c.person_id == pop.c.person_id, fu.c.skill_id == req.c.skill_id))
     )
+
+
+def observed_select(organisation: m.Organisation, req, day: date, as_of: date | None, pop):
+    """The rows of :func:`status_select` that are not plainly "not tested", without the others.
+
+    Only requirements with a result, an exemption or an open help request come back: the
+    dashboard counts "not tested" by subtraction (people x requirements of their function minus
+    these rows), so the database joins the results it has instead of every person with every
+    requirement. The statuses are the same expressions as :func:`status_select`'s.
+    Columns: group_no, key, profile_id, skill_id, test_mask, status, base.
+    """
+    lvl = levels(as_of)
+    ex, fu = exemption_keys(organisation, day), open_help(organisation, day)
+    flagged = union(select(ex.c.key, ex.c.skill_id), select(fu.c.person_id, fu.c.skill_id)).subquery("flagged")
+    untested = (select(flagged.c.key.label("person_id"), flagged.c.skill_id, cast(null(), Integer()).label("level"),
+                       cast(null(), UTCDateTime()).label("observed_at"))
+                .where(~exists().where(lvl.c.person_id == flagged.c.key, lvl.c.skill_id == flagged.c.skill_id))
+                .subquery("untested"))
+
+    def rows(src, on):
+        status, base = _statuses(req, src, ex, fu)
+        return (select(pop.c.group_no, pop.c.key, pop.c.profile_id, src.c.skill_id, req.c.test_mask,
+                       status.label("status"), base.label("base"))
+                .select_from(pop)
+                .join(src, on)
+                .join(req, and_(req.c.profile_id == pop.c.profile_id, req.c.skill_id == src.c.skill_id))
+                .outerjoin(ex, and_(ex.c.key == pop.c.key, ex.c.skill_id == src.c.skill_id))
+                .outerjoin(fu, and_(fu.c.person_id == pop.c.person_id, fu.c.skill_id == src.c.skill_id)))
+
+    # results of the people (by person id), and exemptions or help without a result (by key)
+    return union_all(rows(lvl, lvl.c.person_id == pop.c.person_id), rows(untested, untested.c.person_id == pop.c.key))

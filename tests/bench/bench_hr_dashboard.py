@@ -11,6 +11,10 @@ each the way the service does it (grouped SQL + one pass in Python) and the naiv
 per person, statuses with the pure rules in Python), checks that both give the same figures, and
 prints the times in ms and the ratios. Targets: top level < 1 s, drill-down < 300 ms, export of
 50,000 rows < 10 s, memory flat (the tracemalloc peak of the export for a tenth and for all rows).
+
+The machine is shared, so every figure is also printed as a multiple of a baseline measured in
+the same run: ``SELECT count(*)`` over the results table (one row per person and skill), the
+least any figure computed from the results has to read. A target is printed beside it.
 """
 
 from __future__ import annotations
@@ -161,6 +165,8 @@ def run(url: str, args) -> dict:
         viewer = m.Person(organisation_id=organisation.id, issuer="bench", subject="hr")
         session.add(viewer)
         session.flush()
+        baseline_ms, _ = timed(args.runs, lambda: session.scalar(
+            select(func.count()).select_from(m.CurrentSkillLevel)))
         top_ms, top = timed(args.runs, lambda: c.dashboard(session, organisation, today=TODAY, level="location"))
         drill_ms, drill = timed(args.runs, lambda: c.dashboard(session, organisation, today=TODAY, level="team",
                                                                filters=c.Filters(location_ids=location)))
@@ -184,14 +190,17 @@ def run(url: str, args) -> dict:
         session.rollback()
     print(f"figures agree: {len(top.groups)} locations, {len(drill.groups)} teams in the drill-down, "
           f"{exported:,} people exported")
-    print(f"{'measure':<28}{'service ms':>12}{'naive ms':>12}{'naive/service':>15}{'target':>10}")
-    for name, mine, naive, target in (("top level (locations)", top_ms, naive_top_ms, "< 1000"),
-                                      ("drill-down (one location)", drill_ms, naive_drill_ms, "< 300"),
-                                      (f"export ({exported:,} rows)", export_ms, naive_export_ms, "< 10000")):
+    print(f"baseline: count(*) of the results table ({counts['current levels']:,} rows) {baseline_ms:.0f} ms")
+    print(f"{'measure':<28}{'service ms':>12}{'x baseline':>12}{'target ms':>11}{'naive ms':>12}"
+          f"{'naive/service':>15}")
+    for name, mine, naive, target in (("top level (locations)", top_ms, naive_top_ms, 1000),
+                                      ("drill-down (one location)", drill_ms, naive_drill_ms, 300),
+                                      (f"export ({exported:,} rows)", export_ms, naive_export_ms, 10000)):
         ratio = f"{naive / mine:.1f}x" if naive else "-"
-        print(f"{name:<28}{mine:>12.0f}{naive or 0:>12.0f}{ratio:>15}{target:>10}")
+        print(f"{name:<28}{mine:>12.0f}{mine / baseline_ms:>11.1f}x{'< ' + str(target):>11}{naive or 0:>12.0f}"
+              f"{ratio:>15}")
     print(f"export memory (tracemalloc peak): {tenth_peak / 1e6:.1f} MB for a tenth, {full_peak / 1e6:.1f} MB for all")
-    out.update(headcount=top.total.headcount, top_ms=top_ms, drill_ms=drill_ms, export_ms=export_ms,
+    out.update(headcount=top.total.headcount, baseline_ms=baseline_ms, top_ms=top_ms, drill_ms=drill_ms, export_ms=export_ms,
                exported=exported, tenth_peak=tenth_peak,
                full_peak=full_peak)
     engine.dispose()
