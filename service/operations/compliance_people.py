@@ -21,6 +21,7 @@ from mappings import compliance as rules
 from service import models as m
 from service.errors import ForbiddenError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
+from service.limits import INT_MAX
 from service.operations import audit
 from service.operations import compliance as groups
 from service.operations import compliance_sql as q
@@ -169,17 +170,31 @@ def team_matrix(session: Session, organisation: m.Organisation, *, today: date,
     return TeamMatrix(board.groups, tuple(sorted(skills.items())), cells)
 
 
-def grant_exemption(session: Session, organisation: m.Organisation, actor: m.Person, person_id: int,
+def grant_exemption(session: Session, organisation: m.Organisation, actor: m.Person, key: int,
                     skill_code: str, reason: str, until: date | None, today: date) -> m.Exemption:
-    """HR exempts a person from one skill's requirement until a day (inclusive); audit-logged.
+    """HR exempts someone from one skill's requirement until a day (inclusive); audit-logged.
+
+    ``key`` is as in :class:`PersonRow`: a person id, or minus the id of an HR record no launch
+    has linked yet. Such a record's exemption stays with the record, so once the person's first
+    launch links it, it is theirs (:func:`compliance_sql.exemption_keys`).
 
     Raises:
-        NotFoundError: when the person is not of this organisation.
+        NotFoundError: when nobody with this key is of this organisation.
         InvalidInputError: for an unknown skill, an empty or too long reason, or an end date missing or past.
     """
-    person = session.get(m.Person, person_id)
-    if person is None or person.organisation_id != organisation.id:
+    person = record = None
+    if not 0 < abs(key) <= INT_MAX:
         raise NotFoundError(N_("Deze medewerker bestaat niet."))
+    if key > 0:
+        person = session.get(m.Person, key)
+        if person is None or person.organisation_id != organisation.id:
+            raise NotFoundError(N_("Deze medewerker bestaat niet."))
+    else:
+        record = session.get(m.HrRecord, -key)
+        if record is None or record.organisation_id != organisation.id:
+            raise NotFoundError(N_("Deze medewerker bestaat niet."))
+        if record.person_id is not None:  # linked meanwhile: the person's own exemption
+            person, record = session.get(m.Person, record.person_id), None
     errors: dict[str, list[str]] = {}
     skill = session.scalar(select(m.Skill).where(m.Skill.code == skill_code))
     if skill is None:
@@ -195,10 +210,12 @@ def grant_exemption(session: Session, organisation: m.Organisation, actor: m.Per
         errors["until"] = [N_("De einddatum ligt in het verleden. Kies vandaag of later.")]
     if errors:
         raise InvalidInputError(N_("De vrijstelling is niet opgeslagen. Kijk de velden na."), errors)
-    exemption = m.Exemption(organisation_id=organisation.id, person_id=person.id, skill_id=skill.id, reason=reason,
+    exemption = m.Exemption(organisation_id=organisation.id, person_id=person.id if person else None,
+                            hr_record_id=record.id if record else None, skill_id=skill.id, reason=reason,
                             until=until, granted_by_id=actor.id)
     session.add(exemption)
     session.flush()
-    audit.record(session, organisation, actor, audit.Action.EXEMPTION_GRANTED, f"person:{person.id}",
+    subject = f"person:{person.id}" if person else f"hr_record:{record.id}"
+    audit.record(session, organisation, actor, audit.Action.EXEMPTION_GRANTED, subject,
                  {"skill": skill.code, "until": until.isoformat(), "exemption": exemption.id})
     return exemption

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from service import models as m
 from service.errors import NotFoundError
 from service.i18n_markers import N_
+from service.limits import INT_MAX
 from service.operations import compliance as groups
 from service.operations import compliance_people as people
 
@@ -62,6 +63,8 @@ def one_person(session: Session, organisation: m.Organisation, viewer: m.Person,
 
 
 def _team_of(session: Session, organisation: m.Organisation, key: int) -> int | None:
+    if not 0 < abs(key) <= INT_MAX:  # no id this large (or 0): a URL typed by hand
+        raise NotFoundError(NO_SUCH_PERSON)
     if key > 0:
         person = session.get(m.Person, key)
         if person is None or person.organisation_id != organisation.id:
@@ -74,8 +77,16 @@ def _team_of(session: Session, organisation: m.Organisation, key: int) -> int | 
     return record.team_id
 
 
-def exemptions(session: Session, organisation: m.Organisation, person_id: int) -> list[m.Exemption]:
-    """The exemptions HR granted a person, newest first."""
-    return list(session.scalars(select(m.Exemption).where(m.Exemption.organisation_id == organisation.id,
-                                                          m.Exemption.person_id == person_id)
+def exemptions(session: Session, organisation: m.Organisation, key: int) -> list[m.Exemption]:
+    """The exemptions HR granted someone (``key`` as in :class:`PersonRow`), newest first.
+
+    A person's include those granted to their HR record before their first launch linked it.
+    """
+    if key > 0:
+        record = session.scalar(select(m.HrRecord.id).where(m.HrRecord.person_id == key))
+        holder = or_(m.Exemption.person_id == key, m.Exemption.hr_record_id == record) if record is not None \
+            else m.Exemption.person_id == key
+    else:
+        holder = m.Exemption.hr_record_id == -key
+    return list(session.scalars(select(m.Exemption).where(m.Exemption.organisation_id == organisation.id, holder)
                                 .order_by(m.Exemption.id.desc())))

@@ -44,7 +44,7 @@ def matrix():
                                parents=hr_exports.key_names, is_hr=_is_hr(viewer))
 
 
-@bp.get("/medewerker/<int:key>")
+@bp.get("/medewerker/<int(signed=True, min=None):key>")
 @role_required(*ROLES)
 def person(key: int):
     with current_db().begin() as session:
@@ -52,13 +52,13 @@ def person(key: int):
         organisation = viewer.organisation
         teams = groups.viewer_teams(session, viewer)
         row = hr_people.one_person(session, organisation, viewer, key, today=now().date(), teams=teams)
-        granted = hr_people.exemptions(session, organisation, key) if key > 0 else []
+        granted = hr_people.exemptions(session, organisation, key)
         return render_template("hr/person.html", row=row, labels=hr_exports.STATUS_LABELS, granted=granted,
                                names=hr_exports.all_names(session, organisation), is_hr=_is_hr(viewer),
-                               can_exempt=_is_hr(viewer) and key > 0, form=request.form, errors={})
+                               can_exempt=_is_hr(viewer), form=request.form, errors={})
 
 
-@bp.post("/medewerker/<int:key>/vrijstelling")
+@bp.post("/medewerker/<int(signed=True, min=None):key>/vrijstelling")
 @role_required(*HR_ROLES)
 def exempt(key: int):
     until = _day(request.form.get("until", ""))
