@@ -27,7 +27,7 @@ from service.operations.demo import ensure_demo_organisation
 from service.operations.demo_population import ensure_population
 from service.operations.people import get_profile
 from tests.e2e.person import axe_violations, describe
-from tests.support.platform import TestPlatform, User
+from tests.support.platform import INSTITUTION_ADMIN, LEARNER, TestPlatform, User
 
 pytestmark = pytest.mark.browser
 
@@ -81,10 +81,11 @@ def seed(live_server, *, person_view: bool = False) -> None:
                         today=date.today())
 
 
-def launch(page, lms: TestPlatform, live_server, user: User, custom: dict[str, str]) -> None:
+def launch(page, lms: TestPlatform, live_server, user: User, custom: dict[str, str],
+           roles: tuple[str, ...] = (LEARNER,)) -> None:
     """Open Digitoets from the LMS's course page: OIDC login, the signed launch, then the tests page."""
     page.goto(lms.browser_launch_url(f"{live_server.url}/lti/login", target_link_uri=f"{live_server.url}/lti/launch",
-                                     user=user, custom=custom))
+                                     user=user, custom=custom, roles=roles))
     expect(page.get_by_role("navigation", name="Hoofdmenu")).to_be_visible()
     assert page.url.startswith(live_server.url)
 
@@ -221,3 +222,24 @@ def test_an_employee_from_the_lms_gets_403_on_every_hr_url(page, live_server, lm
                 "/hr/export.xlsx", "/hr/niet-getoetst.csv?vaardigheid=ecd-rapporteren",
                 "/hr/oproepen/1/herinneringslijst.csv"):
         assert page.request.get(url).status == 403, url
+
+
+def test_the_admin_switches_person_views_on_in_the_settings(axe_page, live_server, lms):
+    """The organisation admin (institution Administrator in the LMS) turns on person-level HR views."""
+    launch(axe_page, lms, live_server, User(id="lms-admin-1", name="Sanne Beheer"), {},
+           roles=(INSTITUTION_ADMIN,))
+    axe_page.goto("/beheer/instellingen")
+    switch = axe_page.get_by_label("HR en leidinggevenden zien per medewerker of die voldoet")
+    expect(switch).not_to_be_checked()
+    expect(switch).to_have_accessible_description(re.compile("Nooit de antwoorden, scores of hulpvragen"))
+    violations = axe_violations(axe_page)
+    assert not violations, describe(violations)
+    switch.check()
+    axe_page.get_by_role("button", name="Opslaan").click()
+    expect(axe_page.get_by_text("De instellingen zijn opgeslagen.")).to_be_visible()
+    expect(axe_page.get_by_label("HR en leidinggevenden zien per medewerker of die voldoet")).to_be_checked()
+    with live_server.database.begin() as session:
+        org = ensure_demo_organisation(session, datetime.now(UTC))
+        assert org.hr_person_view is True
+        detail = session.scalar(select(m.AuditEvent.detail).where(m.AuditEvent.action == "settings.privacy"))
+        assert detail == "hr_person_view=False->True"
