@@ -21,7 +21,7 @@ from mappings import compliance as rules
 from service import models as m
 from service.operations import compliance as c
 from service.operations import compliance_sql as q
-from tests.support.compliance_org import TODAY, Builder, at, build
+from tests.support.compliance_org import TODAY, Builder, at
 
 SKILLS = ("ecd-rapporteren", "wachtwoord-veilig", "ecd-zoeken")
 
@@ -99,11 +99,11 @@ def fast(board: c.Dashboard) -> dict:
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_the_fast_path_and_the_reference_agree(database, content, seed, monkeypatch):
+def test_the_fast_path_and_the_reference_agree(database, hr_org, seed, monkeypatch):
     if seed == 1:  # as for a large organisation: on PostgreSQL the temporary tables
         monkeypatch.setattr(q, "TEMPORARY_FROM", 0)
+    built = hr_org.built
     with database.begin() as session:
-        built = build(session)
         vary(session, built, seed)
         organisation = session.get(m.Organisation, built.organisation.id)
         organisation.min_group_size = 3
