@@ -69,9 +69,11 @@ def get_attempt(session: Session, person: m.Person | int, registration: uuid.UUI
     query = select(m.Attempt).where(m.Attempt.registration == key, m.Attempt.person_id == person_id)
     if with_person:
         query = query.options(joinedload(m.Attempt.person).joinedload(m.Person.organisation))
-    if for_update:
+    if for_update:  # (PostgreSQL cannot lock the outer join below: responses load on first use)
         query = query.with_for_update().execution_options(populate_existing=True)
-    attempt = session.scalar(query)
+    else:  # nearly every page needs the answers: in the same query
+        query = query.options(joinedload(m.Attempt.responses))
+    attempt = session.scalars(query).unique().one_or_none()
     if attempt is None:
         raise NotFoundError(N_("Deze toetspoging bestaat niet."))
     return attempt
@@ -173,7 +175,9 @@ def save_answer(session: Session, attempt: m.Attempt, item_code: str, value: obj
     """
     # One writer per attempt at a time: an autosave and a button press for the same answer
     # (or a submit) would otherwise both insert, and the unique (attempt, item) key refuses one.
-    session.refresh(attempt, with_for_update=True)
+    session.execute(select(m.Attempt).where(m.Attempt.id == attempt.id).with_for_update()
+                    .execution_options(populate_existing=True))
+    session.expire(attempt, ["responses"])  # the answers as they are now, read under the lock
     return _save(session, attempt, item_code, value, now)
 
 
