@@ -5,8 +5,9 @@ gunicorn master) before the workers start: each process writes its counters ther
 ``/metrics`` adds them up, whichever worker answers the scrape. Without it (``make run``, tests)
 the process's own counters are served.
 
-The outbox figures are read from the database at each scrape (open rows only, by the partial
-index), so they are right however many web and worker processes run.
+The outbox figures and the scheduled jobs' runs are read from the database at each scrape
+(the outbox's open rows only, by its partial index; the runs from ``job_locks``), so they are
+right however many web, worker and CronJob processes there are, and however short-lived.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from service.db import Database
@@ -33,11 +34,10 @@ ATTEMPTS_STARTED = Counter("digitoets_attempts_started", "Digi-toetsen started")
 ATTEMPTS_SUBMITTED = Counter("digitoets_attempts_submitted", "Digi-toetsen handed in and scored")
 FORWARD_SECONDS = Histogram("digitoets_xapi_forward_seconds", "Time to send one batch of statements to an LRS",
                             buckets=LATENCY_BUCKETS)
-JOB_RUNS = Counter("digitoets_job_runs", "Scheduled job runs by job and outcome (ok, failed, skipped)", ["job", "outcome"])
 
 
-class OutboxCollector(Collector):
-    """Depth, age of the oldest waiting row, and dead letters per outbox kind, read at scrape time."""
+class DatabaseCollector(Collector):
+    """Per outbox kind: depth, oldest waiting row's age, dead letters; per scheduled job: runs by outcome."""
 
     def __init__(self, database: Database):
         self.database = database
@@ -50,13 +50,23 @@ class OutboxCollector(Collector):
                                 labels=["kind"])
         dead = GaugeMetricFamily("digitoets_outbox_dead_letters", "Rows refused by their receiver, per kind",
                                  labels=["kind"])
+        runs = CounterMetricFamily("digitoets_job_runs", "Scheduled job runs by job and outcome (ok, failed, skipped)",
+                                   labels=["job", "outcome"])
+        finished = GaugeMetricFamily("digitoets_job_last_finished_timestamp_seconds",
+                                     "When a scheduled job's last run ended (Unix time)", labels=["job"])
         with self.database.begin() as session:
             stats = monitoring.outbox_stats(session)
+            jobs = monitoring.job_runs(session)
         for kind, figures in stats.items():
             depth.add_metric([kind], figures.waiting)
             age.add_metric([kind], figures.oldest_age_seconds)
             dead.add_metric([kind], figures.dead)
-        yield from (depth, age, dead)
+        for job in jobs:
+            for outcome in ("ok", "failed", "skipped"):
+                runs.add_metric([job.job, outcome], getattr(job, outcome))
+            if job.last_finished_at is not None:
+                finished.add_metric([job.job], job.last_finished_at.timestamp())
+        yield from (depth, age, dead, runs, finished)
 
 
 class _ProcessCollector(Collector):
@@ -73,5 +83,5 @@ def exposition(database: Database) -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ProcessCollector())
-    registry.register(OutboxCollector(database))
+    registry.register(DatabaseCollector(database))
     return generate_latest(registry), CONTENT_TYPE_LATEST

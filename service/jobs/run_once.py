@@ -65,6 +65,8 @@ def claim(database: Database, job: str, *, window: timedelta, now: datetime | No
             .execution_options(synchronize_session=False))
         if taken.rowcount == 1:
             return Claim(job, True, holder, now)
+        session.execute(update(m.JobLock).where(m.JobLock.name == job)
+                        .values(runs_skipped=m.JobLock.runs_skipped + 1).execution_options(synchronize_session=False))
         row = session.execute(select(m.JobLock.locked_by, m.JobLock.locked_at).where(m.JobLock.name == job)).one()
         return Claim(job, False, row.locked_by, row.locked_at)
 
@@ -74,8 +76,9 @@ def release(database: Database, claim_: Claim, *, window: timedelta, failed: boo
     """End a run: others skip the job until ``window`` after its start; after a failure, not at all."""
     now = now or utcnow()
     until = now if failed else max(claim_.locked_at + window, now)
+    counted = {"runs_failed": m.JobLock.runs_failed + 1} if failed else {"runs_ok": m.JobLock.runs_ok + 1}
     with database.begin() as session:
         session.execute(update(m.JobLock)
                         .where(m.JobLock.name == claim_.job, m.JobLock.locked_by == claim_.holder)
-                        .values(locked_until=until)
+                        .values(locked_until=until, last_finished_at=now, **counted)
                         .execution_options(synchronize_session=False))

@@ -22,3 +22,9 @@ class JobLock(Base):
     locked_until: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_by: Mapped[str] = mapped_column(String(255))
+    #: runs of this job as a scheduler started them (``--scheduled``), for /metrics: counters that
+    #: hold across processes, hosts and CronJob pods, unlike a process's own
+    runs_ok: Mapped[int] = mapped_column(default=0, server_default="0")
+    runs_failed: Mapped[int] = mapped_column(default=0, server_default="0")
+    runs_skipped: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,4 +1,4 @@
-"""Figures for monitoring (``/metrics``): the outbox's waiting and dead rows per kind."""
+"""Figures for monitoring (``/metrics``): the outbox's waiting and dead rows per kind, scheduled job runs."""
 
 from __future__ import annotations
 
@@ -39,3 +39,19 @@ def outbox_stats(session: Session, now: datetime | None = None) -> dict[str, Out
         else:
             figures[kind.value] = OutboxFigures(current.waiting, current.oldest_age_seconds, count)
     return figures
+
+
+@dataclass(frozen=True)
+class JobRuns:
+    job: str
+    ok: int
+    failed: int
+    skipped: int
+    last_finished_at: datetime | None
+
+
+def job_runs(session: Session) -> list[JobRuns]:
+    """Per scheduled job: runs that went well, failed, or were skipped (another scheduler had it)."""
+    rows = session.execute(select(m.JobLock.name, m.JobLock.runs_ok, m.JobLock.runs_failed, m.JobLock.runs_skipped,
+                                  m.JobLock.last_finished_at).order_by(m.JobLock.name))
+    return [JobRuns(*row) for row in rows]

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service import create_app
 from service import models as m
+from service.jobs import run_once
 from service.migrate import upgrade
 from tests.conftest import FIXTURE_CONTENT, ROOT
 from tests.support.lrs import free_port
@@ -103,3 +104,20 @@ def test_under_gunicorn_the_figures_of_all_workers_are_added_up(tmp_path):
     assert len(writers) >= 2, f"only one worker wrote metrics: {writers}"
     # 40 counted (plus the start-up probes), the same whichever worker answered the scrape
     assert len(set(scrapes)) == 1 and scrapes[0] >= 40, scrapes
+
+
+def test_scheduled_job_runs_are_counted_across_processes_from_the_database(client, database):
+    # each scheduler is a short-lived process (a timer, a CronJob pod): its runs are counted in job_locks
+    window = timedelta(minutes=30)
+    start = datetime.now(UTC) - timedelta(hours=3)
+    first = run_once.claim(database, "lti-purge", window=window, now=start)
+    assert not run_once.claim(database, "lti-purge", window=window, now=start).acquired  # a second scheduler skips
+    run_once.release(database, first, window=window, now=start + timedelta(seconds=5))
+    failing = run_once.claim(database, "lti-purge", window=window, now=start + timedelta(hours=1))
+    run_once.release(database, failing, window=window, failed=True, now=start + timedelta(hours=1, seconds=2))
+    found = samples(client.get("/metrics").get_data(as_text=True))
+    runs = {outcome: found[("digitoets_job_runs_total", (("job", "lti-purge"), ("outcome", outcome)))]
+            for outcome in ("ok", "failed", "skipped")}
+    assert runs == {"ok": 1, "failed": 1, "skipped": 1}
+    last = found[("digitoets_job_last_finished_timestamp_seconds", (("job", "lti-purge"),))]
+    assert last == (start + timedelta(hours=1, seconds=2)).timestamp()
