@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from service import models as m
@@ -69,14 +69,22 @@ def counts_by_kind(session: Session, organisation_id: int) -> dict[str, dict[str
 def dead_letters(session: Session, organisation_id: int | None = None,
                  kind: m.OutboxKind = m.OutboxKind.XAPI, limit: int | None = None) -> list[m.OutboxItem]:
     """Refused (or conflicting) rows, oldest first; ``limit``: at most that many (a page shows a part)."""
-    query = select(m.OutboxItem).where(m.OutboxItem.kind == kind, _DEAD)
+    return list(session.scalars(dead_letters_query(organisation_id, kind, limit)))
+
+
+def dead_letters_query(organisation_id: int | None, kind: m.OutboxKind, limit: int | None = None):
+    """The dead letters' SELECT: it repeats the open rows' predicate, so it reads the partial index
+    (without it SQLite walked every delivered row of the organisation: 790 ms at 1.3 M rows)."""
+    query = select(m.OutboxItem).where(m.OutboxItem.kind == kind, _DEAD, _OPEN)
     if organisation_id is not None:
         query = query.where(m.OutboxItem.organisation_id == organisation_id)
-    return list(session.scalars(query.order_by(m.OutboxItem.id).limit(limit)))
+    # oldest first by created_at: an ORDER BY id would tempt SQLite (without ANALYZE statistics)
+    # into the organisation_id index, whose rows come in id order, instead of the partial index
+    return query.order_by(m.OutboxItem.created_at, m.OutboxItem.id).limit(limit)
 
 
-#: refused or conflicting (within the open rows' index)
-_DEAD = or_(m.OutboxItem.status == m.OutboxStatus.DEAD, m.OutboxItem.status == m.OutboxStatus.CONFLICT)
+#: refused or conflicting (rows of the open rows' index)
+_DEAD = m.OutboxItem.status.in_([m.OutboxStatus.DEAD, m.OutboxStatus.CONFLICT])
 
 
 def retry_dead_letters(session: Session, ids: list[int] | None, now: datetime,
@@ -87,7 +95,7 @@ def retry_dead_letters(session: Session, ids: list[int] | None, now: datetime,
     ``None`` is the operator's CLI, for every organisation. ``ids=None``: all of them.
     One UPDATE, however many there are. A delivered (or compacted) row is never put back.
     """
-    query = update(m.OutboxItem).where(m.OutboxItem.kind == kind, _DEAD, m.OutboxItem.compacted_at.is_(None))
+    query = update(m.OutboxItem).where(m.OutboxItem.kind == kind, _DEAD, _OPEN, m.OutboxItem.compacted_at.is_(None))
     if organisation_id is not None:
         query = query.where(m.OutboxItem.organisation_id == organisation_id)
     if ids is not None:
