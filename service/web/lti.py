@@ -18,6 +18,7 @@ from lti.checks import peek
 from lti.errors import LaunchError, LtiError
 from lti.launch import find_launch, issue_storage_proof, oidc_login, pending_login, validate_launch
 from lti.request import LtiRequest
+from service import metrics
 from service import models as m
 from service.errors import ForbiddenError, NotFoundError
 from service.operations import catalogue, courses, grades, launches, registration_links, registrations
@@ -130,6 +131,7 @@ def _login_answer(lti_request: LtiRequest):
         else:
             refusal = None
     if refusal is not None:
+        metrics.LAUNCHES.labels(f"login_{refusal.reason_code}").inc()
         return _refused(refusal, "login")
     frame_for(registration_id=redirect_to.registration_id)
     if redirect_to.storage_target:  # the platform offers storage: keep the state there too
@@ -179,6 +181,7 @@ def launch():
             teacher_course = (courses.launched_course_id(db_session, outcome.resource_link_id)
                               if m.ToolRole.COURSE_ADMIN.value in outcome.roles else None)
             token = _park_continuation(context, outcome, teacher_course)  # joins this transaction
+    metrics.LAUNCHES.labels("ok" if refusal is None else refusal.reason_code).inc()
     if refusal is not None:
         return _without_cookie(refusal) if refusal.reason_code == "state_cookie_missing" \
             else _refused(refusal, "launch")
