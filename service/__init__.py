@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import logs
 from service.config import Settings
@@ -38,6 +39,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # gets our 413 page before anything reads it.
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
+    if settings.proxy_hops:
+        # behind nginx or an Ingress, gunicorn's REMOTE_ADDR is the proxy: every employee would share
+        # one rate-limit budget. The trusted proxies' X-Forwarded-For gives the client's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=0, x_host=0)
     logs.configure(settings)  # once, before Flask first touches app.logger (it would add a handler of its own)
     from service import crypto
 

@@ -62,6 +62,9 @@ class Settings:
     db_connect_timeout: float = 5.0
     #: seconds one SQL statement may run (PostgreSQL statement_timeout and tcp_user_timeout)
     db_statement_timeout: float = 15.0
+    #: how many reverse proxies in front add X-Forwarded-For (nginx: 1). Their header then gives the
+    #: client's address (rate limits count per client); 0: the header is ignored (a client could forge it)
+    proxy_hops: int = 0
     #: bearer token Prometheus sends to /metrics; None: only direct requests from this machine
     metrics_token: str | None = field(default=None, repr=False)
     #: a signed-in session ends after this many minutes without a request (shared ward computers)
@@ -148,7 +151,7 @@ class Settings:
             kwargs["allow_internal_targets"] = value == "1"
         for name, attr in (("SESSION_IDLE_MINUTES", "session_idle_minutes"), ("SESSION_MAX_HOURS", "session_max_hours"),
                            ("LTI_PENDING_LOGINS_PER_REGISTRATION", "lti_pending_logins_per_registration"),
-                           ("LTI_PENDING_LOGINS_TOTAL", "lti_pending_logins_total")):
+                           ("LTI_PENDING_LOGINS_TOTAL", "lti_pending_logins_total"), ("PROXY_HOPS", "proxy_hops")):
             if (value := get(name)) is not None:
                 if not value.isdigit():
                     raise ConfigurationError(f"{PREFIX}{name} must be a whole number, got {value!r}")

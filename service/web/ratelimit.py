@@ -1,7 +1,7 @@
 """Rate limits on the anonymous entry points: LTI login, launch and registration, the development login.
 
-Flask-Limiter counts per client address (gunicorn takes it from the proxy's X-Forwarded-For,
-``deploy/gunicorn.conf.py``) in ``DIGITOETS_RATELIMIT_STORAGE_URI``, storage shared by all
+Flask-Limiter counts per client address (behind a reverse proxy, from its X-Forwarded-For, with
+``DIGITOETS_PROXY_HOPS``) in ``DIGITOETS_RATELIMIT_STORAGE_URI``, storage shared by all
 workers (Redis in production; each worker counting on its own would multiply the limit). If
 that storage is down, counting falls back to each worker's memory rather than refusing every
 login. A refused request gets our Dutch 429 page (``service.web.errors``) with Retry-After.
@@ -13,11 +13,13 @@ from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-#: endpoint -> limit; a real person needs a handful of these a minute, a script thousands
+#: endpoint -> limit per client address; a real person needs a handful of these a minute, a script
+#: thousands. A care location's employees often share one address (NAT): a ward starting its
+#: digi-toetsen together at the start of a shift must fit.
 LIMITS = {
-    "lti.login": "30 per minute",
-    "lti.restart": "30 per minute",
-    "lti.launch": "30 per minute",
+    "lti.login": "120 per minute",
+    "lti.restart": "120 per minute",
+    "lti.launch": "120 per minute",
     "lti.dynamic_registration": "10 per hour",
     "dev.login": "30 per minute",
 }

@@ -18,8 +18,14 @@ from service import models as m
 from service.config import Settings
 from service.db import utcnow
 from service.errors import ConfigurationError
+from service.web.ratelimit import LIMITS
 from tests.integration.lti.conftest import LAUNCH_URL, register
 from tests.support.platform import TestPlatform
+
+
+#: the per-address budgets per minute, as the service sets them
+LOGINS, LAUNCHES = (int(LIMITS[endpoint].split()[0]) for endpoint in ("lti.login", "lti.launch"))
+DEV_LOGINS = int(LIMITS["dev.login"].split()[0])
 
 
 def _exhaust(client, url, times, **kwargs):
@@ -27,7 +33,7 @@ def _exhaust(client, url, times, **kwargs):
 
 
 def test_the_lti_login_is_limited_with_a_dutch_429_page(client, lms, registered):
-    codes = [client.post("/lti/login", data=lms.login_initiation(LAUNCH_URL)).status_code for _ in range(30)]
+    codes = [client.post("/lti/login", data=lms.login_initiation(LAUNCH_URL)).status_code for _ in range(LOGINS)]
     assert set(codes) == {302}
     refused = client.post("/lti/login", data=lms.login_initiation(LAUNCH_URL))
     assert refused.status_code == 429 and refused.headers["Retry-After"]
@@ -35,7 +41,7 @@ def test_the_lti_login_is_limited_with_a_dutch_429_page(client, lms, registered)
 
 
 def test_the_launch_and_dynamic_registration_are_limited(client, registered):
-    assert 429 not in _exhaust(client, "/lti/launch", 30, data={"id_token": "x", "state": "y"})
+    assert 429 not in _exhaust(client, "/lti/launch", LAUNCHES, data={"id_token": "x", "state": "y"})
     assert client.post("/lti/launch", data={"id_token": "x", "state": "y"}).status_code == 429
     codes = [client.get("/lti/register?org=zorg-a").status_code for _ in range(10)]
     assert 429 not in codes and client.get("/lti/register?org=zorg-a").status_code == 429
@@ -44,7 +50,7 @@ def test_the_launch_and_dynamic_registration_are_limited(client, registered):
 def test_the_development_login_is_limited(settings, database, content):
     app = create_app(replace(settings, dev_login=True), database=database)
     client = app.test_client()
-    assert {client.get("/dev/login").status_code for _ in range(30)} == {200}
+    assert {client.get("/dev/login").status_code for _ in range(DEV_LOGINS)} == {200}
     refused = client.get("/dev/login")
     assert refused.status_code == 429 and "Even wachten" in refused.get_data(as_text=True)
 
@@ -83,8 +89,9 @@ def redis_url():
 def test_two_workers_count_together_in_redis(settings, database, redis_url):
     shared = replace(settings, ratelimit_storage_uri=redis_url)
     first, second = create_app(shared, database=database), create_app(shared, database=database)
-    assert 429 not in _exhaust(first.test_client(), "/lti/launch", 15, data={"id_token": "x", "state": "y"})
-    assert 429 not in _exhaust(second.test_client(), "/lti/launch", 15, data={"id_token": "x", "state": "y"})
+    half = LAUNCHES // 2
+    assert 429 not in _exhaust(first.test_client(), "/lti/launch", half, data={"id_token": "x", "state": "y"})
+    assert 429 not in _exhaust(second.test_client(), "/lti/launch", LAUNCHES - half, data={"id_token": "x", "state": "y"})
     assert second.test_client().post("/lti/launch", data={"id_token": "x", "state": "y"}).status_code == 429
     assert first.test_client().post("/lti/launch", data={"id_token": "x", "state": "y"}).status_code == 429
 
@@ -113,3 +120,22 @@ def test_pending_logins_are_capped_per_registration_and_in_total(settings, datab
         assert login(lms_a).status_code == 302
         with database.begin() as session:
             assert session.query(m.LtiLaunchState).filter(m.LtiLaunchState.expires_at <= utcnow()).count() == 0
+
+
+def _registrations(client, address: str, times: int) -> list[int]:
+    return [client.get("/lti/register?org=zorg-a", headers={"X-Forwarded-For": address}).status_code
+            for _ in range(times)]
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_budget(settings, database, registered):
+    # nginx in front (DIGITOETS_PROXY_HOPS=1): REMOTE_ADDR is the proxy for everyone
+    client = create_app(replace(settings, proxy_hops=1), database=database).test_client()
+    assert 429 not in _registrations(client, "198.51.100.7", 10)
+    assert _registrations(client, "198.51.100.7", 1) == [429]
+    assert 429 not in _registrations(client, "198.51.100.8", 10)  # another employee's address
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_buy_a_new_budget(settings, database, registered):
+    client = create_app(settings, database=database).test_client()
+    assert 429 not in _registrations(client, "198.51.100.7", 10)
+    assert _registrations(client, "198.51.100.8", 1) == [429]
