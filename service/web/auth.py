@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from flask import abort, g, redirect, session, url_for
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from service import models as m
 
@@ -57,8 +57,7 @@ def current_roles() -> frozenset[str]:
 
 def signed_in_person(db_session: Session) -> m.Person | None:
     person_id = session.get(PERSON_KEY)
-    # the organisation in the same query: nearly every page needs it (settings, header)
-    return db_session.get(m.Person, person_id, options=[joinedload(m.Person.organisation)]) if person_id else None
+    return db_session.get(m.Person, person_id) if person_id else None
 
 
 def login_required(view):
