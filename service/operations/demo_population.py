@@ -6,7 +6,9 @@ a year of finished digi-toetsen whose levels improve a little over time; and a m
 for each of the past 12 months, so /hr/doelen has a line. Deterministic (a fixed random seed),
 idempotent (nothing happens when the employees are there), and fast: rows are added in bulk.
 Teams Noord and Zuid keep only the hand-made demo people, so a manager there sees the group
-minimum at work.
+minimum at work. De Boomgaard's manager is the demo LMS's team leader (personnel number
+``MANAGER_NUMBER``): her HR record waits for her first launch, which links it through
+``lis.person_sourcedid`` and makes her the manager of that team.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ TEAMS = (  # code, name, location code, people
     ("west", "Team West", "lelystad", 52), ("thuiszorg", "Thuiszorg Lelystad", "lelystad", 60),
     ("boomgaard", "De Boomgaard", "zeewolde", 56), ("wijkteam", "Wijkteam Zeewolde", "zeewolde", 50),
 )
+#: the demo LMS's team leader (service.web.demo_lms.platform), manager of De Boomgaard
+MANAGER_NUMBER, MANAGED_TEAM = "D2001", "boomgaard"
 FUNCTIONS = (("verzorgende-ig", 5), ("helpende", 3), ("mbo-verpleegkundige", 2), ("teamleider", 1))
 FIRST = ("Anna", "Bram", "Chantal", "Daan", "Emma", "Fenna", "Gijs", "Hanna", "Imane", "Jesse", "Kim", "Lotte", "Mila",
          "Noah", "Olga", "Priya", "Rik", "Sara", "Tess", "Umar", "Vera", "Wout", "Yara", "Zoë")
@@ -77,12 +81,18 @@ def ensure_population(session: Session, org: m.Organisation, now: datetime) -> i
             session.add(m.HrRecord(organisation_id=org.id, personnel_number=f"D{number}", name=name, person_id=person.id,
                                    function_code=function, team_id=teams[code].id,
                                    location_id=locations[location].id, employed_from=employed,
-                                   function_profile_id=profiles[function].id if function else None))
+                                   function_profile_id=profiles[function].id if function else None,
+                                   manager_number=MANAGER_NUMBER if code == MANAGED_TEAM else None))
             if function:
                 session.add(m.FunctionAssignment(person_id=person.id, function_profile_id=profiles[function].id,
                                                  source=m.AssignmentSource.HR_IMPORT, valid_from=start))
                 _results(session, rng, org, person, tests.get(profiles[function].id, []), start, now)
                 assigned.append((person, profiles[function]))
+    boomgaard = next(team for team in teams.values() if team.code == MANAGED_TEAM)
+    session.add(m.HrRecord(organisation_id=org.id, personnel_number=MANAGER_NUMBER, name="Kees Willems",
+                           function_code="teamleider" if "teamleider" in profiles else None, team_id=boomgaard.id,
+                           location_id=boomgaard.location_id, employed_from=(now - timedelta(days=2000)).date(),
+                           function_profile_id=profiles["teamleider"].id if "teamleider" in profiles else None))
     adviser = session.scalar(select(m.Person).where(m.Person.organisation_id == org.id, m.Person.subject == "demo-hr"))
     _exempt_untestable(session, org, assigned, tests, now, adviser)
     session.flush()

@@ -82,6 +82,7 @@ class LmsPerson:
     roles: tuple[str, ...]
     function: str | None  # the HR function code the LMS sends (custom digitoets_function)
     tool_roles: str = ""  # Digitoets roles the LMS sends in the registration's role parameter (custom digitoets_roles)
+    sourcedid: str | None = None  # the HR personnel number, sent as lis.person_sourcedid (links the HR record)
 
     @property
     def learner(self) -> bool:
@@ -89,7 +90,7 @@ class LmsPerson:
 
     def role_label(self) -> str:
         return {"ans": _("Medewerker"), "docent": _("Docent"), "beheerder": _("Beheerder"),
-                "hr": _("HR-adviseur")}[self.key]
+                "hr": _("HR-adviseur"), "leidinggevende": _("Leidinggevende")}[self.key]
 
 
 PEOPLE = (
@@ -101,6 +102,9 @@ PEOPLE = (
               (INSTITUTION_ADMIN,), "TL"),
     LmsPerson("hr", "lms-peter-smit", "Peter Smit", "Peter", "Smit", "peter.smit@delinde.example",
               (LEARNER,), "TL", tool_roles="hr"),
+    # manager of De Boomgaard by the demo's HR data (service.operations.demo_population.MANAGER_NUMBER)
+    LmsPerson("leidinggevende", "lms-kees-willems", "Kees Willems", "Kees", "Willems", "kees.willems@delinde.example",
+              (LEARNER,), "TL", sourcedid="D2001"),
 )
 PEOPLE_BY_KEY = {p.key: p for p in PEOPLE}
 

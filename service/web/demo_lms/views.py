@@ -82,6 +82,7 @@ def course():
         add_form=login_form(lms, person, ADD_TEST, steps=steps) if INSTRUCTOR in person.roles else None,
         admin_form=login_form(lms, person, ADMIN, steps=steps) if INSTITUTION_ADMIN in person.roles else None,
         hr_form=login_form(lms, person, ADMIN, steps=steps) if "hr" in person.tool_roles.split(",") else None,
+        manager_form=login_form(lms, person, ADMIN, steps=steps) if person.sourcedid else None,
         other_host=request.host_url.rstrip("/") != lms.base_url, base_url=lms.base_url)
 
 
@@ -135,6 +136,7 @@ def _launch(lms: DemoPlatform, person: LmsPerson, spec: dict[str, Any]):
                                         "return_url": f"{lms.issuer}?als={person.key}"},
         CLAIM + "tool_platform": {"guid": lms.issuer, "name": _("Demo-leeromgeving"),
                                   "product_family_code": "digitoets-demo-lms"},
+        **({CLAIM + "lis": {"person_sourcedid": person.sourcedid}} if person.sourcedid else {}),
     })
     launch.set_launch_context_claim(COURSE_ID, context_types=[COURSE_OFFERING],
                                     context_title=_("Digitaal werken in de zorg"), context_label=COURSE_LABEL)
