@@ -21,6 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from service.db import Database
+from service.operations import monitoring
 
 #: seconds; the target is 300 ms per step, so the buckets are fine around it
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
@@ -43,8 +44,6 @@ class DatabaseCollector(Collector):
         self.database = database
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from service.operations import monitoring
-
         depth = GaugeMetricFamily("digitoets_outbox_depth", "Rows waiting to be sent, per kind", labels=["kind"])
         age = GaugeMetricFamily("digitoets_outbox_oldest_age_seconds", "Age of the oldest waiting row, per kind",
                                 labels=["kind"])
