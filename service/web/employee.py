@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask import session as browser_session  # the signed cookie; `session` below is the database's
 from flask_babel import gettext as _
+from service import metrics
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, ServiceError
 from service.operations import attempts, campaigns, catalogue, coaching, coaching_sessions, people, results
@@ -104,8 +105,11 @@ def start(code: str):
         if (choose := _choose_function_first(person, url_for("employee.test_intro", code=code))) is not None:
             return choose
         link_id = (browser_session.get("lti_links") or {}).get(code)  # launched from a course placement: grade it there
-        attempt, _created = attempts.start_attempt(session, person, code, now(), resource_link_id=link_id)
-        return redirect(url_for("employee.resume", registration=attempt.registration))
+        attempt, created = attempts.start_attempt(session, person, code, now(), resource_link_id=link_id)
+        registration = attempt.registration
+    if created:
+        metrics.ATTEMPTS_STARTED.inc()
+    return redirect(url_for("employee.resume", registration=registration))
 
 
 @bp.get("/poging/<registration>")
@@ -224,7 +228,9 @@ def submit(registration: str):
         attempts.submit_attempt(session, attempt, now())
     with current_db().begin() as session:
         attempt = attempts.get_attempt(session, _person_id(), registration, with_person=True)
-        attempts.score_attempt(session, attempt, now())
+        scored = attempts.score_attempt(session, attempt, now())
+    if scored:  # scored by this request (a repeated hand-in scores nothing)
+        metrics.ATTEMPTS_SUBMITTED.inc()
     return redirect(url_for("employee.result", registration=registration))
 
 

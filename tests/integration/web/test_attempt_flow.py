@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from service import models as m
@@ -304,3 +305,19 @@ def test_overview_before_any_test_suggests_the_tests_that_measure_the_function(b
     suggestions = page[page.index("Toetsen die je nog kunt maken"):page.index("Mijn hulpvragen")]
     assert 'href="/toets/ecd-rapportage"' in suggestions
     assert "Er staat nu niets in je ontwikkelplan." in page  # nothing tested below the level yet
+
+
+def test_started_and_submitted_attempts_are_counted_once_in_metrics(browser, make_person):
+    def counted(name: str) -> float:
+        text = browser.client.get("/metrics").get_data(as_text=True)
+        return next((s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == name), 0.0)
+
+    browser.sign_in(make_person())
+    started, submitted = counted("digitoets_attempts_started_total"), counted("digitoets_attempts_submitted_total")
+    registration = start(browser)
+    assert start(browser) == registration  # reopening the same test starts nothing new
+    answer_all(browser, registration)
+    browser.post(f"/poging/{registration}/inleveren")
+    browser.post(f"/poging/{registration}/inleveren")  # handed in twice: scored once
+    assert counted("digitoets_attempts_started_total") == started + 1
+    assert counted("digitoets_attempts_submitted_total") == submitted + 1
