@@ -7,8 +7,8 @@ for each of the past 12 months, so /hr/doelen has a line. Deterministic (a fixed
 idempotent (nothing happens when the employees are there), and fast: rows are added in bulk.
 Teams Noord and Zuid keep only the hand-made demo people, so a manager there sees the group
 minimum at work. De Boomgaard's manager is the demo LMS's team leader (personnel number
-``MANAGER_NUMBER``): her HR record waits for her first launch, which links it through
-``lis.person_sourcedid`` and makes her the manager of that team.
+``MANAGER_NUMBER``): his HR record waits for his first launch, which links it through
+``lis.person_sourcedid`` and makes him the manager of that team.
 """
 
 from __future__ import annotations
