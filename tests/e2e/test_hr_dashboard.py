@@ -243,3 +243,33 @@ def test_the_admin_switches_person_views_on_in_the_settings(axe_page, live_serve
         assert org.hr_person_view is True
         detail = session.scalar(select(m.AuditEvent.detail).where(m.AuditEvent.action == "settings.privacy"))
         assert detail == "hr_person_view=False->True"
+
+
+def test_an_hr_adviser_of_another_organisation_sees_nothing_of_this_one(page, live_server, lms):
+    """Tenant isolation: a second organisation's LMS launches its HR adviser; De Linde stays invisible."""
+    seed(live_server, person_view=True)
+    tool = live_server.url
+    with TestPlatform(tool_key_set=lambda: requests.get(f"{tool}/lti/jwks", timeout=5).json(),
+                      tool_launch_url=f"{tool}/lti/launch") as other_lms:
+        with live_server.database.begin() as session:
+            other = m.Organisation(slug="zorg-elders", name="Zorg Elders", hr_person_view=True)
+            session.add(other)
+            session.flush()
+            registrations.register_platform(session, other, issuer=other_lms.issuer, client_id=other_lms.client_id,
+                                            auth_login_url=other_lms.auth_url, auth_token_url=other_lms.token_url,
+                                            key_set_url=other_lms.jwks_url, deployment_ids=[other_lms.deployment_id])
+            boomgaard = session.scalar(select(m.Team.id).where(m.Team.code == "boomgaard"))
+            campaign = session.scalar(select(m.Campaign.id).where(m.Campaign.team_id == boomgaard))
+            someone = session.scalar(select(m.Person.id).where(m.Person.personnel_number == "D3150"))
+        adviser = User(id="lms-hr-elders", name="Ria Elders", given_name="Ria", family_name="Elders",
+                       email="ria@elders.example")
+        launch(page, other_lms, live_server, adviser, {"digitoets_roles": "hr", "digitoets_function": "TL"})
+        page.goto("/hr?niveau=team")
+        content = page.content()
+        for name in ("De Boomgaard", "Team West", "Locatie Zeewolde", "Zorggroep De Linde"):
+            assert name not in content, name
+        page.goto(f"/hr?niveau=team&team={boomgaard}")
+        expect(page.get_by_role("alert")).to_contain_text("Dit team bestaat niet of u mag het niet zien.")
+        assert "De Boomgaard" not in page.content()
+        for url in (f"/hr/oproepen/{campaign}/herinneringslijst.csv", f"/hr/medewerker/{someone}"):
+            assert page.request.get(url).status == 404, url
