@@ -162,12 +162,11 @@ def dashboard(session: Session, organisation: m.Organisation, *, today: date, le
         raise ValueError(f"unknown level {level!r}")
     day = filters.as_of or today
     big = q.large(session, organisation)
-    everyone = q.everyone(session, organisation, day, big)
-    layout = cells(session, organisation, day, everyone)
+    layout = cells(session, organisation, day)
     groups_of = rules.assign(layout.labels, scope_of(filters, teams), level)
     keys = sorted(set(groups_of.values()), key=repr)
     numbers = {group: number for number, group in enumerate(keys)}
-    tallies = _tallies(session, organisation, day, None if day >= today else day, layout, everyone,
+    tallies = _tallies(session, organisation, day, None if day >= today else day, layout,
                        {cell: numbers[group] for cell, group in groups_of.items()}, big) if keys else {}
     names = _names(session)
     made = [_group(level, key, tallies[numbers[key]], names) for key in keys if numbers[key] in tallies]
@@ -178,7 +177,7 @@ def dashboard(session: Session, organisation: m.Organisation, *, today: date, le
 
 
 def _tallies(session: Session, organisation: m.Organisation, day: date, as_of: date | None, layout: Cells,
-             everyone, groups_of: dict[tuple, int], big: bool) -> dict[int, rules.Tally]:
+             groups_of: dict[tuple, int], big: bool) -> dict[int, rules.Tally]:
     """Per group number: headcount, people meeting all, (skill, status) counts and tests due.
 
     The database only sees the requirements somebody has a result, exemption or open help
@@ -204,7 +203,7 @@ def _tallies(session: Session, organisation: m.Organisation, day: date, as_of: d
                                       for test in tests]
             for profile, skills in required.items()}
     req = q.requirement_table(dialect, requirements, masks)
-    pop = q.scoped_population(session, organisation, day, q.cell_table(dialect, groups_of), everyone, big)
+    pop = q.scoped_population(session, organisation, day, q.cell_table(dialect, groups_of), big=big)
     if big:  # known to hold a few hundred rows: joined after each person's results
         req = q.temporary(session, "hr_requirements", req)
     # the observed rows once (a materialised CTE), then two groupings of them in one statement

@@ -203,12 +203,6 @@ def large(session: Session, organisation: m.Organisation) -> bool:
     return session.scalar(select(records.scalar_subquery() + people.scalar_subquery())) >= TEMPORARY_FROM
 
 
-def everyone(session: Session, organisation: m.Organisation, day: date, big: bool):
-    """The population of ``day`` for several queries; for a ``big`` one computed once into a temporary table."""
-    pop = population(organisation, day)
-    return temporary(session, "hr_population", pop) if big else pop
-
-
 def scoped_population(session: Session, organisation: m.Organisation, day: date, cells, pop=None,
                       big: bool = True):
     """The population of the counted cells with their ``group_no``; on PostgreSQL a temporary table.
