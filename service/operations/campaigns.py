@@ -151,7 +151,38 @@ def overview(session: Session, organisation: m.Organisation, today: date,
         counts = _counts(session, organisation, campaign, today, teams)
         if teams is None or counts[0]:
             shown.append(_progress(session, organisation, campaign, today, teams, counts))
-    return shown
+    return _hide_small_differences(session, organisation, shown, today, teams)
+
+
+def _asked_keys(session: Session, organisation: m.Organisation, campaign: m.Campaign, today: date,
+                teams: frozenset[int] | None) -> frozenset[int]:
+    pop, where = _asked(organisation, campaign, today, teams)
+    return frozenset(session.scalars(select(pop.c.key).select_from(pop).where(where)))
+
+
+def _hide_small_differences(session: Session, organisation: m.Organisation, shown: list[Progress], today: date,
+                            teams: frozenset[int] | None) -> list[Progress]:
+    """Hide the narrower of two campaigns of one test whose groups differ by 1 to 4 people.
+
+    A location's campaign beside a campaign for one of its teams, when the rest of the location
+    is a small group, would show that group's progress by subtraction, just as the dashboard's
+    pooled groups prevent. Only campaigns with figures take part; nested groups are compared.
+    """
+    minimum = organisation.min_group_size
+    by_test: dict[int, list[int]] = {}
+    for index, row in enumerate(shown):
+        if not row.too_small:
+            by_test.setdefault(row.campaign.test_id, []).append(index)
+    hidden: set[int] = set()
+    for indexes in by_test.values():
+        if len(indexes) < 2:
+            continue
+        keys = {i: _asked_keys(session, organisation, shown[i].campaign, today, teams) for i in indexes}
+        for a in indexes:
+            for b in indexes:
+                if a != b and keys[a] < keys[b] and 0 < len(keys[b] - keys[a]) < minimum:
+                    hidden.add(a)  # a is the narrower one: showing both reveals b - a
+    return [Progress(row.campaign, None, None, None) if i in hidden else row for i, row in enumerate(shown)]
 
 
 def get(session: Session, organisation: m.Organisation, campaign_id: int, *, teams: frozenset[int] | None = None,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from service import models as m
+from service.operations.people import get_profile
 from tests.integration.hr.conftest import signed_in
 from tests.integration.hr.test_exports import audit_rows
 
@@ -96,3 +97,25 @@ def test_another_organisation_cannot_remind_this_ones_campaign(database, client,
     page = browser.get("/hr/oproepen").get_data(as_text=True)
     assert "Alle verzorgenden IG" not in page
     assert browser.post(f"/hr/oproepen/{campaign_id}/herinnering").status_code == 404
+
+
+def test_a_narrower_campaign_is_hidden_when_the_difference_to_a_wider_one_is_a_small_group(database, client, hr_org):
+    """Location Ster+Wolk beside team Wolk: their difference (team Ster) must not show by subtraction."""
+    def add_records(team: str, count: int, prefix: str) -> None:
+        with database.begin() as session:
+            profile = get_profile(session, "verzorgende-ig").id
+            for n in range(count):
+                session.add(m.HrRecord(organisation_id=session.get(m.Team, hr_org.teams[team]).organisation_id,
+                                       personnel_number=f"{prefix}{n}", team_id=hr_org.teams[team],
+                                       function_profile_id=profile))
+
+    add_records("T4", 3, "W")  # team Wolk: 6 people, big enough on its own; team Ster: 3
+    browser = signed_in(client, hr_org.hr)
+    assert ask(browser, title="Wolk", team=str(hr_org.teams["T4"])).status_code == 302
+    assert ask(browser, title="Ster en Wolk", location=str(hr_org.locations["L2"])).status_code == 302
+    page = browser.get("/hr/oproepen").get_data(as_text=True)
+    assert "<td>9</td>" in row_of(page, "Ster en Wolk")
+    assert "Te weinig medewerkers" in row_of(page, "Wolk")  # 9 - 6 = team Ster's 3 would show
+    add_records("T3", 2, "S")  # team Ster now 5: the difference is a group of its own
+    page = browser.get("/hr/oproepen").get_data(as_text=True)
+    assert "<td>11</td>" in row_of(page, "Ster en Wolk") and "<td>6</td>" in row_of(page, "Wolk")
