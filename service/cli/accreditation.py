@@ -152,9 +152,13 @@ def certificates_command(slug: str, registry_code: str, activity_code: str, out:
 
 @accreditation_cli.command("exports")
 def exports_command() -> None:
-    """Make the exports queued in /accreditatie that no web process finished, and remove day-old files."""
+    """Make the exports queued in /accreditatie now, and remove day-old files.
+
+    The worker (`xapi forward --loop`) does this each round; this is for a one-off run. An
+    export another worker is making is left to it (its lease), one whose maker stopped is made again.
+    """
     settings = current_settings()
-    directory = settings.instance_path / "exports"
+    directory = exports_job.exports_dir(settings.instance_path)
     removed = exports_job.purge_files(current_database(), directory, now())
     made = exports_job.run_due(current_database(), settings.base_url, directory, clock=now)
     click.echo(f"{made} exports made; {removed} old files removed")

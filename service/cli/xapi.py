@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from service.cli.common import current_database, current_lti_tool, current_settings, now
 from service.cli.scheduled import DAILY, scheduled_job
+from service.jobs import accreditation_exports as exports_job
 from service.jobs import forward as forward_job
 from service.jobs import grades as grades_job
 from service.jobs import ingest as ingest_job
@@ -68,6 +69,8 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
 
     Statements, scores and mails wait in the same outbox; with --loop one worker delivers them
     all, so no one has to run `lti send-scores` or `mail send` (which stay for one-off runs).
+    Each round also makes the accreditation exports queued in the web pages (several workers
+    share them through a lease) and removes day-old export files.
     """
     stopping = {"flag": False}
 
@@ -78,17 +81,23 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
     pool = ClientPool(current_settings().lrs_timeout, current_settings().internal_targets_allowed, default_target())
     total, graded, mailed = forward_job.ForwardReport(), forward_job.ForwardReport(), forward_job.ForwardReport()
     smtp = mail_job.SmtpTarget.from_settings(current_settings())
+    # background accreditation exports queued in the web pages (beside the rounds with --loop)
+    exports = exports_job.WorkerStep(current_database(), current_settings().base_url,
+                                     exports_job.exports_dir(current_settings().instance_path), background=loop,
+                                     should_stop=lambda: stopping["flag"], clock=now)
 
     def one_round() -> None:
         total.add(forward_job.forward(current_database(), default_target(), pool, batch_size=batch_size,
                                       should_stop=lambda: stopping["flag"]))
         graded.add(grades_job.send_scores(current_database(), current_lti_tool().ags, should_stop=lambda: stopping["flag"]))
         mailed.add(mail_job.send_pending(current_database(), smtp, should_stop=lambda: stopping["flag"]))
+        exports()
 
     try:
         # a database or LRS outage is waited out with backoff inside the loop (service.jobs.worker)
         worker.run_rounds(one_round, loop=loop, interval=interval, should_stop=lambda: stopping["flag"])
     finally:
+        exports.close()
         pool.close()
         signal.signal(signal.SIGTERM, previous[0])
         signal.signal(signal.SIGINT, previous[1])
@@ -97,6 +106,7 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
         f"waiting {total.deferred} (in {total.batches} batches)"
         + f"; scores delivered {graded.delivered}, not gradable {graded.rejected}, waiting {graded.deferred}"
         + f"; mails sent {mailed.delivered}, dead letters {mailed.rejected}, waiting {mailed.deferred}"
+        + f"; accreditation exports made {exports.made}"
     )
 
 

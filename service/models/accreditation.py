@@ -254,4 +254,6 @@ class AccreditationExport(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # the maker holding the lease (host:pid:random)
+    claims: Mapped[int] = mapped_column(default=0, server_default="0")  # how many makers took it
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

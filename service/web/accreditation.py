@@ -71,7 +71,7 @@ def index():
 
 
 def _exports_dir() -> Path:
-    return current_settings().instance_path / "exports"
+    return exports_job.exports_dir(current_settings().instance_path)
 
 
 def _send(path: Path, filename: str, mimetype: str, remove: bool) -> Response:
@@ -92,10 +92,7 @@ def _send(path: Path, filename: str, mimetype: str, remove: bool) -> Response:
 
 
 def _started(export_id: int, export_uuid) -> Response:
-    """Start a queued export (after its row was committed) and send the administrator to its progress page."""
-    directory = _exports_dir()
-    exports_job.purge_files(current_db(), directory, now())
-    exports_job.start(current_db(), export_id, current_settings().base_url, directory)
+    """Send the administrator to the progress page of a queued export (a worker makes it, on any host)."""
     return redirect(url_for("accreditation.export_progress", export_uuid=export_uuid), 303)
 
 
@@ -139,10 +136,11 @@ def export_progress(export_uuid: str):
             row = admin.find_export(session, person.organisation, export_uuid[:64])
         except NotFoundError:
             abort(404)
+        # a maker that stopped left its lease: the next worker starts it again, so it waits (not failed)
         stale = row.status is m.ExportStatus.RUNNING and row.leased_until is not None and row.leased_until < now()
-        busy = row.status in (m.ExportStatus.WAITING, m.ExportStatus.RUNNING) and not stale
+        busy = row.status in (m.ExportStatus.WAITING, m.ExportStatus.RUNNING)
         body = render_template("accreditation/progress.html", export=row, stale=stale,
-                               percent=int(100 * row.done / row.total) if row.total else 0)
+                               percent=int(100 * row.done / row.total) if row.total and not stale else 0)
     # the browser asks again in a few seconds (the Refresh header: no JavaScript needed); the page has a link too
     return Response(body, headers={"Refresh": "3", "Cache-Control": "no-store"} if busy else {})
 
