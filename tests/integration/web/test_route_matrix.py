@@ -97,6 +97,9 @@ MATRIX: dict[str, tuple[str, dict[str, str | None]]] = {
     "health": (everyone(200), {
         "GET health.healthz": None, "GET health.readyz": None, "GET health.admin_status": ADMIN,
     }),
+    # /metrics is for Prometheus only, whoever is signed in (these requests come from a spread of
+    # addresses, not loopback); a direct loopback scrape or the token gets it (test_metrics.py)
+    "metrics": (everyone(404), {"GET metrics.scrape": None}),
     "teacher": ("302 | 403 403 403 403 403 | same", {"GET teacher.course": None}),  # no one here teaches course A
     "hr": (HR, {"GET hr.dashboard": None, "GET hr.export": "302 | 403 404 403 403 404 | same",
                 "GET hr.not_tested": "302 | 403 404 403 403 404 | same"}),  # "1" is no file format
