@@ -82,8 +82,9 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
     total, graded, mailed = forward_job.ForwardReport(), forward_job.ForwardReport(), forward_job.ForwardReport()
     smtp = mail_job.SmtpTarget.from_settings(current_settings())
     # background accreditation exports queued in the web pages (beside the rounds with --loop)
+    # (the folder is made when the first export is: a worker without exports never writes there)
     exports = exports_job.WorkerStep(current_database(), current_settings().base_url,
-                                     exports_job.exports_dir(current_settings().instance_path), background=loop,
+                                     current_settings().instance_path / "exports", background=loop,
                                      should_stop=lambda: stopping["flag"], clock=now)
 
     def one_round() -> None:

@@ -208,7 +208,7 @@ def test_one_worker_round_makes_an_export_queued_by_a_web_request_for_its_organi
 
 def test_the_looping_worker_makes_exports_beside_its_rounds(database, team, registries, settings):
     export_id, _url = queue_xml(database, team, registries)
-    directory = exports_job.exports_dir(settings.instance_path)
+    directory = settings.instance_path / "exports"  # made with the first export
     step = exports_job.WorkerStep(database, BASE, directory, background=True)
     step()
     step.close(timeout=120)
