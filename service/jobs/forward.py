@@ -6,17 +6,19 @@ forwarder takes them, and no transaction stays open while the LRS is called. Aft
 call the rows are marked delivered, dead or deferred. A forwarder killed mid-batch leaves
 its rows pending; when the lease runs out they are sent again, which the deterministic
 statement ids make harmless (the LRS answers 200 for the same content, or 409, which the
-client settles by comparing). Up to three batches per organisation are in flight at once, so
-the database work of one overlaps the LRS's work on the others (measured: two in flight
-gained little over one, three reached about 90% of a bare bulk POST; see tests/bench).
+client settles by comparing). Up to three batches per organisation are in flight at once: the
+pool's threads only POST, while one thread leases and settles, keeping the next batch leased
+and ready so a finished POST's slot is refilled at once; settling a batch and leasing the next
+share one transaction, and a delivered batch is one UPDATE (tests/bench/bench_xapi_forwarder.py).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,10 +27,13 @@ from sqlalchemy.orm import Session
 
 from service import models as m
 from service.db import Database, utcnow
-from xapi.client import LRSClient, backoff_delay
+from xapi.client import BatchResult, LRSClient, backoff_delay
 from xapi.errors import LRSError, LRSUnavailableError
 
 logger = logging.getLogger(__name__)
+
+#: the table itself: the per-batch statements skip the ORM's bulk-update machinery (CPU the LRS needs)
+OUTBOX = m.OutboxItem.__table__
 
 DEFAULT_BATCH = 100
 #: never retry sooner than this after a failure, whatever the jitter drew
@@ -68,16 +73,16 @@ def target_for(organisation: m.Organisation, default: LrsTarget | None) -> LrsTa
 
 def _due(now: datetime, kind: m.OutboxKind = m.OutboxKind.XAPI):
     return (
-        m.OutboxItem.kind == kind,
-        m.OutboxItem.status == m.OutboxStatus.PENDING,
-        m.OutboxItem.next_attempt_at <= now,
-        m.OutboxItem.compacted_at.is_(None),  # a compacted row has nothing left to send, whatever its status
+        OUTBOX.c.kind == kind,
+        OUTBOX.c.status == m.OutboxStatus.PENDING,
+        OUTBOX.c.next_attempt_at <= now,
+        OUTBOX.c.compacted_at.is_(None),  # a compacted row has nothing left to send, whatever its status
     )
 
 
 def organisations_with_due_statements(session: Session, now: datetime, has_default: bool) -> list[m.Organisation]:
     query = select(m.Organisation).where(
-        m.Organisation.id.in_(select(m.OutboxItem.organisation_id).where(*_due(now)).distinct())
+        m.Organisation.id.in_(select(OUTBOX.c.organisation_id).where(*_due(now)).distinct())
     )
     if not has_default:
         query = query.where(m.Organisation.lrs_endpoint.is_not(None))
@@ -99,22 +104,20 @@ def claim_batch(session: Session, organisation_id: int | None, now: datetime, li
                 lease_seconds: float = LEASE_SECONDS, kind: m.OutboxKind = m.OutboxKind.XAPI) -> list[Leased]:
     """Lease up to ``limit`` due rows (of one organisation), oldest first, skipping rows others hold."""
     due = (
-        select(m.OutboxItem.id)
-        .where(*_due(now, kind), *([m.OutboxItem.organisation_id == organisation_id] if organisation_id else []))
-        .order_by(m.OutboxItem.id)
+        select(OUTBOX.c.id)
+        .where(*_due(now, kind), *([OUTBOX.c.organisation_id == organisation_id] if organisation_id else []))
+        .order_by(OUTBOX.c.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     # xAPI statements go out as the JSON text they were stored as: no parse and re-serialise
-    payload = cast(m.OutboxItem.payload, Text) if kind is m.OutboxKind.XAPI else m.OutboxItem.payload
-    leased = session.execute(
-        update(m.OutboxItem)
-        .where(m.OutboxItem.id.in_(due.scalar_subquery()))
+    payload = cast(OUTBOX.c.payload, Text) if kind is m.OutboxKind.XAPI else OUTBOX.c.payload
+    leased = session.execute(  # the table, not the ORM entity: no bulk-update machinery per batch
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(due.scalar_subquery()))
         .values(next_attempt_at=now + timedelta(seconds=lease_seconds))
-        .returning(m.OutboxItem.id, m.OutboxItem.dedupe_key, payload, m.OutboxItem.attempts,
-                   m.OutboxItem.organisation_id)
-        .execution_options(synchronize_session=False)
+        .returning(OUTBOX.c.id, OUTBOX.c.dedupe_key, payload, OUTBOX.c.attempts, OUTBOX.c.organisation_id)
     )
     return sorted((Leased(*row) for row in leased), key=lambda r: r.id)
 
@@ -127,29 +130,45 @@ def retry_at(now: datetime, attempts: int, retry_after: float | None, rng) -> da
 def deliver(database: Database, rows: list[Leased], client: LRSClient, clock: Callable[[], datetime] = utcnow,
             rng: random.Random | None = None) -> ForwardReport:
     """Send leased ``rows`` as one batch, then record what became of each (own transaction)."""
+    return settle(database, rows, send(rows, client), clock, rng)
+
+
+def send(rows: list[Leased], client: LRSClient) -> BatchResult | LRSError:
+    """POST the batch; an LRS error is returned (for ``settle``), not raised. No database work."""
+    try:
+        return client.post_serialized([(row.dedupe_key, row.payload) for row in rows])
+    except LRSError as exc:
+        return exc
+
+
+def settle(database: Database, rows: list[Leased], result: BatchResult | LRSError,
+           clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None) -> ForwardReport:
+    """Record what the LRS made of a sent batch, in one short transaction of its own."""
+    with database.begin() as session:
+        return record(session, rows, result, clock(), rng)
+
+
+def record(session: Session, rows: list[Leased], result: BatchResult | LRSError, now: datetime,
+           rng: random.Random | None = None) -> ForwardReport:
+    """Mark a sent batch's rows delivered, dead or conflicting, or (the LRS failed) due again after a backoff."""
     rng = rng or random
     report = ForwardReport(batches=1)
-    try:
-        result = client.post_serialized([(row.dedupe_key, row.payload) for row in rows])
-    except LRSError as exc:
+    if isinstance(result, LRSError):
         # Unavailable (timeout, 429, 5xx) or refused as a whole (401/403: the set-up, not the
         # statements): keep every row and try again after a backoff.
-        retry_after = exc.retry_after if isinstance(exc, LRSUnavailableError) else None
-        now = clock()
-        with database.begin() as session:
-            session.execute(update(m.OutboxItem), [
-                {"id": r.id, "attempts": r.attempts + 1, "last_error": str(exc)[:1000],
-                 "next_attempt_at": retry_at(now, r.attempts + 1, retry_after, rng)}
-                for r in rows
-            ])
+        retry_after = result.retry_after if isinstance(result, LRSUnavailableError) else None
+        session.execute(update(m.OutboxItem), [
+            {"id": r.id, "attempts": r.attempts + 1, "last_error": str(result)[:1000],
+             "next_attempt_at": retry_at(now, r.attempts + 1, retry_after, rng)}
+            for r in rows
+        ])
         report.deferred = len(rows)
-        level = logging.WARNING if isinstance(exc, LRSUnavailableError) else logging.ERROR
-        logger.log(level, "LRS did not take %d statements of organisation %s: %s", len(rows), rows[0].organisation_id, exc)
+        level = logging.WARNING if isinstance(result, LRSUnavailableError) else logging.ERROR
+        logger.log(level, "LRS did not take %d statements of organisation %s: %s", len(rows), rows[0].organisation_id,
+                   result)
         return report
     by_key = {row.dedupe_key: row for row in rows}
-    now = clock()
-    changes = [{"id": by_key[k].id, "status": m.OutboxStatus.DELIVERED, "delivered_at": now, "last_error": None,
-                "attempts": by_key[k].attempts + 1} for k in result.delivered]
+    changes = []  # the rare refused and conflicting rows, each with its own reason
     for key, reason in result.rejected.items():
         changes.append({"id": by_key[key].id, "status": m.OutboxStatus.DEAD, "last_error": reason[:1000],
                         "attempts": by_key[key].attempts + 1})
@@ -159,7 +178,12 @@ def deliver(database: Database, rows: list[Leased], client: LRSClient, clock: Ca
                         "last_error": "the LRS holds a different statement with this id",
                         "attempts": by_key[key].attempts + 1})
         logger.error("ALERT: LRS holds a different statement with id %s (outbox row %s)", key, by_key[key].id)
-    with database.begin() as session:
+    if result.delivered:  # the common case: one UPDATE for the batch, not one per row
+        session.execute(
+            update(OUTBOX).where(OUTBOX.c.id.in_([by_key[k].id for k in result.delivered]))
+            .values(status=m.OutboxStatus.DELIVERED, delivered_at=now, last_error=None,
+                    attempts=OUTBOX.c.attempts + 1))
+    if changes:
         session.execute(update(m.OutboxItem), changes)
     report.delivered, report.rejected, report.conflicts = len(result.delivered), len(result.rejected), len(result.conflicts)
     return report
@@ -197,24 +221,48 @@ def forward(
 
 
 def _forward_organisation(database, organisation_id, client, pool, batch_size, clock, should_stop, in_flight):
-    report = ForwardReport()
-    pending: list[Future] = []
+    """Keep ``in_flight`` batches on their way to the LRS; this thread leases and settles.
+
+    The pool's threads only POST. One batch is kept leased and ready, so a finished POST's slot
+    gets the next batch at once; then one transaction settles the finished batch and leases the
+    next ready one. The database work overlaps the LRS's work on the batches in flight.
+    """
+    if in_flight <= 1:  # one batch at a time (tests whose database is one rolled-back connection)
+        report = ForwardReport()
+        while not should_stop():
+            with database.begin() as session:
+                rows = claim_batch(session, organisation_id, clock(), batch_size)
+            if not rows:
+                break
+            report.add(batch := deliver(database, rows, client, clock))
+            if batch.deferred:
+                break
+        return report
+    report, pending, ready = ForwardReport(), deque(), []
+    with database.begin() as session:
+        ready = claim_batch(session, organisation_id, clock(), batch_size)
     down = False
-    while not should_stop() and not down:
-        with database.begin() as session:
-            rows = claim_batch(session, organisation_id, clock(), batch_size)
-        if not rows:
-            break
-        if in_flight <= 1:
-            batch = deliver(database, rows, client, clock)
+    try:
+        while True:
+            while ready and len(pending) < in_flight and not down and not should_stop():
+                pending.append((ready, pool.submit(send, ready, client)))
+                with database.begin() as session:
+                    ready = claim_batch(session, organisation_id, clock(), batch_size)
+            if not pending:
+                return report
+            rows, sent = pending.popleft()
+            result = sent.result()
+            if ready and not isinstance(result, LRSError) and not should_stop():
+                pending.append((ready, pool.submit(send, ready, client)))  # the freed slot, at once
+                ready = []
+            with database.begin() as session:
+                batch = record(session, rows, result, clock())
+                down = down or batch.deferred > 0  # this LRS is down: send no more for now
+                if not ready and not down and not should_stop():
+                    ready = claim_batch(session, organisation_id, clock(), batch_size)
             report.add(batch)
-            down = batch.deferred > 0
-            continue
-        pending.append(pool.submit(deliver, database, rows, client, clock))
-        while len(pending) >= in_flight or (pending and pending[0].done()):
-            batch = pending.pop(0).result()
-            report.add(batch)
-            down = down or batch.deferred > 0  # this LRS is down: claim no more for now
-    for future in pending:
-        report.add(future.result())
-    return report
+    finally:
+        if ready:  # leased but never sent (a stop, an LRS down): due again now, not after the lease
+            with database.begin() as session:
+                session.execute(update(OUTBOX).where(OUTBOX.c.id.in_([r.id for r in ready]))
+                                .values(next_attempt_at=clock()))
