@@ -176,6 +176,9 @@ class Topology:
     """See the module docstring. ``start()`` brings it up; ``stop()`` (or the ``with`` block's end) ends it."""
 
     database_url: str
+    #: the URL the instances and workers use (a relay in front of PostgreSQL, to cause outages);
+    #: ``database_url`` when None. Setting up and checking always use ``database_url`` directly.
+    service_database_url: str | None = None
     web: int = 2
     workers: int = 2
     web_workers: int = 2  # gunicorn sync workers per instance, as on a 2-core pod
@@ -249,7 +252,7 @@ class Topology:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DIGITOETS_")}
         env.update({
             "DIGITOETS_ENV": "development",
-            "DIGITOETS_DATABASE_URL": self.database_url,
+            "DIGITOETS_DATABASE_URL": self.service_database_url or self.database_url,
             "DIGITOETS_SECRET_KEY": self.secret_key,
             "DIGITOETS_ENCRYPTION_KEY": self.encryption_key,
             "DIGITOETS_INSTANCE_PATH": str(self.instance_path),
