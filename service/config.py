@@ -71,6 +71,8 @@ class Settings:
     session_idle_minutes: int = 30
     #: and after this many hours in any case, active or not
     session_max_hours: int = 12
+    #: the worker recomputes the HR dashboard's stored figures at most this often (minutes), when something changed
+    hr_figures_minutes: int = 10
     #: where Flask-Limiter counts requests, shared by all workers. None: memory:// in development and
     #: testing, the local Redis (redis://127.0.0.1:6379) in production, where memory:// is refused
     ratelimit_storage_uri: str | None = None
@@ -151,7 +153,8 @@ class Settings:
             kwargs["allow_internal_targets"] = value == "1"
         for name, attr in (("SESSION_IDLE_MINUTES", "session_idle_minutes"), ("SESSION_MAX_HOURS", "session_max_hours"),
                            ("LTI_PENDING_LOGINS_PER_REGISTRATION", "lti_pending_logins_per_registration"),
-                           ("LTI_PENDING_LOGINS_TOTAL", "lti_pending_logins_total"), ("PROXY_HOPS", "proxy_hops")):
+                           ("LTI_PENDING_LOGINS_TOTAL", "lti_pending_logins_total"), ("PROXY_HOPS", "proxy_hops"),
+                           ("HR_FIGURES_MINUTES", "hr_figures_minutes")):
             if (value := get(name)) is not None:
                 if not value.isdigit():
                     raise ConfigurationError(f"{PREFIX}{name} must be a whole number, got {value!r}")
@@ -203,6 +206,8 @@ class Settings:
                 f"when {PREFIX}ENV=production")
         if self.session_idle_minutes < 1:
             raise ConfigurationError(f"{PREFIX}SESSION_IDLE_MINUTES must be at least 1")
+        if not 1 <= self.hr_figures_minutes <= 30:
+            raise ConfigurationError(f"{PREFIX}HR_FIGURES_MINUTES must be between 1 and 30")
         if not 1 <= self.session_max_hours <= 24 * 31:
             raise ConfigurationError(f"{PREFIX}SESSION_MAX_HOURS must be between 1 and {24 * 31}")
         if self.lrs_timeout <= 0:

@@ -12,6 +12,7 @@ from service.cli.scheduled import DAILY, scheduled_job
 from service.jobs import accreditation_exports as exports_job
 from service.jobs import forward as forward_job
 from service.jobs import grades as grades_job
+from service.jobs import hr_dashboard as hr_figures_job
 from service.jobs import ingest as ingest_job
 from service.jobs import mail as mail_job
 from service.jobs import worker
@@ -70,7 +71,8 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
     Statements, scores and mails wait in the same outbox; with --loop one worker delivers them
     all, so no one has to run `lti send-scores` or `mail send` (which stay for one-off runs).
     Each round also makes the accreditation exports queued in the web pages (several workers
-    share them through a lease) and removes day-old export files.
+    share them through a lease) and removes day-old export files, and recomputes the HR
+    dashboard's stored figures of organisations where something changed.
     """
     stopping = {"flag": False}
 
@@ -86,6 +88,9 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
     exports = exports_job.WorkerStep(current_database(), current_settings().base_url,
                                      current_settings().instance_path / "exports", background=loop,
                                      should_stop=lambda: stopping["flag"], clock=now)
+    # the HR dashboard's stored figures, recomputed when something changed (beside the rounds with --loop)
+    hr_figures = hr_figures_job.RefreshStep(current_database(), every_minutes=current_settings().hr_figures_minutes,
+                                            background=loop, should_stop=lambda: stopping["flag"], clock=now)
 
     def one_round() -> None:
         total.add(forward_job.forward(current_database(), default_target(), pool, batch_size=batch_size,
@@ -93,12 +98,14 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
         graded.add(grades_job.send_scores(current_database(), current_lti_tool().ags, should_stop=lambda: stopping["flag"]))
         mailed.add(mail_job.send_pending(current_database(), smtp, should_stop=lambda: stopping["flag"]))
         exports()
+        hr_figures()
 
     try:
         # a database or LRS outage is waited out with backoff inside the loop (service.jobs.worker)
         worker.run_rounds(one_round, loop=loop, interval=interval, should_stop=lambda: stopping["flag"])
     finally:
         exports.close()
+        hr_figures.close()
         pool.close()
         signal.signal(signal.SIGTERM, previous[0])
         signal.signal(signal.SIGINT, previous[1])
@@ -108,6 +115,7 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
         + f"; scores delivered {graded.delivered}, not gradable {graded.rejected}, waiting {graded.deferred}"
         + f"; mails sent {mailed.delivered}, dead letters {mailed.rejected}, waiting {mailed.deferred}"
         + f"; accreditation exports made {exports.made}"
+        + f"; HR figures refreshed for {hr_figures.refreshed} organisation(s)"
     )
 
 

@@ -27,7 +27,13 @@ from service.models.catalogue import (
 )
 from service.models.hr import HrColumnMapping, HrImportRun, HrImportStatus, HrPendingImport, HrRecord
 from service.models.jobs import JobLock
-from service.models.compliance import ComplianceSnapshot, ComplianceSnapshotRun, ComplianceTarget, Exemption
+from service.models.compliance import (
+    ComplianceSnapshot,
+    ComplianceSnapshotRun,
+    ComplianceTarget,
+    Exemption,
+    HrDashboardFigures,
+)
 from service.models.campaigns import Campaign
 from service.models.coaching import CoachScope, DropInHour
 from service.models.help_requests import (

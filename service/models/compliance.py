@@ -102,3 +102,25 @@ class ComplianceSnapshot(Base):
     statuses: Mapped[dict] = mapped_column(JSON, default=dict)
 
     run: Mapped[ComplianceSnapshotRun] = relationship(back_populates="snapshots")
+
+
+class HrDashboardFigures(Base):
+    """One view of the HR dashboard as the worker computed it, shared by every web process.
+
+    ``figures`` is the view as JSON: group figures only, exactly as the live computation shows
+    them (groups under the minimum pooled), never a person. ``view_key`` names the view
+    (``location``, ``team:l3``, ``function:l3:t7``); ``state`` sums up what the figures were
+    computed from, so the worker can tell whether anything changed since
+    (:mod:`service.operations.hr_dashboard_cache`).
+    """
+
+    __tablename__ = "hr_dashboard_figures"
+    __table_args__ = (UniqueConstraint("organisation_id", "view_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    view_key: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[date] = mapped_column(Date)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(64))
+    figures: Mapped[str] = mapped_column(Text)

@@ -168,12 +168,62 @@ def dashboard(session: Session, organisation: m.Organisation, *, today: date, le
     numbers = {group: number for number, group in enumerate(keys)}
     tallies = _tallies(session, organisation, day, None if day >= today else day, layout,
                        {cell: numbers[group] for cell, group in groups_of.items()}, big) if keys else {}
-    names = _names(session)
-    made = [_group(level, key, tallies[numbers[key]], names) for key in keys if numbers[key] in tallies]
+    return _assemble(level, day, filters, organisation.min_group_size,
+                     {key: tallies[numbers[key]] for key in keys if numbers[key] in tallies}, _names(session))
+
+
+def _assemble(level: str, day: date, filters: Filters, min_group_size: int, tallies: dict[tuple, rules.Tally],
+              names: Names) -> Dashboard:
+    """The view from each shown group's figures (group key -> tally); the total is their sum."""
+    made = [_group(level, key, tally, names) for key, tally in tallies.items()]
     made.sort(key=lambda g: (g.pooled, g.name is None, g.name or "", repr(g.key)))
     total = sum(tallies.values(), rules.Tally()) if tallies else None
-    return Dashboard(level, day, filters, organisation.min_group_size,
+    return Dashboard(level, day, filters, min_group_size,
                      _group("organisation", (), total, names) if total else None, tuple(made))
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Every shown block's figures on one day (label -> tally): any view of that day is a sum of them.
+
+    Only for computing several views at once (the stored figures of
+    :mod:`service.operations.hr_dashboard_cache`); it is never shown or stored itself.
+    """
+
+    day: date
+    min_group_size: int
+    tallies: Mapping[tuple, rules.Tally]
+    names: Names
+
+
+def blocks(session: Session, organisation: m.Organisation, *, today: date) -> Blocks:
+    """The figures of every block today, in the statements of one function-level view."""
+    layout = cells(session, organisation, today)
+    labels = sorted({label for label in layout.labels.values() if label is not None}, key=repr)
+    numbers = {label: number for number, label in enumerate(labels)}
+    groups_of = {cell: numbers[label] for cell, label in layout.labels.items() if label is not None}
+    tallies = _tallies(session, organisation, today, None, layout, groups_of, q.large(session, organisation)) \
+        if labels else {}
+    return Blocks(today, organisation.min_group_size,
+                  {label: tallies[numbers[label]] for label in labels if numbers[label] in tallies}, _names(session))
+
+
+def from_blocks(found: Blocks, *, level: str, filters: Filters = Filters()) -> Dashboard:
+    """The view :func:`dashboard` gives for today (``filters.as_of`` None, all teams), summed from the blocks.
+
+    Raises:
+        ValueError: for an unknown level or a filter on another day.
+    """
+    if level not in rules.LEVELS or filters.as_of is not None:
+        raise ValueError(f"not a view of today: {level!r} {filters!r}")
+    scope = scope_of(filters, None)
+    sums: dict[tuple, rules.Tally] = {}
+    for label, tally in found.tallies.items():
+        if scope.admits(label):
+            key = rules.group_of(label, level)
+            sums[key] = sums[key] + tally if key in sums else tally
+    return _assemble(level, found.day, filters, found.min_group_size, dict(sorted(sums.items(), key=lambda kv: repr(kv[0]))),
+                     found.names)
 
 
 def _tallies(session: Session, organisation: m.Organisation, day: date, as_of: date | None, layout: Cells,

@@ -14,7 +14,8 @@ from service import models as m
 from service.operations import audit, hr_exports, tabular
 from service.operations import compliance as groups
 from service.operations import hr_dashboard as board
-from service.web import current_db
+from service.operations import hr_dashboard_cache as stored
+from service.web import current_db, current_settings
 from service.web.auth import now, role_required, signed_in_person
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
@@ -50,9 +51,12 @@ def dashboard():
     with current_db().begin() as session:
         viewer = signed_in_person(session)
         teams, options, level, filters = view_of(session, viewer)
-        figures = groups.dashboard(session, viewer.organisation, today=now().date(), level=level, filters=filters,
-                                   teams=teams)
+        # the default views come from the figures the worker stored; filtered and scoped views are computed now
+        cached = stored.read(session, viewer.organisation, level=level, filters=filters, teams=teams, now=now())
+        figures = cached.figures if cached else groups.dashboard(session, viewer.organisation, today=now().date(),
+                                                                 level=level, filters=filters, teams=teams)
         return render_template("hr/dashboard.html", figures=figures, options=options, asked=asked(), level=level,
+                               cached=cached, refresh_minutes=current_settings().hr_figures_minutes,
                                is_hr=any(viewer.has_role(r) for r in HR_ROLES), manager_scope=teams is not None,
                                person_view=viewer.organisation.hr_person_view, view_args=view_args(),
                                drill=hr_exports.drill_args, level_names=hr_exports.LEVEL_NAMES,
