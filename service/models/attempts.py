@@ -35,7 +35,8 @@ class Attempt(Base):
     test_version_id: Mapped[int] = mapped_column(ForeignKey("test_versions.id"), index=True)
     #: the function the attempt was measured against, frozen at start
     function_profile_id: Mapped[int | None] = mapped_column(ForeignKey("function_profiles.id"))
-    resource_link_id: Mapped[int | None] = mapped_column(ForeignKey("lti_resource_links.id", ondelete="SET NULL"))
+    resource_link_id: Mapped[int | None] = mapped_column(ForeignKey("lti_resource_links.id", ondelete="SET NULL"),
+                                                         index=True)  # a course overview's placement
     status: Mapped[AttemptStatus] = mapped_column(enum_type(AttemptStatus, "attempt_status"), default=AttemptStatus.IN_PROGRESS)
     #: seed for the per-attempt option order, so a resumed attempt shows the same order
     shuffle_seed: Mapped[int]

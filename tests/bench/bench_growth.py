@@ -12,8 +12,8 @@ templates, no network; median of ``--runs`` after one warm-up) and at the end th
 largest/smallest per page. Target: no page grows more than 2x from 1k to 100k attempts.
 
 Pages: the employee's result page and overview (their own single attempt), /beheer/rollen (first
-page and a search), /beheer/xapi, /beheer/berichten, the coach's and HR's start pages. The
-teacher's course overview needs a full LTI course set-up and is not measured here.
+page and a search), /beheer/xapi, /beheer/berichten, the coach's and HR's start pages, and a
+teacher's course overview (one placement, whose only attempt is the measured employee's).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from service.db import Database, make_engine
 from service.migrate import upgrade
 from service.operations.content import load_content
 from service.operations.people import assign_function, find_or_create_person, get_profile, grant_role
+from service.web.teacher import TEACHER_COURSE_KEY
 from tests.conftest import FIXTURE_CONTENT, PG_BASE_URL, _drop_postgres_database, _new_postgres_database
 from tests.integration.web.test_attempt_flow import answer_all, start
 from tests.support.web import Browser
@@ -78,13 +79,36 @@ class Bench:
         self.registration = start(browser)
         answer_all(browser, self.registration)
         assert browser.post(f"/poging/{self.registration}/inleveren").status_code == 302
+        self.course_id = self._course()
         self.template = self._template()
         self.attempts = 1
 
     def browser(self, who: str) -> Browser:
         browser = Browser(self.app.test_client())
         browser.sign_in(self.ids[who])
+        if who == "teacher":  # as a launch from the course would leave it
+            with browser.client.session_transaction() as cookie:
+                cookie[TEACHER_COURSE_KEY] = self.course_id
         return browser
+
+    def _course(self) -> int:
+        """A course with the test placed in it; the measured employee's attempt belongs to that placement."""
+        with self.database.begin() as session:
+            registration = m.LtiRegistration(organisation_id=self.org_id, issuer=ISSUER, client_id="bench",
+                                             auth_login_url=f"{ISSUER}/login", auth_token_url=f"{ISSUER}/token")
+            course = m.LtiContext(registration=registration, deployment_id="1", context_id="course-1",
+                                  title="Bench cursus")
+            attempt = session.scalar(select(m.Attempt).where(m.Attempt.registration == uuid.UUID(self.registration)))
+            version = session.get(m.TestVersion, attempt.test_version_id)
+            link = m.LtiResourceLink(context=course, resource_link_id="link-1", digi_test_id=version.digi_test_id)
+            session.add_all([registration, course, link])
+            session.flush()
+            attempt.resource_link_id = link.id
+            teacher = find_or_create_person(session, session.get(m.Organisation, self.org_id), ISSUER, "bench-teacher",
+                                            datetime.now(UTC), name="Bench teacher")
+            grant_role(session, teacher, m.ToolRole.COURSE_ADMIN)
+            self.ids["teacher"] = teacher.id
+            return course.id
 
     def _insert(self, session, table, rows: list[dict]) -> None:
         for start_at in range(0, len(rows), CHUNK):
@@ -190,6 +214,7 @@ class Bench:
             "/beheer/berichten": ("admin", "/beheer/berichten"),
             "coach start page": ("coach", "/coach"),
             "HR start page": ("hr", "/hr"),
+            "teacher course overview": ("teacher", f"/docent/cursus/{self.course_id}"),
         }
 
     def measure(self, runs: int) -> dict[str, float]:
