@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Text, cast, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from service import models as m
@@ -40,6 +42,8 @@ DEFAULT_BATCH = 100
 MIN_RETRY_SECONDS = 5.0
 #: how long a leased batch is hidden from other forwarders; longer than any send can take
 LEASE_SECONDS = 300
+#: seconds between tries to record a sent batch while the database is away (about half a minute in all)
+SETTLE_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 
 @dataclass(frozen=True)
@@ -144,8 +148,30 @@ def send(rows: list[Leased], client: LRSClient) -> BatchResult | LRSError:
 def settle(database: Database, rows: list[Leased], result: BatchResult | LRSError,
            clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None) -> ForwardReport:
     """Record what the LRS made of a sent batch, in one short transaction of its own."""
-    with database.begin() as session:
-        return record(session, rows, result, clock(), rng)
+    return through_outage(database, lambda session: record(session, rows, result, clock(), rng))
+
+
+def through_outage(database: Database, work: Callable[[Session], object], pauses=SETTLE_PAUSES,
+                   sleep: Callable[[float], None] = time.sleep):
+    """``work(session)`` in a transaction of its own, tried again while the database is away.
+
+    For what must follow a send: a batch the LRS took but that is not recorded stays leased,
+    waits out ``LEASE_SECONDS`` and goes to the LRS a second time. A database that restarts or
+    drops its connections is back within the pauses; a longer outage raises (the worker's loop
+    backs off, the lease runs out).
+    """
+    for pause in (*pauses, None):
+        try:
+            with database.begin() as session:
+                return work(session)
+        except (OperationalError, InterfaceError) as exc:
+            if pause is None:
+                raise
+            if pause == pauses[0]:
+                logger.warning("Database unavailable after a send, trying again for %.0f s: %s", sum(pauses),
+                               type(getattr(exc, "orig", None) or exc).__name__)
+            sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def record(session: Session, rows: list[Leased], result: BatchResult | LRSError, now: datetime,
@@ -246,8 +272,9 @@ def _forward_organisation(database, organisation_id, client, pool, batch_size, c
         while True:
             while ready and len(pending) < in_flight and not down and not should_stop():
                 pending.append((ready, pool.submit(send, ready, client)))
-                with database.begin() as session:
-                    ready = claim_batch(session, organisation_id, clock(), batch_size)
+                # batches are on their way: the database must be waited for, they are settled below
+                ready = through_outage(database, lambda session: claim_batch(session, organisation_id, clock(),
+                                                                              batch_size))
             if not pending:
                 return report
             rows, sent = pending.popleft()
@@ -255,11 +282,16 @@ def _forward_organisation(database, organisation_id, client, pool, batch_size, c
             if ready and not isinstance(result, LRSError) and not should_stop():
                 pending.append((ready, pool.submit(send, ready, client)))  # the freed slot, at once
                 ready = []
-            with database.begin() as session:
+
+            def settle_and_lease(session, rows=rows, result=result, lease=not ready and not down):
                 batch = record(session, rows, result, clock())
-                down = down or batch.deferred > 0  # this LRS is down: send no more for now
-                if not ready and not down and not should_stop():
-                    ready = claim_batch(session, organisation_id, clock(), batch_size)
+                if lease and not batch.deferred and not should_stop():
+                    return batch, claim_batch(session, organisation_id, clock(), batch_size)
+                return batch, []
+
+            batch, more = through_outage(database, settle_and_lease)
+            down = down or batch.deferred > 0  # this LRS is down: send no more for now
+            ready = ready or more
             report.add(batch)
     finally:
         if ready:  # leased but never sent (a stop, an LRS down): due again now, not after the lease

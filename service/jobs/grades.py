@@ -74,8 +74,9 @@ def _send(database: Database, row: forward.Leased, client_for, clock) -> str:
     elif status is m.OutboxStatus.PENDING:
         values["next_attempt_at"] = forward.retry_at(now, row.attempts + 1, None, random)
         logger.warning("Score %s for registration %s waits: %s", row.id, data["registration_id"], error)
-    with database.begin() as session:
-        session.execute(update(m.OutboxItem).where(m.OutboxItem.id == row.id).values(**values))
+    # the LMS has the score: record it even if the database just went away (not sent again after the lease)
+    forward.through_outage(database, lambda session: session.execute(
+        update(m.OutboxItem).where(m.OutboxItem.id == row.id).values(**values)))
     return outcome
 
 

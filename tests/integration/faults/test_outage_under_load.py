@@ -17,6 +17,11 @@ once and sent once (one 'completed' statement, one score in the LMS gradebook, e
 id once at the LRS's door); every refused request got our Dutch 503 with ``Retry-After``; the
 web workers and the forwarder are the processes that started (nobody restarted them).
 
+In that run the forwarder meets the refusal between batches (statements come at launch and at
+hand-in). Two smaller tests put the outage in the middle of a batch: the LRS took it, the
+database went away before it was recorded; the forwarder records it when the database is back
+(before, the batch waited out its 5-minute lease and went to the LRS a second time).
+
 A forwarder killed with SIGKILL in the middle of a batch is proven in
 tests/integration/xapi/test_forwarder_faults.py::test_a_forwarder_killed_mid_batch_loses_and_doubles_nothing.
 """
@@ -39,10 +44,14 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from service import models as m
+from service.db import Database, make_engine, utcnow
+from service.jobs import forward
 from service.web.errors import DATABASE_RETRY_AFTER
+from tests.integration.xapi.test_forwarder_faults import pool, produce, statuses, target
+from tests.support.lrs import start_lrs
 from tests.support.platform import User
 from tests.support.tcp_proxy import TcpProxy
-from tests.support.topology import TEST_CODE, Topology, fresh_postgres_database
+from tests.support.topology import TEST_CODE, LrsRecorder, Topology, fresh_postgres_database
 from xapi.vocabulary import VERB_COMPLETED
 
 pytestmark = pytest.mark.postgres
@@ -332,3 +341,68 @@ def test_employees_lose_nothing_and_nothing_is_scored_twice_when_postgresql_drop
     web_log = web.log.read_text(errors="replace")
     assert "Traceback" not in web_log, web.log_tail(80)
     assert web_log.count("Database unavailable") <= 2 * 3, web.log_tail(80)  # 2 workers, once a minute
+
+
+def test_a_batch_the_lrs_took_while_the_database_went_away_is_recorded_once_it_is_back(
+        committed_database, relay, relayed_url):
+    """Sent, then the database drops and refuses: the forwarder records the batch when it comes back.
+
+    Before, the batch stayed leased: its statements waited out the 5-minute lease and went to the
+    LRS a second time. Counted at the LRS's door (the LRS itself accepts an id it already has).
+    """
+    _, ids = produce(committed_database, 30, slug="zorg-storing")
+    lrs = start_lrs()
+    recorder = LrsRecorder(lrs)
+    database = Database(relayed_url, engine=make_engine(relayed_url))
+    try:
+        with database.begin() as session:
+            rows = forward.claim_batch(session, None, utcnow(), 10)
+        result = forward.send(rows, pool()(target(recorder)))
+        relay.refuse()  # every connection dropped, new ones refused
+        settled: dict[str, object] = {}
+        settling = threading.Thread(target=lambda: settled.update(
+            report=forward.settle(database, rows, result)), daemon=True)
+        settling.start()
+        time.sleep(3)  # the database is away for a while
+        relay.accept()
+        settling.join(120)
+        assert "report" in settled, "the sent batch was not recorded once the database was back"
+        assert settled["report"].delivered == 10
+        # the rest goes as usual, and nothing that was sent is sent again
+        assert forward.forward(database, target(recorder), pool()).delivered == 20
+        assert statuses(committed_database) == {"delivered": 30}
+        assert dict(recorder.sent) == {statement_id: 1 for statement_id in ids}
+    finally:
+        database.dispose()
+        recorder.stop()
+        lrs.stop()
+
+
+def test_batches_in_flight_when_the_database_went_away_are_recorded_once_it_is_back(
+        committed_database, relay, relayed_url):
+    """The same with three batches on their way at once (the forwarder's pipeline), the LRS slow to answer."""
+    _, ids = produce(committed_database, 60, slug="zorg-storing")
+    lrs = start_lrs()
+    recorder = LrsRecorder(lrs)
+    database = Database(relayed_url, engine=make_engine(relayed_url))
+    try:
+        lrs.pause()  # the POSTs hang until the database is gone
+        done: dict[str, object] = {}
+        forwarding = threading.Thread(target=lambda: done.update(report=forward.forward(
+            database, target(recorder), pool(), batch_size=10, in_flight=3)), daemon=True)
+        forwarding.start()
+        assert _wait(lambda: recorder.writes >= 3, 60), "the forwarder never sent three batches"
+        relay.refuse()
+        lrs.resume()  # the LRS takes the three batches while the database is away
+        time.sleep(3)
+        relay.accept()
+        forwarding.join(180)
+        assert "report" in done, "the forwarder gave up on batches the LRS took"
+        assert done["report"].delivered == 60
+        assert statuses(committed_database) == {"delivered": 60}
+        assert dict(recorder.sent) == {statement_id: 1 for statement_id in ids}
+    finally:
+        lrs.resume()
+        database.dispose()
+        recorder.stop()
+        lrs.stop()
