@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 
 import click
+import prometheus_client
 from flask.cli import AppGroup
 
 from service.cli.common import current_database, current_lti_tool, current_settings, now
@@ -65,7 +66,11 @@ class ClientPool:
 @click.option("--loop", is_flag=True, help="Keep running; stop cleanly on SIGTERM or Ctrl-C.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds with --loop.")
 @click.option("--batch-size", default=forward_job.DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 1000))
-def forward(loop: bool, interval: float, batch_size: int) -> None:
+@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
+              help="Serve this worker's Prometheus metrics (forward latency) on this port at /metrics.")
+@click.option("--metrics-address", default="127.0.0.1", show_default=True,
+              help="Address for --metrics-port (0.0.0.0 in a container, where Prometheus scrapes the pod).")
+def forward(loop: bool, interval: float, batch_size: int, metrics_port: int | None, metrics_address: str) -> None:
     """Send pending statements to each organisation's LRS, scores to the gradebooks and mails (once, or as a worker with --loop).
 
     Statements, scores and mails wait in the same outbox; with --loop one worker delivers them
@@ -79,6 +84,9 @@ def forward(loop: bool, interval: float, batch_size: int) -> None:
     def stop(_signum, _frame):
         stopping["flag"] = True
 
+    if metrics_port is not None:
+        # the worker is not a web process: its own small HTTP server, as prometheus_client offers
+        prometheus_client.start_http_server(metrics_port, addr=metrics_address)
     previous = signal.signal(signal.SIGTERM, stop), signal.signal(signal.SIGINT, stop)
     pool = ClientPool(current_settings().lrs_timeout, current_settings().internal_targets_allowed, default_target())
     total, graded, mailed = forward_job.ForwardReport(), forward_job.ForwardReport(), forward_job.ForwardReport()

@@ -27,6 +27,7 @@ from sqlalchemy import Text, cast, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from service import metrics
 from service import models as m
 from service.db import Database, utcnow
 from xapi.client import BatchResult, LRSClient, backoff_delay
@@ -140,7 +141,8 @@ def deliver(database: Database, rows: list[Leased], client: LRSClient, clock: Ca
 def send(rows: list[Leased], client: LRSClient) -> BatchResult | LRSError:
     """POST the batch; an LRS error is returned (for ``settle``), not raised. No database work."""
     try:
-        return client.post_serialized([(row.dedupe_key, row.payload) for row in rows])
+        with metrics.FORWARD_SECONDS.time():
+            return client.post_serialized([(row.dedupe_key, row.payload) for row in rows])
     except LRSError as exc:
         return exc
 
