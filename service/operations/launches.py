@@ -6,15 +6,15 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, null, or_, select, true
 from sqlalchemy.orm import Session
 
 from lti.claims import LaunchContext, tool_roles
 from service import models as m
 from service.errors import NotFoundError
 from service.i18n_markers import N_
-from service.operations.hr_import.links import match_at_launch
-from service.operations.people import assign_function, find_or_create_person, sync_lms_roles
+from service.operations import domain, people
+from service.operations.hr_import.links import UNREAD, match_at_launch
 
 logger = logging.getLogger(__name__)
 
@@ -62,24 +62,75 @@ def profile_for_code(session: Session, organisation: m.Organisation, code: str) 
                 None)
 
 
+#: per database: (content release key, active profile code or HR code -> profile id); function
+#: profiles are content (only ``content load`` changes them, and it adds a release)
+_profile_codes: dict[str, tuple[tuple, dict[str, int]]] = {}
+
+
+def _active_profile_ids(session: Session) -> dict[str, int]:
+    """Active function profiles by code and HR code, from memory while no newer content was released."""
+    database, key = str(session.get_bind().engine.url), domain._release_key(session)
+    cached = _profile_codes.get(database)
+    if cached is None or cached[0] != key:
+        codes: dict[str, int] = {}
+        rows = session.execute(select(m.FunctionProfile.id, m.FunctionProfile.code, m.FunctionProfile.hr_codes)
+                               .where(m.FunctionProfile.active).order_by(m.FunctionProfile.id)).all()
+        for profile_id, code, hr_codes in rows:  # the first by id wins, as in ``profile_for_code``
+            for each in (code, *(hr_codes or ())):
+                codes.setdefault(each, profile_id)
+        cached = _profile_codes[database] = (key, codes)
+    return cached[1]
+
+
+def _mapped_profile(organisation_id: int, code: str):
+    """The organisation's own mapping of ``code`` (a scalar subquery)."""
+    return (select(m.OrganisationFunctionCode.function_profile_id)
+            .where(m.OrganisationFunctionCode.organisation_id == organisation_id,
+                   m.OrganisationFunctionCode.hr_code == code)
+            .limit(1).scalar_subquery())
+
+
+def _read_person(session: Session, organisation: m.Organisation, ctx: LaunchContext, function_code: str):
+    """One query for what a launch of a known person needs: the person with roles and functions,
+    their linked HR record, the organisation's mapping of the function code and the newest
+    content release. None when the person is new."""
+    release = select(m.ContentRelease).order_by(m.ContentRelease.id.desc()).limit(1).subquery()
+    mapped = _mapped_profile(organisation.id, function_code) if function_code else null()
+    return session.execute(
+        people.person_query(organisation.id, ctx.issuer, ctx.sub)
+        .add_columns(m.HrRecord, mapped.label("mapped"), release.c.id.label("release_id"), release.c.loaded_at)
+        .outerjoin(m.HrRecord, m.HrRecord.person_id == m.Person.id)
+        .outerjoin(release, true())
+    ).unique().first()
+
+
 def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> LaunchOutcome:
     """Store who launched, from which course and placement, with their roles and function."""
     registration = _registration(session, ctx)
     organisation = registration.organisation
-    person = find_or_create_person(session, organisation, ctx.issuer, ctx.sub, now, name=ctx.name, email=ctx.email)
-    if ctx.locale:
+    function_code = (ctx.custom.get(registration.function_parameter) or "").strip()
+    if function_code.startswith("$"):  # "$..." is an unsubstituted variable
+        function_code = ""
+    known = _read_person(session, organisation, ctx, function_code)
+    if known is not None:
+        session.info.setdefault(domain.KEY_INFO, (known.release_id, known.loaded_at))
+    person = people.find_or_create_person(session, organisation, ctx.issuer, ctx.sub, now, name=ctx.name,
+                                          email=ctx.email, found=known[0] if known is not None else None)
+    if ctx.locale and person.locale != ctx.locale[:2].lower():
         person.locale = ctx.locale[:2].lower()
     roles = tool_roles(ctx, ctx.custom.get(registration.role_parameter))
-    sync_lms_roles(session, person, {m.ToolRole(role) for role in roles})
-    function_code = (ctx.custom.get(registration.function_parameter) or "").strip()
-    if function_code and not function_code.startswith("$"):  # "$..." is an unsubstituted variable
-        profile = profile_for_code(session, organisation, function_code)
-        if profile is not None:
-            assign_function(session, person, profile, m.AssignmentSource.LTI, now)
+    people.sync_lms_roles(session, person, {m.ToolRole(role) for role in roles})
+    if function_code:
+        mapped = known.mapped if known is not None else session.scalar(select(_mapped_profile(organisation.id,
+                                                                                              function_code)))
+        profile_id = mapped or _active_profile_ids(session).get(function_code)
+        if profile_id is not None:
+            people.assign_function(session, person, profile_id, m.AssignmentSource.LTI, now)
         else:
             logger.warning("Launch %s: function code not mapped in organisation %s", ctx.launch_id, organisation.id)
     personnel_number = ctx.custom.get(registration.personnel_number_parameter) or ctx.person_sourcedid
-    match_at_launch(session, organisation, person, personnel_number, now)  # links a waiting HR record
+    match_at_launch(session, organisation, person, personnel_number, now,  # links a waiting HR record
+                    linked=known[1] if known is not None else UNREAD)
     link_id = None
     test_code = (ctx.custom.get(TEST_PARAMETER) or "").strip() or None
     if ctx.context is not None:
@@ -117,31 +168,42 @@ def _course_and_link(session: Session, registration: m.LtiRegistration, ctx: Lau
 
 def _upsert_context(session: Session, registration: m.LtiRegistration, ctx: LaunchContext,
                     course: m.LtiContext | None) -> m.LtiContext:
-    if course is None:
+    new = course is None
+    if new:
         course = m.LtiContext(registration=registration, context_id=ctx.context.id, deployment_id=ctx.deployment_id)
         session.add(course)
-    course.title = ctx.context.title or course.title
-    course.deployment_id = ctx.deployment_id
+    values = {"title": ctx.context.title or course.title, "deployment_id": ctx.deployment_id}
     if ctx.nrps_memberships_url:
-        course.memberships_url = ctx.nrps_memberships_url
+        values["memberships_url"] = ctx.nrps_memberships_url
     if ctx.ags is not None:
-        course.lineitems_url = ctx.ags.lineitems or course.lineitems_url
-        course.ags_scopes = list(ctx.ags.scopes)
-    session.flush()
+        values["lineitems_url"] = ctx.ags.lineitems or course.lineitems_url
+        values["ags_scopes"] = list(ctx.ags.scopes)
+    _set_changed(course, values)
+    if new:
+        session.flush()  # its id, for the placement
     return course
+
+
+def _set_changed(row, values: dict) -> None:
+    """Set only what differs: an unchanged row stays clean, and the launch's one flush skips it."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def _upsert_link(session: Session, course: m.LtiContext, ctx: LaunchContext, link: m.LtiResourceLink | None,
                  test: m.DigiTest | None) -> m.LtiResourceLink:
     """``test``: the digi-toets the launch names (or the placement's own), None when none is known."""
-    if link is None:
+    new = link is None
+    if new:
         link = m.LtiResourceLink(context_id=course.id, resource_link_id=ctx.resource_link.id)
         session.add(link)
-    if test is not None:
+    if test is not None and link.digi_test_id != test.id:
         link.digi_test_id = test.id
-    if ctx.ags is not None and ctx.ags.lineitem:
+    if ctx.ags is not None and ctx.ags.lineitem and link.lineitem_url != ctx.ags.lineitem:
         link.lineitem_url = ctx.ags.lineitem
-    session.flush()
+    if new:
+        session.flush()  # its id, for the outcome (an unchanged placement costs no flush of its own)
     return link
 
 

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
+
+
+#: ``last_seen_at`` is written when it moved at least this much (it serves the leaver rule of
+#: the retention job, counted in months): a launch soon after the last one writes no UPDATE
+LAST_SEEN_RESOLUTION = timedelta(hours=1)
+#: ``find_or_create_person(found=...)``: not read yet
+UNREAD = object()
+
+
+def person_query(organisation_id: int, issuer: str, subject: str) -> Select:
+    """The person (organisation, issuer, subject) with roles and functions (a launch syncs both)."""
+    return (select(m.Person)
+            .options(joinedload(m.Person.roles), joinedload(m.Person.function_assignments))
+            .where(m.Person.organisation_id == organisation_id, m.Person.issuer == issuer,
+                   m.Person.subject == subject))
 
 
 def find_or_create_person(
@@ -21,25 +36,30 @@ def find_or_create_person(
     now: datetime,
     name: str | None = None,
     email: str | None = None,
+    found: m.Person | None | object = UNREAD,
 ) -> m.Person:
     """The person (organisation, issuer, subject), created on first sight.
 
     Name and e-mail are stored only when the organisation's privacy settings allow it; when
-    they don't, any stored earlier are cleared.
+    they don't, any stored earlier are cleared. ``found``: the result of ``person_query``
+    when the caller read it already (None: nobody).
     """
-    person = session.scalars(  # roles and functions in the same query: a launch syncs both
-        select(m.Person)
-        .options(joinedload(m.Person.roles), joinedload(m.Person.function_assignments))
-        .where(m.Person.organisation_id == organisation.id, m.Person.issuer == issuer, m.Person.subject == subject)
-    ).unique().first()
+    person = session.scalars(person_query(organisation.id, issuer, subject)).unique().first() \
+        if found is UNREAD else found
     if person is None:
-        person = m.Person(organisation=organisation, issuer=issuer, subject=subject)
+        # empty collections: a new person has no roles or functions to load
+        person = m.Person(organisation=organisation, issuer=issuer, subject=subject, roles=[],
+                          function_assignments=[])
         session.add(person)
     keep = organisation.store_personal_data
-    person.name = name if keep else None
-    person.email = email if keep else None
-    person.last_seen_at = now
-    session.flush()
+    if person.name != (name if keep else None):  # set only what changed: a returning person stays clean
+        person.name = name if keep else None
+    if person.email != (email if keep else None):
+        person.email = email if keep else None
+    if person.last_seen_at is None or now - person.last_seen_at >= LAST_SEEN_RESOLUTION:
+        person.last_seen_at = now
+    if person.id is None:
+        session.flush()  # its id
     return person
 
 
@@ -57,13 +77,17 @@ def sync_lms_roles(session: Session, person: m.Person, roles: set[m.ToolRole], g
     So a demotion in the LMS counts at the next launch: an administrator who is no longer one
     there loses the LMS's ``org_admin``, and keeps only what an admin granted in the tool.
     """
+    changed = False
     for held in list(person.roles):
         if held.source is m.RoleSource.LMS and held.role not in roles:
             person.roles.remove(held)
+            changed = True
     for role in roles:
         if not person.has_role(role, m.RoleSource.LMS):
             person.roles.append(m.PersonRole(role=role, granted_by=granted_by, source=m.RoleSource.LMS))
-    session.flush()
+            changed = True
+    if changed:
+        session.flush()
 
 
 def current_assignment(person: m.Person, now: datetime) -> m.FunctionAssignment | None:
@@ -83,9 +107,9 @@ def get_profile(session: Session, code: str) -> m.FunctionProfile:
 
 
 def assign_function(
-    session: Session, person: m.Person, profile: m.FunctionProfile, source: m.AssignmentSource, now: datetime
+    session: Session, person: m.Person, profile: m.FunctionProfile | int, source: m.AssignmentSource, now: datetime
 ) -> m.FunctionAssignment:
-    """Give the person a function from ``source``.
+    """Give the person a function from ``source`` (``profile``: the row or its id).
 
     A self-chosen function is only set when none is known yet: the employee chooses once.
     LTI and HR import override whatever is current. The same function again changes nothing.
@@ -93,14 +117,16 @@ def assign_function(
     Raises:
         ConflictError: when a person who already has a function tries to choose one.
     """
+    profile_id = profile if isinstance(profile, int) else profile.id
     current = current_assignment(person, now)
-    if current is not None and current.function_profile_id == profile.id:
+    if current is not None and current.function_profile_id == profile_id:
         return current
     if source is m.AssignmentSource.SELF_CHOSEN and current is not None:
         raise ConflictError(N_("Je functie is al bekend. Klopt die niet? Vraag je leidinggevende of HR om die aan te passen."))
     if current is not None:
         current.valid_until = now
-    assignment = m.FunctionAssignment(profile=profile, source=source, valid_from=now)
+    assignment = (m.FunctionAssignment(function_profile_id=profile, source=source, valid_from=now)
+                  if isinstance(profile, int) else m.FunctionAssignment(profile=profile, source=source, valid_from=now))
     person.function_assignments.append(assignment)
     session.flush()
     return assignment

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import Blueprint, Flask, flash, g, redirect, session, url_for
+from flask import Blueprint, Flask, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
 from service.operations import people
@@ -20,6 +20,9 @@ from service.web.auth import PERSON_KEY, SEEN_AT, SIGNED_IN_AT, sign_out
 
 bp = Blueprint("sessions", __name__)
 
+#: Endpoints that start a new session: the LTI login and launch (the idle and absolute limits
+#: still end the old one first; its roles are not read from the database)
+FRESH_SESSION_ENDPOINTS = frozenset({"lti.login", "lti.launch"})
 #: Write "last seen" back to the cookie at most this often (every request would resend it).
 SEEN_RESOLUTION = 30
 
@@ -46,6 +49,10 @@ def _check_session() -> None:
     if now - signed_in > settings.session_max_hours * 3600 or now - seen > settings.session_idle_minutes * 60:
         sign_out()
         flash(_("Je was een tijd niet actief. Daarom ben je afgemeld. Open Digitoets opnieuw vanuit je leeromgeving."))
+        return
+    if request.endpoint in FRESH_SESSION_ENDPOINTS:
+        # the login and launch read no roles (and show nothing of the person): a launch replaces
+        # the session, and a refused one leaves it for the next request to check
         return
     with current_db().begin() as db_session:
         roles = people.role_names(db_session, person_id)

@@ -79,17 +79,25 @@ def sync_manager_role(session: Session, person: m.Person, record: m.HrRecord, le
             person.roles.remove(role)
 
 
+#: ``match_at_launch(linked=...)``: not read yet
+UNREAD = object()
+
+
 def match_at_launch(session: Session, organisation: m.Organisation, person: m.Person,
-                    personnel_number: str | None, now: datetime) -> m.HrRecord | None:
+                    personnel_number: str | None, now: datetime,
+                    linked: m.HrRecord | None | object = UNREAD) -> m.HrRecord | None:
     """Called by every launch: remember the personnel number, and link a waiting HR record.
 
     A record already linked to this person gets its function and team applied again only when
     it was linked just now; later launches leave the person as the import made them.
+    ``linked``: the record linked to the person, when the caller read it with the person
+    (None: none is linked).
     """
     number = (personnel_number or "").strip()[:64]
-    if number and not number.startswith("$"):
+    if number and not number.startswith("$") and person.personnel_number != number:
         person.personnel_number = number
-    current = session.scalar(select(m.HrRecord).where(m.HrRecord.person_id == person.id))
+    current = session.scalar(select(m.HrRecord).where(m.HrRecord.person_id == person.id)) \
+        if linked is UNREAD else linked
     if current is not None:
         return current
     record = None
