@@ -118,7 +118,7 @@ def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStor
     if deployment_id and deployment_id not in registration.deployment_ids:
         raise LaunchError("unknown_deployment", f"registration {registration.id} has no "
                                                 f"deployment {deployment_id}")
-    pending_here, pending_all = _pending_counts(store, registration.id)
+    pending_here, pending_all = _pending_counts(store, registration.id, login_ttl)
     if pending_here >= limits.per_registration or pending_all >= limits.total:
         logger.warning("LTI login for registration %s refused: too many pending logins", registration.id)
         raise BusyError(f"too many logins wait for their launch (registration {registration.id})")
@@ -145,12 +145,15 @@ def oidc_login(request: RequestLike, tool_conf: ToolConf, store: LaunchStateStor
                          storage_target=storage_target, registration_id=registration.id)
 
 
-def _pending_counts(store: LaunchStateStore, registration_id: int) -> tuple[int, int]:
-    """Logins waiting for their launch: for this registration, and in total (one query when the store can)."""
+def _pending_counts(store: LaunchStateStore, registration_id: int, login_ttl: int) -> tuple[int, int]:
+    """Logins waiting for their launch: for this registration, and in total (one query when the store can).
+
+    Pending marks live ``login_ttl`` seconds: the store need only read rows expiring within it.
+    """
     prefixes = (f"{PENDING_LOGIN}{registration_id}-", PENDING_LOGIN)
     count_many = getattr(store, "count_live_many", None)
     if count_many is not None:
-        here, total = count_many(prefixes)
+        here, total = count_many(prefixes, ttl_seconds=login_ttl)
         return here, total
     return store.count_live(prefixes[0]), store.count_live(prefixes[1])
 

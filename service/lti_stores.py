@@ -7,9 +7,9 @@ Two kinds of store:
   Reads are remembered for the request (one ``prefetch`` for the keys a launch needs),
   writes wait for ``flush`` at the end and go to the database as one INSERT; only ``add_once``
   (a nonce spent, a one-time link used) is written at once, because its answer is the check.
-  A login's flush also deletes a bounded batch of expired rows (``PURGE_BATCH``, far more than
-  a login and its launch write), so launch state is purged as it expires, not only by the
-  retention timer.
+  A login's flush also deletes a bounded batch of expired rows (``PURGE_BATCH``, more than
+  a login and its launch write) when its pending count saw any, so launch state is purged as it
+  expires, not only by the retention timer.
 * ``DbLaunchStateStore`` and ``DbRegistrationStore`` give each call its own short transaction,
   for the steps outside a login or launch (the cookie check, one-time links, deep linking).
   Inside a request scope, ``DbLaunchStateStore`` hands its calls to that scope's store, so code
@@ -23,9 +23,9 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import bindparam, case, delete, func, select
+from sqlalchemy import bindparam, case, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
@@ -35,8 +35,9 @@ from service import models as m
 from service.db import Database, utcnow
 from service.operations.registrations import to_registration
 
-#: expired rows one flush deletes at most (a login or launch stays quick whatever piled up)
-PURGE_BATCH = 200
+#: expired rows a login deletes at most: more than a login and its launch write (about 6), so
+#: the purge keeps up, and small, so no login waits on a long DELETE whatever piled up
+PURGE_BATCH = 20
 _STATE = m.LtiLaunchState
 _current: ContextVar[SessionLaunchStateStore | None] = ContextVar("lti_request_store", default=None)
 
@@ -142,6 +143,7 @@ class SessionLaunchStateStore:
         self._known: dict[str, str | None] = {}  # read (or written) this request; None: absent
         self._pending: dict[str, tuple[str, datetime]] = {}
         self._deleted: set[str] = set()
+        self._any_expired: bool | None = None  # seen by ``count_live_many``; None: not known
 
     def prefetch(self, keys: Iterable[str]) -> None:
         """Read every key of ``keys`` not known yet, in one query."""
@@ -170,12 +172,21 @@ class SessionLaunchStateStore:
     def count_live(self, prefix: str) -> int:
         return self.count_live_many([prefix])[0]
 
-    def count_live_many(self, prefixes: list[str] | tuple[str, ...]) -> tuple[int, ...]:
-        """How many unexpired keys start with each prefix, in one query."""
+    def count_live_many(self, prefixes: list[str] | tuple[str, ...], *, ttl_seconds: int | None = None
+                        ) -> tuple[int, ...]:
+        """How many unexpired keys start with each prefix, in one query.
+
+        ``ttl_seconds``: the longest time-to-live those keys were written with. The query then
+        reads only rows expiring within it (the ``expires_at`` index), not every live row: a
+        login's count does not grow with the launches of the last hours (6 h launch data).
+        """
+        now = utcnow()
         statement = _count_statement(len(prefixes))
         params = {f"p{i}": _like_prefix(prefix) for i, prefix in enumerate(prefixes)}
-        row = self.session.connection().execute(statement, {**params, "now": utcnow()}).one()
-        return tuple(int(count) for count in row)
+        until = now + timedelta(seconds=ttl_seconds) if ttl_seconds is not None else _FAR
+        *counts, expired = self.session.connection().execute(statement, {**params, "now": now, "until": until}).one()
+        self._any_expired = bool(expired)
+        return tuple(int(count) for count in counts)
 
     def add_once(self, key: str, ttl_seconds: int) -> bool:
         """Atomic across workers: an INSERT that takes over the key only when it expired."""
@@ -207,7 +218,7 @@ class SessionLaunchStateStore:
             self._deleted.clear()
         if not self._pending:
             return
-        if self.purge:
+        if self.purge and self._any_expired is not False:  # a login's count saw whether any expired
             purge_expired(self.session, utcnow())
         rows = [{"key": key, "value": value, "expires_at": expires}
                 for key, (value, expires) in self._pending.items()]
@@ -219,8 +230,15 @@ class SessionLaunchStateStore:
 @functools.cache
 def _count_statement(prefixes: int):
     """Live keys per LIKE pattern ``p0``, ``p1``, ... in one query."""
+    expired = _TABLE.alias("expired")
+    any_expired = exists(select(expired.c.key).where(expired.c.expires_at <= bindparam("now")))
     return select(*[func.coalesce(func.sum(case((_TABLE.c.key.like(bindparam(f"p{i}"), escape="/"), 1), else_=0)), 0)
-                    for i in range(prefixes)]).where(_TABLE.c.expires_at > bindparam("now"))
+                    for i in range(prefixes)], any_expired.label("any_expired")).where(_TABLE.c.expires_at > bindparam("now"),
+                                                     _TABLE.c.expires_at <= bindparam("until"))
+
+
+#: ``count_live_many`` without a time-to-live: every live row
+_FAR = datetime(9999, 12, 31, tzinfo=timezone.utc)
 
 
 _PURGE = delete(_TABLE).where(_TABLE.c.key.in_(
