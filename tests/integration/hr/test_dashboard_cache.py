@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from mappings import compliance as rules
+from service import create_app
 from service import models as m
 from service.jobs import hr_dashboard as job
 from service.operations import compliance as c
@@ -189,3 +190,15 @@ def test_an_organisation_never_gets_another_organisations_stored_figures(client,
     location = hr_org.locations["L1"]
     response = signed_in(client, hr_org.hr_other).get(f"/hr?niveau=team&locatie={location}")
     assert response.status_code == 422 and "Den Haag" not in response.get_data(as_text=True)
+
+
+def test_the_forward_worker_stores_every_organisations_figures(settings, database, hr_org):
+    runner = create_app(settings, database=database).test_cli_runner()
+    result = runner.invoke(args=["xapi", "forward"])
+    assert result.exit_code == 0, result.output
+    assert "HR figures refreshed for" in result.output
+    with database.begin() as session:
+        for organisation_id in (hr_org.organisation.id, hr_org.other.id):
+            found = cache.stored(session, session.get(m.Organisation, organisation_id))
+            assert found is not None and found.state == cache.state(session, session.get(m.Organisation,
+                                                                                         organisation_id))
