@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, null, or_, select, true
+from sqlalchemy import and_, bindparam, null, or_, select, true
 from sqlalchemy.orm import Session
 
 from lti.claims import LaunchContext, tool_roles
@@ -82,7 +83,7 @@ def _active_profile_ids(session: Session) -> dict[str, int]:
     return cached[1]
 
 
-def _mapped_profile(organisation_id: int, code: str):
+def _mapped_profile(organisation_id, code):
     """The organisation's own mapping of ``code`` (a scalar subquery)."""
     return (select(m.OrganisationFunctionCode.function_profile_id)
             .where(m.OrganisationFunctionCode.organisation_id == organisation_id,
@@ -90,18 +91,26 @@ def _mapped_profile(organisation_id: int, code: str):
             .limit(1).scalar_subquery())
 
 
+@functools.cache
+def _person_statement(with_code: bool):
+    """Built once (constructing a statement costs more than running it from the compiled cache);
+    parameters organisation, issuer, subject (and code)."""
+    release = select(m.ContentRelease).order_by(m.ContentRelease.id.desc()).limit(1).subquery()
+    mapped = _mapped_profile(bindparam("organisation"), bindparam("code")) if with_code else null()
+    return (people.person_query(bindparam("organisation"), bindparam("issuer"), bindparam("subject"))
+            .add_columns(m.HrRecord, mapped.label("mapped"), release.c.id.label("release_id"), release.c.loaded_at)
+            .outerjoin(m.HrRecord, m.HrRecord.person_id == m.Person.id)
+            .outerjoin(release, true()))
+
+
 def _read_person(session: Session, organisation: m.Organisation, ctx: LaunchContext, function_code: str):
     """One query for what a launch of a known person needs: the person with roles and functions,
     their linked HR record, the organisation's mapping of the function code and the newest
     content release. None when the person is new."""
-    release = select(m.ContentRelease).order_by(m.ContentRelease.id.desc()).limit(1).subquery()
-    mapped = _mapped_profile(organisation.id, function_code) if function_code else null()
-    return session.execute(
-        people.person_query(organisation.id, ctx.issuer, ctx.sub)
-        .add_columns(m.HrRecord, mapped.label("mapped"), release.c.id.label("release_id"), release.c.loaded_at)
-        .outerjoin(m.HrRecord, m.HrRecord.person_id == m.Person.id)
-        .outerjoin(release, true())
-    ).unique().first()
+    parameters = {"organisation": organisation.id, "issuer": ctx.issuer, "subject": ctx.sub}
+    if function_code:
+        parameters["code"] = function_code
+    return session.execute(_person_statement(bool(function_code)), parameters).unique().first()
 
 
 def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> LaunchOutcome:

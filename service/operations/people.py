@@ -20,8 +20,11 @@ LAST_SEEN_RESOLUTION = timedelta(hours=1)
 UNREAD = object()
 
 
-def person_query(organisation_id: int, issuer: str, subject: str) -> Select:
-    """The person (organisation, issuer, subject) with roles and functions (a launch syncs both)."""
+def person_query(organisation_id, issuer, subject) -> Select:
+    """The person (organisation, issuer, subject) with roles and functions (a launch syncs both).
+
+    Values or bind parameters (a statement built once).
+    """
     return (select(m.Person)
             .options(joinedload(m.Person.roles), joinedload(m.Person.function_assignments))
             .where(m.Person.organisation_id == organisation_id, m.Person.issuer == issuer,
