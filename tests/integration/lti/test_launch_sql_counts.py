@@ -78,6 +78,26 @@ def test_a_login_and_a_launch_each_run_one_transaction_within_the_statement_limi
     assert launch.touching("lti_launch_states") <= 3, launch.report()  # read, spend the nonce, write
 
 
+def test_a_signed_in_browser_launching_again_reads_no_roles_of_the_session_it_replaces(
+        app, lms, registered, database, lineitem):
+    """The login and launch skip the per-request roles read (service/web/sessions.py): the
+    launch replaces the session. One transaction each, within the same limits."""
+    client = app.test_client()
+    # then the browser carries the previous launch's session; the first such request also fills
+    # the process's frame-ancestors cache for the signed-in person (service/web/security.py)
+    for _ in range(3):
+        params = lms.login_initiation(LAUNCH_URL, custom=ECD, lineitem=lineitem)
+        with count_sql(database) as login:
+            answer = client.post("/lti/login", data=params)
+        assert answer.status_code == 302
+        form = lms.authorize(answer.location)
+        with count_sql(database) as launch:
+            assert client.post("/lti/launch", data=form).status_code == 302
+    assert login.transactions == 1 and login.statements <= LOGIN_STATEMENTS, login.report()
+    assert launch.transactions == 1 and launch.statements <= LAUNCH_STATEMENTS, launch.report()
+    assert login.touching("person_roles") == 0, login.report()
+
+
 def test_a_replay_is_still_refused_and_writes_nothing(app, lms, registered, database, lineitem):
     client = app.test_client()
     params = lms.login_initiation(LAUNCH_URL, custom=ECD, lineitem=lineitem)
