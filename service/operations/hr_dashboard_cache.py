@@ -9,7 +9,8 @@ what :func:`service.operations.compliance.dashboard` gives for it: group figures
 under the minimum pooled the same way, never a person.
 
 - :func:`refresh` computes and stores an organisation's views (the worker calls it through
-  :mod:`service.jobs.hr_dashboard`, and an applied HR import calls it at once).
+  :mod:`service.jobs.hr_dashboard`, and an applied HR import at once through
+  :func:`refresh_or_forget`).
 - :func:`read` gives a stored view for the page, or None: then the page computes it live (no
   stored view yet, a view that is not stored, figures of another day or older than ``STALE``).
 - :func:`due` tells the worker whether to refresh: nothing stored, stored on another day,
@@ -20,11 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from mappings import compliance as rules
@@ -32,6 +35,8 @@ from service import models as m
 from service.operations import compliance as groups
 from service.operations import compliance_sql as q
 from service.operations.hr_exports import drill_args
+
+logger = logging.getLogger(__name__)
 
 #: stored figures older than this are not shown (the worker is not running): the page computes live
 STALE = timedelta(hours=1)
@@ -208,6 +213,23 @@ def refresh(session: Session, organisation: m.Organisation, now: datetime) -> in
                          state=digest, figures=dump(board)) for key, board in made.items())
     session.flush()
     return len(made)
+
+
+def refresh_or_forget(session: Session, organisation: m.Organisation, now: datetime) -> int:
+    """:func:`refresh` in a savepoint, for a caller whose own change must not fail with it (an HR import).
+
+    When the database gives up on the computation (a statement timeout on a large organisation
+    under load), the stored figures are removed instead: they no longer match, so the page
+    computes live until the worker stores new ones (at its next look, as nothing is stored).
+    """
+    try:
+        with session.begin_nested():
+            return refresh(session, organisation, now)
+    except OperationalError:
+        logger.warning("HR dashboard figures of organisation %s not recomputed; removed, the worker will",
+                       organisation.id, exc_info=True)
+        session.execute(delete(_Row).where(_Row.organisation_id == organisation.id))
+        return 0
 
 
 # --- reading -------------------------------------------------------------------------------------

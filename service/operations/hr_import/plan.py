@@ -17,7 +17,7 @@ from service import models as m
 from service.i18n_markers import N_
 from service.operations.audit import Action
 from service.operations.audit import record as audit
-from service.operations.hr_dashboard_cache import refresh as refresh_dashboard
+from service.operations.hr_dashboard_cache import refresh_or_forget as refresh_dashboard
 from service.operations.hr_import.fields import HrRow, check_rows, missing_columns
 from service.operations.hr_import.files import ParsedFile, Problem
 from service.operations.hr_import.links import apply_to_person, find_person, link, sync_manager_role

@@ -12,7 +12,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from mappings import compliance as rules
 from service import create_app
@@ -202,3 +202,33 @@ def test_the_forward_worker_stores_every_organisations_figures(settings, databas
             found = cache.stored(session, session.get(m.Organisation, organisation_id))
             assert found is not None and found.state == cache.state(session, session.get(m.Organisation,
                                                                                          organisation_id))
+
+
+@pytest.mark.postgres
+def test_an_import_outlives_figures_the_database_gives_up_on(database, hr_org, monkeypatch):
+    """A statement timeout while recomputing (a large organisation under load) keeps the import, drops the figures.
+
+    The timeout is PostgreSQL's own: the recomputation first sleeps past a statement timeout of
+    50 ms, which a real refresh at 50,000 people would hit the same way (SQLite has none).
+    """
+    real = cache.refresh
+
+    def slow(session, organisation, now):
+        session.execute(text("SET LOCAL statement_timeout = '50ms'"))
+        session.execute(text("SELECT pg_sleep(1)"))
+        return real(session, organisation, now)
+
+    other = hr_org.other.id
+    refresh(database, other, NOW - timedelta(minutes=20))
+    monkeypatch.setattr(cache, "refresh", slow)
+    parsed = read_hr_file(b"Personeelsnummer;Functiecode\nN1;verzorgende-ig\n", "hr.csv")
+    with database.begin() as session:
+        organisation = session.get(m.Organisation, other)
+        mapping, _ = mapping_for(session, organisation, parsed.headers)
+        report = apply(session, organisation, parsed, "hr.csv", "sha", mapping, NOW)
+    with database.begin() as session:
+        organisation = session.get(m.Organisation, other)
+        assert session.scalar(select(m.HrImportRun.status).where(m.HrImportRun.id == report.run_id)) \
+            == m.HrImportStatus.APPLIED
+        assert cache.stored(session, organisation) is None  # the page computes live; the worker recomputes
+        assert cache.due(session, organisation, NOW, timedelta(minutes=10))
