@@ -88,7 +88,11 @@ def test_malformed_claims_are_refused(claims, reason, launch_request, tool_conf,
     assert refused(lambda: validate_launch(request, tool_conf, state_store, TOOL_HOST)) == reason
 
 
-@pytest.mark.parametrize("state", ["launch-" + str(uuid.UUID(int=0x53CB2FC92CC249AB828EA3447FC6CE6B)), "nonce-x", "state-" + "x" * 80])
+#: a launch key no store holds (fixed, so every pytest-xdist worker collects the same test ids)
+STRANGE_LAUNCH = "launch-" + str(uuid.UUID(int=0x53CB2FC92CC249AB828EA3447FC6CE6B))
+
+
+@pytest.mark.parametrize("state", [STRANGE_LAUNCH, "nonce-x", "state-" + "x" * 80])
 def test_state_naming_another_stored_key_is_refused(state, launch_request, tool_conf, state_store):
     request = launch_request()
     forged = LtiRequest({**request.params, "state": state}, {"lti1p3-" + state: state})
