@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -118,6 +118,12 @@ def load(text: str) -> groups.Dashboard:
 
 def views(found: groups.Blocks) -> dict[str, groups.Dashboard]:
     """Every stored view: each level of the whole organisation, then every drill-down their links lead to."""
+    # a drill-down sums only its location's or team's blocks (a filter admits no other block): the
+    # same figures as from all blocks, without testing 3,000 blocks for each of 400 views
+    within: dict[tuple, dict] = {}
+    for label, tally in found.tallies.items():
+        within.setdefault(label[:1], {})[label] = tally
+        within.setdefault(label[:2], {})[label] = tally
     todo = [(level, groups.Filters()) for level in rules.LEVELS]
     made: dict[str, groups.Dashboard] = {}
     while todo:
@@ -125,7 +131,11 @@ def views(found: groups.Blocks) -> dict[str, groups.Dashboard]:
         key = view_key(level, filters, None)
         if key is None or key in made:
             continue
-        board = made[key] = groups.from_blocks(found, level=level, filters=filters)
+        part = found
+        if filters.location_ids is not None:
+            prefix = (*filters.location_ids, *(filters.team_ids or ()))
+            part = replace(found, tallies=within.get(prefix, {}))
+        board = made[key] = groups.from_blocks(part, level=level, filters=filters)
         for group in board.groups:
             args = drill_args(group, filters)
             if args and not {"functie", "periode"} & args.keys():
