@@ -27,7 +27,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from mappings import compliance as rules
@@ -225,21 +224,14 @@ def refresh(session: Session, organisation: m.Organisation, now: datetime) -> in
     return len(made)
 
 
-def refresh_or_forget(session: Session, organisation: m.Organisation, now: datetime) -> int:
-    """:func:`refresh` in a savepoint, for a caller whose own change must not fail with it (an HR import).
+def forget(session: Session, organisation: m.Organisation) -> None:
+    """Remove the organisation's stored figures after a change that makes them wrong (an HR import).
 
-    When the database gives up on the computation (a statement timeout on a large organisation
-    under load), the stored figures are removed instead: they no longer match, so the page
-    computes live until the worker stores new ones (at its next look, as nothing is stored).
+    The page then computes live, so HR sees the change at once, and the worker stores new
+    figures at its next look (nothing stored is always due). Recomputing here instead would
+    make a large organisation's import wait seconds longer inside its web request.
     """
-    try:
-        with session.begin_nested():
-            return refresh(session, organisation, now)
-    except OperationalError:
-        logger.warning("HR dashboard figures of organisation %s not recomputed; removed, the worker will",
-                       organisation.id, exc_info=True)
-        session.execute(delete(_Row).where(_Row.organisation_id == organisation.id))
-        return 0
+    session.execute(delete(_Row).where(_Row.organisation_id == organisation.id))
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from service import models as m
 from service.i18n_markers import N_
 from service.operations.audit import Action
 from service.operations.audit import record as audit
-from service.operations.hr_dashboard_cache import refresh_or_forget as refresh_dashboard
+from service.operations.hr_dashboard_cache import forget as forget_dashboard_figures
 from service.operations.hr_import.fields import HrRow, check_rows, missing_columns
 from service.operations.hr_import.files import ParsedFile, Problem
 from service.operations.hr_import.links import apply_to_person, find_person, link, sync_manager_role
@@ -249,5 +249,5 @@ def apply(session: Session, organisation: m.Organisation, parsed: ParsedFile, fi
           {"file": file_sha256[:12], "added": run.added, "changed": run.changed, "ended": run.ended,
            "unmatched": run.unmatched, "via": via})
     session.flush()
-    refresh_dashboard(session, organisation, now)  # HR sees the import in the dashboard's stored figures at once
+    forget_dashboard_figures(session, organisation)  # the page computes live (HR sees the import at once); the worker stores anew
     return report
