@@ -283,6 +283,9 @@ def score_attempt(
     if rows:  # one multi-row INSERT, then their ids in one read (SQLite cannot batch an INSERT ... RETURNING)
         session.execute(insert(m.SkillObservation.__table__), rows)  # Core: one executemany, NULLs kept
         observations = list(session.scalars(select(m.SkillObservation).where(m.SkillObservation.attempt_id == attempt.id)))
+    # the Core INSERT bypassed the relationship: an attempt.observations loaded earlier in this
+    # session (empty) would hide them from what follows (automatic help requests, callers)
+    set_committed_value(attempt, "observations", observations)
     _update_current_levels(session, attempt.person_id, observations)
     session.flush()
     events.attempt_scored(session, attempt, result, observations)

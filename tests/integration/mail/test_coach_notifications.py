@@ -58,6 +58,10 @@ def employee(database, make_person, subject, org_slug="zorg-a", where="noord") -
     team_id = place(database, org_slug, where)[1]
     with database.begin() as session:
         session.get(m.Person, person_id).team_id = team_id
+        # the function holds from well before the test's NOW (make_person dates it at the real clock,
+        # which on NOW's eve is later than the attempts these tests date a day back)
+        for assignment in session.scalars(select(m.FunctionAssignment).where(m.FunctionAssignment.person_id == person_id)):
+            assignment.valid_from = NOW - timedelta(days=30)
     return person_id
 
 
