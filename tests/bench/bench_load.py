@@ -38,7 +38,6 @@ from __future__ import annotations
 from locust import HttpUser, constant, constant_pacing, events, task  # first: locust patches the standard library for gevent
 
 import argparse  # noqa: E402
-import html  # noqa: E402
 import itertools  # noqa: E402
 import logging  # noqa: E402
 import math  # noqa: E402
@@ -50,33 +49,18 @@ from collections import Counter  # noqa: E402
 
 import gevent  # noqa: E402
 from locust.env import Environment  # noqa: E402
-from requests.adapters import HTTPAdapter  # noqa: E402
 
 from service import models as m  # noqa: E402
+from tests.support.employee_pages import PageProblem, SourceAddress, csrf_token, question  # noqa: E402
 from tests.support.platform import User  # noqa: E402
 from tests.support.topology import TEST_CODE, Topology, fresh_postgres_database  # noqa: E402
 
 TARGET_P95_MS = 300
 PACING = 10.0  # seconds between the flows of one user in scenario (b)
 PREVIOUS = {"flows/s": 0.8, "submit": 591, "result": 516, "launch: id_token": 242}
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"|name="csrf-token" content="([^"]+)"')
-ITEM = re.compile(r'data-item="([^"]+)"\s+data-type="([^"]+)"')
-CHOICE = re.compile(r'<input type="(?:radio|checkbox)" id="answer-[^"]*" name="answer" value="([^"]+)"')
-STEP_LABEL = re.compile(r'<label for="position-\d+">([^<]*)</label>')
 STEPS = ["launch: login", "launch: id_token", "launch: check", "intro", "start", "resume", "question", "autosave",
          "review", "submit", "result"]
 _addresses = itertools.count(1)
-
-
-class SourceAddress(HTTPAdapter):
-    """Connect from one loopback address (127.0.0.0/8 is all local on Linux)."""
-
-    def __init__(self, address: str):
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, connections, maxsize, block=False, **kwargs):
-        super().init_poolmanager(connections, maxsize, block, source_address=(self.address, 0), **kwargs)
 
 
 class Run:
@@ -161,27 +145,25 @@ class StopFlow(Exception):
 
 
 def _csrf(page) -> str:
-    found = CSRF.search(page.text)
-    if not found:
-        raise StopFlow(f"no CSRF token on {page.url}")
-    return found.group(1) or found.group(2)
+    try:
+        return csrf_token(page.text, page.url)
+    except PageProblem as exc:
+        raise StopFlow(str(exc)) from None
 
 
 def _answer(text: str) -> tuple[str, object]:
     """An answer the way the page's script sends it (digitoets.js answerOf), by question type."""
-    found = ITEM.search(text)
-    if not found:
-        raise StopFlow("a question page without its question")
-    item, kind = found.groups()
-    choices = CHOICE.findall(text)
-    if kind == "multiple":
-        return item, choices[:2]
-    if kind == "self_rating":
-        return item, 2
-    if kind == "ordering":
-        steps = [html.unescape(label) for label in STEP_LABEL.findall(text)]
-        return item, random.sample(steps, len(steps))
-    return item, random.choice(choices)
+    try:
+        shown = question(text)
+    except PageProblem as exc:
+        raise StopFlow(str(exc)) from None
+    if shown.kind == "multiple":
+        return shown.item, shown.choices[:2]
+    if shown.kind == "self_rating":
+        return shown.item, 2
+    if shown.kind == "ordering":
+        return shown.item, random.sample(shown.steps, len(shown.steps))
+    return shown.item, random.choice(shown.choices)
 
 
 # -- running and reporting ---------------------------------------------------------------

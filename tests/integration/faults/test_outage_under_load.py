@@ -28,8 +28,6 @@ tests/integration/xapi/test_forwarder_faults.py::test_a_forwarder_killed_mid_bat
 
 from __future__ import annotations
 
-import html
-import re
 import threading
 import time
 import uuid
@@ -39,7 +37,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
@@ -48,6 +45,7 @@ from service.db import Database, make_engine, utcnow
 from service.jobs import forward
 from service.web.errors import DATABASE_RETRY_AFTER
 from tests.integration.xapi.test_forwarder_faults import pool, produce, statuses, target
+from tests.support.employee_pages import PageProblem, SourceAddress, csrf_token, question
 from tests.support.lrs import start_lrs
 from tests.support.platform import User
 from tests.support.tcp_proxy import TcpProxy
@@ -64,27 +62,6 @@ REFUSAL = 10.0  # seconds the relay refuses connections
 RETRY_FOR = 90.0  # seconds an employee keeps reloading a step that got 503 (generous: success path)
 SETTLE = 150.0  # seconds for everything to finish on a loaded machine (only a failure waits this long)
 DUTCH = "Digitoets kan nu even niet bij zijn gegevens"
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"|name="csrf-token" content="([^"]+)"')
-ITEM = re.compile(r'data-item="([^"]+)"\s+data-type="([^"]+)"')
-CHOICE = re.compile(r'<input type="(?:radio|checkbox)" id="answer-[^"]*" name="answer" value="([^"]+)"')
-STEP_LABEL = re.compile(r'<label for="position-\d+">([^<]*)</label>')
-
-
-class SourceAddress(HTTPAdapter):
-    """Connect from one loopback address, as people do from their own computers (the login limits count per address).
-
-    The load benchmark has the same adapter; importing tests/bench/bench_load.py would import
-    locust, which monkey-patches the standard library for gevent in the whole test process.
-    """
-
-    def __init__(self, address: str):
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, connections, maxsize, block=False, **kwargs):
-        super().init_poolmanager(connections, maxsize, block, source_address=(self.address, 0), **kwargs)
-
 
 class StepFailed(Exception):
     """A step answered something other than what it should, or kept answering 503."""
@@ -164,7 +141,7 @@ class Employee:
                 page = self.call("question", "GET", f"/poging/{self.registration}/vraag/{number}", 200)
                 answers = _answers(page.text)
                 for value in answers[:2] if number in CHANGED else answers[:1]:
-                    item = ITEM.search(page.text).group(1)
+                    item = question(page.text).item
                     saved = self.call("autosave", "POST", f"/poging/{self.registration}/antwoord", 200,
                                       json={"item": item, "value": value},
                                       headers={"X-CSRFToken": _csrf(page), "Accept": "application/json"})
@@ -183,27 +160,25 @@ class Employee:
 
 
 def _csrf(page: requests.Response) -> str:
-    found = CSRF.search(page.text)
-    if not found:
-        raise StepFailed(f"no CSRF token on {page.url}")
-    return found.group(1) or found.group(2)
+    try:
+        return csrf_token(page.text, page.url)
+    except PageProblem as exc:
+        raise StepFailed(str(exc)) from None
 
 
 def _answers(page: str) -> list[object]:
     """Two different answers to the question on ``page``, the way the page's script sends them."""
-    found = ITEM.search(page)
-    if not found:
-        raise StepFailed("a question page without its question")
-    kind = found.group(2)
-    choices = CHOICE.findall(page)
-    if kind == "multiple":
-        return [choices[:2], choices[-1:]]
-    if kind == "self_rating":
+    try:
+        shown = question(page)
+    except PageProblem as exc:
+        raise StepFailed(str(exc)) from None
+    if shown.kind == "multiple":
+        return [shown.choices[:2], shown.choices[-1:]]
+    if shown.kind == "self_rating":
         return [2, 3]
-    if kind == "ordering":
-        steps = [html.unescape(label) for label in STEP_LABEL.findall(page)]
-        return [steps, steps[::-1]]
-    return [choices[0], choices[-1]]
+    if shown.kind == "ordering":
+        return [shown.steps, shown.steps[::-1]]
+    return [shown.choices[0], shown.choices[-1]]
 
 
 def _children(pid: int) -> set[int]:
