@@ -243,6 +243,9 @@ def validate_launch(request: RequestLike, tool_conf: ToolConf, store: LaunchStat
     meta = {"client_id": registration.client_id, "registration_id": registration.id,
             "tenant_id": registration.tenant_id, "storage_target": login.get("storage_target")}
     storage.set_value(_META + launch.get_launch_id(), meta, exp=launch_ttl)
+    # this login no longer waits for its launch: its pending mark expires now (it rides the
+    # launch's one write; the purge removes it), so only unfinished logins count against the cap
+    store.set(f"{PENDING_LOGIN}{registration.id}-{state}", "launched", 0)
     context = launch_context(launch.get_launch_data(), launch_id=launch.get_launch_id(), **meta)
     if context.return_url and not host_allowed(context.return_url, platform_hosts(registration)):
         context = replace(context, return_url=None)  # "Terug naar de cursus" leads to the LMS only

@@ -19,7 +19,7 @@ from service.config import Settings
 from service.db import utcnow
 from service.errors import ConfigurationError
 from service.web.ratelimit import LIMITS
-from tests.integration.lti.conftest import LAUNCH_URL, register
+from tests.integration.lti.conftest import LAUNCH_URL, launch, register
 from tests.support.platform import TestPlatform
 
 
@@ -120,6 +120,19 @@ def test_pending_logins_are_capped_per_registration_and_in_total(settings, datab
         assert login(lms_a).status_code == 302
         with database.begin() as session:
             assert session.query(m.LtiLaunchState).filter(m.LtiLaunchState.expires_at <= utcnow()).count() == 0
+
+
+def test_a_login_that_launched_no_longer_counts_as_waiting(settings, database, content):
+    """The cap is on logins waiting for their launch: a busy morning of finished launches never reaches it."""
+    capped = replace(settings, lti_pending_logins_per_registration=3, lti_pending_logins_total=3)
+    app = create_app(capped, database=database)
+    with TestPlatform(tool_key_set=app.extensions["digitoets.lti"].keys.jwks, tool_launch_url=LAUNCH_URL) as lms:
+        register(database, lms, slug="zorg-a")
+        for _ in range(5):  # more launches than the cap, one after another: each login launched
+            assert launch(app.test_client(), lms).response.status_code == 302
+        client = app.test_client()
+        assert [client.post("/lti/login", data=lms.login_initiation(LAUNCH_URL)).status_code
+                for _ in range(4)] == [302, 302, 302, 503]  # three that never launch fill the cap
 
 
 def _registrations(client, address: str, times: int) -> list[int]:
