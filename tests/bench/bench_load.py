@@ -51,6 +51,7 @@ import gevent  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
 from service import models as m  # noqa: E402
+from service.web.ratelimit import LIMITS  # noqa: E402
 from tests.support.employee_pages import PageProblem, SourceAddress, csrf_token, question  # noqa: E402
 from tests.support.platform import User  # noqa: E402
 from tests.support.topology import TEST_CODE, Topology, fresh_postgres_database  # noqa: E402
@@ -360,7 +361,8 @@ def main() -> None:
                 print(f"{instance.name} died:\n{instance.log_tail()}")
         env.runner.quit()
     print("\nnote: each employee connects from its own loopback address. From one address (a whole care "
-          "organisation behind one NAT gateway) the login limits (30 a minute per address) would refuse launches.")
+          f"organisation behind one NAT gateway) the login limit ({LIMITS['lti.login']} per address) would refuse "
+          "launches beyond it.")
 
 
 if __name__ == "__main__":
