@@ -126,16 +126,20 @@ def export():
     return _send(result.path, result.filename, result.mimetype, remove=True)
 
 
+def _own_export(session, export_uuid: str) -> m.AccreditationExport:
+    """An export of the signed-in administrator's organisation, or 404 (another's never shows)."""
+    try:
+        return admin.find_export(session, _admin(session).organisation, export_uuid[:64])
+    except NotFoundError:
+        abort(404)
+
+
 @bp.get("/exports/<export_uuid>")
 @role_required(ROLE)
 def export_progress(export_uuid: str):
     """How far a background export is; refreshes itself (no JavaScript needed) until it is ready."""
     with current_db().begin() as session:
-        person = _admin(session)
-        try:
-            row = admin.find_export(session, person.organisation, export_uuid[:64])
-        except NotFoundError:
-            abort(404)
+        row = _own_export(session, export_uuid)
         # a maker that stopped left its lease: the next worker starts it again, so it waits (not failed)
         stale = row.status is m.ExportStatus.RUNNING and row.leased_until is not None and row.leased_until < now()
         busy = row.status in (m.ExportStatus.WAITING, m.ExportStatus.RUNNING)
@@ -149,11 +153,7 @@ def export_progress(export_uuid: str):
 @role_required(ROLE)
 def export_download(export_uuid: str):
     with current_db().begin() as session:
-        person = _admin(session)
-        try:
-            row = admin.find_export(session, person.organisation, export_uuid[:64])
-        except NotFoundError:
-            abort(404)
+        row = _own_export(session, export_uuid)
         if row.status is not m.ExportStatus.DONE or not row.filename:
             abort(404)
         path, filename, mimetype = exports_job.export_file(_exports_dir(), row.uuid), row.filename, row.mimetype
