@@ -92,25 +92,44 @@ def _mapped_profile(organisation_id, code):
 
 
 @functools.cache
-def _person_statement(with_code: bool):
+def _person_statement(with_code: bool, with_course: bool, with_test_code: bool):
     """Built once (constructing a statement costs more than running it from the compiled cache);
-    parameters organisation, issuer, subject (and code)."""
+    parameters organisation, issuer, subject (and code; registration, context, link; test_code)."""
     release = select(m.ContentRelease).order_by(m.ContentRelease.id.desc()).limit(1).subquery()
     mapped = _mapped_profile(bindparam("organisation"), bindparam("code")) if with_code else null()
-    return (people.person_query(bindparam("organisation"), bindparam("issuer"), bindparam("subject"))
-            .add_columns(m.HrRecord, mapped.label("mapped"), release.c.id.label("release_id"), release.c.loaded_at)
-            .outerjoin(m.HrRecord, m.HrRecord.person_id == m.Person.id)
-            .outerjoin(release, true()))
+    statement = (people.person_query(bindparam("organisation"), bindparam("issuer"), bindparam("subject"))
+                 .add_columns(m.HrRecord, mapped.label("mapped"), release.c.id.label("release_id"),
+                              release.c.loaded_at)
+                 .outerjoin(m.HrRecord, m.HrRecord.person_id == m.Person.id)
+                 .outerjoin(release, true()))
+    if not with_course:
+        return statement
+    # the launch's course, placement and digi-toets as stored, beside the person (each None when new)
+    test_on = m.DigiTest.code == bindparam("test_code") if with_test_code \
+        else m.DigiTest.id == m.LtiResourceLink.digi_test_id
+    return (statement.add_columns(m.LtiContext, m.LtiResourceLink, m.DigiTest)
+            .outerjoin(m.LtiContext, and_(m.LtiContext.registration_id == bindparam("registration"),
+                                          m.LtiContext.context_id == bindparam("context")))
+            .outerjoin(m.LtiResourceLink, and_(m.LtiResourceLink.context_id == m.LtiContext.id,
+                                               m.LtiResourceLink.resource_link_id == bindparam("link")))
+            .outerjoin(m.DigiTest, test_on))
 
 
-def _read_person(session: Session, organisation: m.Organisation, ctx: LaunchContext, function_code: str):
+def _read_person(session: Session, registration: m.LtiRegistration, ctx: LaunchContext, function_code: str,
+                 test_code: str | None):
     """One query for what a launch of a known person needs: the person with roles and functions,
-    their linked HR record, the organisation's mapping of the function code and the newest
-    content release. None when the person is new."""
-    parameters = {"organisation": organisation.id, "issuer": ctx.issuer, "subject": ctx.sub}
+    their linked HR record, the organisation's mapping of the function code, the newest content
+    release, and the course, placement and digi-toets of the launch. None when the person is new."""
+    parameters = {"organisation": registration.organisation_id, "issuer": ctx.issuer, "subject": ctx.sub}
     if function_code:
         parameters["code"] = function_code
-    return session.execute(_person_statement(bool(function_code)), parameters).unique().first()
+    if ctx.context is not None:
+        parameters.update(registration=registration.id, context=ctx.context.id,
+                          link=ctx.resource_link.id if ctx.resource_link is not None else None)
+        if test_code:
+            parameters["test_code"] = test_code
+    statement = _person_statement(bool(function_code), ctx.context is not None, bool(test_code and ctx.context))
+    return session.execute(statement, parameters).unique().first()
 
 
 def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> LaunchOutcome:
@@ -120,7 +139,8 @@ def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> Launch
     function_code = (ctx.custom.get(registration.function_parameter) or "").strip()
     if function_code.startswith("$"):  # "$..." is an unsubstituted variable
         function_code = ""
-    known = _read_person(session, organisation, ctx, function_code)
+    test_code = (ctx.custom.get(TEST_PARAMETER) or "").strip() or None
+    known = _read_person(session, registration, ctx, function_code, test_code)
     if known is not None:
         session.info.setdefault(domain.KEY_INFO, (known.release_id, known.loaded_at))
     person = people.find_or_create_person(session, organisation, ctx.issuer, ctx.sub, now, name=ctx.name,
@@ -141,9 +161,9 @@ def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> Launch
     match_at_launch(session, organisation, person, personnel_number, now,  # links a waiting HR record
                     linked=known[1] if known is not None else UNREAD)
     link_id = None
-    test_code = (ctx.custom.get(TEST_PARAMETER) or "").strip() or None
     if ctx.context is not None:
-        course, link, test = _course_and_link(session, registration, ctx, test_code)
+        course, link, test = ((known.LtiContext, known.LtiResourceLink, known.DigiTest) if known is not None
+                              else _course_and_link(session, registration, ctx, test_code))
         course = _upsert_context(session, registration, ctx, course)
         if ctx.resource_link is not None:
             link = _upsert_link(session, course, ctx, link, test)

@@ -243,9 +243,12 @@ def _remember_return_url(url: str | None) -> None:
 def check():
     """Did our cookie survive the LMS frame? If not, offer the same launch in a new window."""
     token = request.args.get("t", "")
-    data = continuation.peek(token)
+    # one transaction: the link read and, when the cookie came back, spent (two statements)
+    with current_db().begin() as db_session, tool().request_scope(db_session):
+        data = continuation.peek(token)
+        if PERSON_KEY in session and data:
+            continuation.drop(token)
     if PERSON_KEY in session and data:
-        continuation.drop(token)
         return redirect(data["next"])
     if data is None:
         raise NotFoundError(_("Deze link is verlopen. Open Digitoets opnieuw vanuit je leeromgeving."))

@@ -23,6 +23,9 @@ bp = Blueprint("sessions", __name__)
 #: Endpoints that start a new session: the LTI login and launch (the idle and absolute limits
 #: still end the old one first; its roles are not read from the database)
 FRESH_SESSION_ENDPOINTS = frozenset({"lti.login", "lti.launch"})
+#: Endpoints that show nothing of the person and need no roles: the cookie check right after a
+#: launch only redirects to the page the launch chose (which reads the roles) or offers a new window
+ROLELESS_ENDPOINTS = FRESH_SESSION_ENDPOINTS | {"lti.check"}
 #: Write "last seen" back to the cookie at most this often (every request would resend it).
 SEEN_RESOLUTION = 30
 
@@ -50,11 +53,11 @@ def _check_session() -> None:
         sign_out()
         flash(_("Je was een tijd niet actief. Daarom ben je afgemeld. Open Digitoets opnieuw vanuit je leeromgeving."))
         return
-    if request.endpoint in FRESH_SESSION_ENDPOINTS:
+    if request.endpoint in ROLELESS_ENDPOINTS:
         # the login and launch read no roles (and show nothing of the person): a launch replaces
         # the session, and a refused one leaves it for the next request to check
         return
-    with current_db().begin() as db_session:
+    with current_db().read() as db_session:  # one statement, no transaction of its own
         roles = people.role_names(db_session, person_id)
     if roles is None:  # erased, or removed with their organisation: signed out; the start page says why
         sign_out()

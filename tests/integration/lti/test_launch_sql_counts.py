@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from mappings.loader import load_folder
 from service import create_app
@@ -31,9 +31,9 @@ ECD = {"digitoets_test": "ecd-rapportage", "digitoets_function": "VIG"}
 #: registration, the pending count (which also sees whether any launch state expired), a batch
 #: of expired rows deleted (only then), the state written. The launch of a known employee, seen
 #: within the hour: launch state 3 (read, nonce spent, write), the registration 1, and
-#: record_launch 2 (the person with roles, functions, linked HR record, the organisation's
-#: mapping of the function code and the content release in one query; course + placement +
-#: test in one). Longer ago, ``last_seen_at`` is written too: 7.
+#: record_launch 1 (the person with roles, functions, linked HR record, the organisation's
+#: mapping of the function code, the content release, and the course, placement and test, in
+#: one query). Longer ago, ``last_seen_at`` is written too: still within the 6.
 LOGIN_STATEMENTS = 4
 LAUNCH_STATEMENTS = 6
 #: the very first launch: the person, course and placement are new (their INSERTs), and the
@@ -76,6 +76,38 @@ def test_a_login_and_a_launch_each_run_one_transaction_within_the_statement_limi
         assert counted.touching("lti_registrations") == 1, counted.report()  # read once per request
     assert login.touching("lti_launch_states") <= 3, login.report()  # count pending, purge, write
     assert launch.touching("lti_launch_states") <= 3, launch.report()  # read, spend the nonce, write
+
+
+def test_a_launch_of_an_employee_last_seen_hours_ago_stays_within_the_limit(
+        app, lms, registered, database, lineitem):
+    """The launch that writes ``last_seen_at`` (the first of the day) is the dearest repeat launch."""
+    flow(app, lms, user_lineitem=lineitem, count_in=database)
+    with database.begin() as session:
+        session.execute(update(m.Person).values(last_seen_at=utcnow() - timedelta(hours=5)))
+    _, launch = flow(app, lms, user_lineitem=lineitem, count_in=database)
+    assert launch.statements <= LAUNCH_STATEMENTS and launch.transactions == 1, launch.report()
+    assert launch.touching("people") == 2, launch.report()  # the one read, and last_seen_at written
+    with database.begin() as session:
+        seen = session.scalar(select(m.Person.last_seen_at))
+    assert utcnow() - seen < timedelta(minutes=5)
+
+
+def test_the_cookie_check_after_a_launch_is_one_transaction_and_spends_its_link(
+        app, lms, registered, database, lineitem):
+    """``/lti/check`` reads the launch's one-time link and spends it in one transaction; it
+    shows nothing of the person, so it reads no roles (the page it leads to does)."""
+    client = app.test_client()
+    for _ in range(2):  # the first check also fills the process's frame-ancestors cache of this
+        # person (service/web/security.py), once per person and process; count the second
+        answer = client.post("/lti/login", data=lms.login_initiation(LAUNCH_URL, custom=ECD, lineitem=lineitem))
+        launched = client.post("/lti/launch", data=lms.authorize(answer.location))
+        with count_sql(database) as check:
+            onwards = client.get(launched.location)
+    assert onwards.status_code == 302 and onwards.location.endswith("/toets/ecd-rapportage")
+    assert check.transactions == 1 and check.statements == 2, check.report()
+    assert check.touching("person_roles") == 0, check.report()
+    assert client.get(launched.location).status_code == 404  # the link worked once
+    assert client.get(onwards.location).status_code == 200  # the page itself reads the roles
 
 
 def test_a_signed_in_browser_launching_again_reads_no_roles_of_the_session_it_replaces(
