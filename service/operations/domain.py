@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -230,11 +231,32 @@ class _Descriptor:
 _cache: dict[str, Content] = {}
 _lock = threading.Lock()
 KEY_INFO = "content_key"
+#: (database, newest release) as this request already read it (``use_release_key``)
+_request_key: ContextVar[tuple[str, tuple] | None] = ContextVar("content_release_key", default=None)
+
+
+def use_release_key(database: str | None, key: tuple | None = None) -> None:
+    """The newest content release of ``database`` as this request read it beside other data
+    (the per-request roles read); ``None`` forgets it at the end of the request.
+
+    Sessions of the request take it instead of a query of their own. A release published in
+    between counts from the next request on; a test version newer than the key still makes
+    ``content`` read again.
+    """
+    _request_key.set((database, key) if database is not None else None)
+
+
+def release_key_columns():
+    """A subquery of the newest release's ``id`` and ``loaded_at``, to outer-join ON true."""
+    return (select(m.ContentRelease.id.label("release_id"), m.ContentRelease.loaded_at.label("release_loaded_at"))
+            .order_by(m.ContentRelease.id.desc()).limit(1).subquery())
 
 
 def _release_key(session: Session) -> tuple:
-    """The newest content release of this session's database, read once per session."""
+    """The newest content release of this session's database, read once per session (or request)."""
     key = session.info.get(KEY_INFO)
+    if key is None and (known := _request_key.get()) is not None and known[0] == _database_of(session):
+        key = session.info[KEY_INFO] = known[1]
     if key is None:
         row = session.execute(
             select(m.ContentRelease.id, m.ContentRelease.loaded_at).order_by(m.ContentRelease.id.desc()).limit(1)

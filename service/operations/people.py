@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from service import models as m
 from service.errors import ConflictError, InvalidInputError, NotFoundError
+from service.operations import domain
 from service.i18n_markers import N_
 
 
@@ -209,17 +211,36 @@ def organisation_id_of(session: Session, person_id: int) -> int | None:
     return session.scalar(select(m.Person.organisation_id).where(m.Person.id == person_id))
 
 
-def role_names(session: Session, person_id: int) -> frozenset[str] | None:
-    """The tool roles of a person in one query, or None when the person is gone or erased."""
-    rows = session.execute(
-        select(m.PersonRole.role)
-        .select_from(m.Person)
-        .outerjoin(m.PersonRole, m.PersonRole.person_id == m.Person.id)
-        .where(m.Person.id == person_id, m.Person.pseudonymised_at.is_(None))
-    ).all()
+@dataclass(frozen=True)
+class SignedIn:
+    """What every signed-in request reads first: the person's roles and the newest content release."""
+
+    #: the tool roles; None when the person is gone or erased
+    roles: frozenset[str] | None
+    #: (id, loaded_at) of the newest content release, or None when unknown
+    release_key: tuple | None
+
+
+@functools.cache
+def _signed_in_statement():
+    """Built once, run on the connection (no ORM): this read runs on every signed-in request,
+    and building the statement and the ORM's execution cost more than the database's answer."""
+    person, role = m.Person.__table__, m.PersonRole.__table__
+    release = domain.release_key_columns()
+    return (select(role.c.role, release.c.release_id, release.c.release_loaded_at)
+            .select_from(person)
+            .outerjoin(role, role.c.person_id == person.c.id)
+            .outerjoin(release, true())
+            .where(person.c.id == bindparam("person"), person.c.pseudonymised_at.is_(None)))
+
+
+def signed_in(session: Session, person_id: int) -> SignedIn:
+    """The roles of a person and the newest content release, in one query."""
+    rows = session.connection().execute(_signed_in_statement(), {"person": person_id}).all()
     if not rows:
-        return None
-    return frozenset(role.value for (role,) in rows if role is not None)
+        return SignedIn(None, None)
+    return SignedIn(frozenset(row.role.value for row in rows if row.role is not None),
+                    (rows[0].release_id, rows[0].release_loaded_at))
 
 
 #: people per page on the roles page

@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import Blueprint, Flask, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from service.operations import people
+from service.operations import domain, people
 from service.web import current_db, current_settings
 from service.web.auth import PERSON_KEY, SEEN_AT, SIGNED_IN_AT, sign_out
 
@@ -57,8 +57,12 @@ def _check_session() -> None:
         # the login and launch read no roles (and show nothing of the person): a launch replaces
         # the session, and a refused one leaves it for the next request to check
         return
-    with current_db().read() as db_session:  # one statement, no transaction of its own
-        roles = people.role_names(db_session, person_id)
+    database = current_db()
+    with database.read() as db_session:  # one statement, no transaction of its own
+        facts = people.signed_in(db_session, person_id)
+    roles = facts.roles
+    if facts.release_key is not None:  # the request's sessions need not ask for it again
+        domain.use_release_key(str(database.engine.url), facts.release_key)
     if roles is None:  # erased, or removed with their organisation: signed out; the start page says why
         sign_out()
         flash(_("Je bent niet (meer) aangemeld. Open Digitoets opnieuw vanuit je leeromgeving."))
@@ -73,4 +77,5 @@ def init_app(app: Flask) -> None:
     # the cookie itself expires with the session's absolute lifetime (Flask's default is 31 days)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings.session_max_hours)
     app.before_request(_check_session)
+    app.teardown_request(lambda _error: domain.use_release_key(None))
     app.register_blueprint(bp)

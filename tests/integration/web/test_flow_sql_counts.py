@@ -71,3 +71,11 @@ def test_no_request_reads_content_rows_once_the_content_is_in_memory(flow_counts
         for table in ("items", "item_skills", "skills", "skill_levels", "themes", "test_versions", "digi_tests",
                       "function_profiles", "requirements", "learning_resources"):
             assert sql.touching(table) == 0, sql.report()
+
+
+def test_the_newest_content_release_is_read_with_the_roles_not_again(flow_counts):
+    """Each request checks whether its in-memory content is current: the newest release rides
+    the per-request roles read (service/web/sessions.py); no request asks for it a second time."""
+    for sql in flow_counts["counted"]:
+        assert sql.touching("content_releases") == 1, sql.report()
+        assert sum("content_releases" in s and "person_roles" in s for s in sql.sql) == 1, sql.report()
