@@ -15,7 +15,9 @@ Digitoets does what a launch needs in production on the chosen database: the reg
 read, state and nonce checked and spent, the launch stored for any worker, the person, roles,
 function, course and placement recorded, signed in. It prints median and p95 of each, the ratios
 (issue 13: launch at most 2x the bare tool), and the SQL statements and transactions of one
-login and one launch (a signed-in employee launching again). Wall time on a shared machine is
+login and one launch (a signed-in employee launching again), and the floor for a tool that keeps
+its launch state in the database: the bare launch plus the launch's round trips (statements,
+BEGIN, COMMIT), each at the price of ``SELECT 1`` measured in the same run. Wall time on a shared machine is
 noisy; the CPU time of the request's thread is printed beside it (it leaves out the time the
 database server itself spends, which the SQL counts stand for).
 """
@@ -185,6 +187,7 @@ def run(backend: str, launches: int) -> None:
             for _ in range(launches):  # interleaved, so both see the same machine load
                 one_flow(bare, lms, times, "bare")
                 one_flow(ours, lms, times, "ours")
+            round_trip = statement_round_trip(database)
             params = lms.login_initiation(LAUNCH_URL, custom=CUSTOM, lineitem=_lineitem(lms))
             with count_sql(database) as login_sql:
                 login = ours.post("/lti/login", data=params, environ_base={"REMOTE_ADDR": "10.255.0.1"})
@@ -209,6 +212,31 @@ def run(backend: str, launches: int) -> None:
     for step, counted in (("login", login_sql), ("launch", launch_sql)):
         print(f"SQL per {step} (signed-in employee, again): {counted.statements} statements, "
               f"{counted.transactions} transactions; per table {dict(counted.tables())}")
+    # What keeping the state in the database costs at the least, on this machine: the bare
+    # tool's launch plus the launch's statements and its BEGIN and COMMIT, each at the cost of
+    # the cheapest statement there is (SELECT 1 on a pooled connection), measured in this run.
+    trips = launch_sql.statements + 2 * launch_sql.transactions
+    floor = statistics.median(times["bare launch"]) + trips * round_trip[0]
+    floor_cpu = statistics.median(times["bare launch cpu"]) + trips * round_trip[1]
+    print(f"one statement round trip (SELECT 1): {round_trip[0] * 1000:.3f} ms wall, {round_trip[1] * 1000:.3f} ms cpu")
+    print(f"floor with the launch's {trips} round trips: {floor * 1000:.2f} ms = "
+          f"{floor / statistics.median(times['bare launch']):.2f}x bare (cpu {floor_cpu * 1000:.2f} ms = "
+          f"{floor_cpu / statistics.median(times['bare launch cpu']):.2f}x); Digitoets is "
+          f"{statistics.median(times['ours launch']) / floor:.2f}x that floor "
+          f"({statistics.median(times['ours launch cpu']) / floor_cpu:.2f}x cpu)")
+
+
+def statement_round_trip(database: Database, rounds: int = 300) -> tuple[float, float]:
+    """Median (wall, this thread's CPU) seconds of ``SELECT 1`` on a pooled connection."""
+    walls, cpus = [], []
+    with database.engine.connect() as connection:
+        for _ in range(rounds):
+            began, cpu = time.perf_counter(), time.thread_time()
+            connection.exec_driver_sql("SELECT 1").all()
+            walls.append(time.perf_counter() - began)
+            cpus.append(time.thread_time() - cpu)
+        connection.rollback()
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:

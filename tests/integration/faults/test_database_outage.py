@@ -57,7 +57,7 @@ def test_pages_during_a_refusal_are_a_dutch_503_that_asks_to_retry_and_the_servi
     assert len(outage_lines) == 1, [r.getMessage() for r in outage_lines]
     assert "Database unavailable" in outage_lines[0].getMessage() and outage_lines[0].exc_info is None
     relay.accept()
-    assert web.get("/mijn-overzicht").status_code == 200  # the pool's pre-ping replaces the dead connections
+    assert web.get("/mijn-overzicht").status_code == 200  # the outage invalidated the pool: fresh connections
 
 
 def test_a_database_that_hangs_does_not_hold_the_request_for_gunicorns_30_seconds(web, committed_database):
