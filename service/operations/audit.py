@@ -28,6 +28,7 @@ class Action(enum.StrEnum):
     COURSE_OVERVIEW_VIEWED = "course_overview.view"
     PERSONAL_DATA_EXPORTED = "personal_data.export"
     PERSON_VIEWED = "person.view"
+    PEOPLE_ROLES_VIEWED = "people.roles.view"
     PERSON_ERASED = "person.erase"
     PERSON_PSEUDONYMISED = "person.pseudonymise"
     ROLES_CHANGED = "roles.change"
@@ -61,6 +62,7 @@ LABELS: dict[Action, str] = {
     Action.COURSE_OVERVIEW_VIEWED: N_("Cursusoverzicht met resultaten bekeken"),
     Action.PERSONAL_DATA_EXPORTED: N_("Eigen gegevens gedownload"),
     Action.PERSON_VIEWED: N_("Gegevens van een persoon bekeken"),
+    Action.PEOPLE_ROLES_VIEWED: N_("Lijst van personen en hun rollen bekeken"),
     Action.PERSON_ERASED: N_("Gegevens van een persoon gewist"),
     Action.PERSON_PSEUDONYMISED: N_("Naam weggehaald: lang niet gebruikt"),
     Action.ROLES_CHANGED: N_("Rollen veranderd"),

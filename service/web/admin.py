@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from service import models as m
 from service.operations import registrations
-from service.operations import organisations, outbox, people, registration_links
+from service.operations import audit, organisations, outbox, people, registration_links
 from service.web import current_db, current_settings, tool
 from service.web.auth import now, role_required, signed_in_person
 from service.web.errors import error_response
@@ -260,5 +260,9 @@ def roles():
             flash(_("De rollen zijn opgeslagen."))
             return redirect(url_for("admin.roles", **keep))
         result = people.role_page(session, org, search, page, with_role=with_role)
+        # a list of people is a person-level view: logged, without the search text (it may be a name)
+        audit.record(session, org, admin, audit.Action.PEOPLE_ROLES_VIEWED, f"organisation:{org.id}",
+                     {"page": result.page, "search": "yes" if keep.get("zoek") else "no",
+                      "with_role": "yes" if with_role else "no", "shown": len(result.rows)})
         return render_template("admin/roles.html", result=result, keep=keep, grantable=organisations.GRANTABLE,
                                searchable_names=org.store_personal_data)

@@ -100,7 +100,9 @@ def test_the_admin_reads_the_log_and_another_organisation_sees_none_of_it(browse
     browser.get("/beheer/rollen")
     browser.post("/beheer/rollen", data={"person": str(employee), "role": ["coach"]})
     page = browser.get("/beheer/audit").get_data(as_text=True)
-    assert "Rollen veranderd" in page and f"person:{employee}" in page and "1 regel gevonden." in page
+    assert "Rollen veranderd" in page and f"person:{employee}" in page
+    # the list of people is a person-level view: looking at it is logged too
+    assert "Lijst van personen en hun rollen bekeken" in page and "2 regels gevonden." in page
 
     browser.sign_in(admin_b)
     response = browser.get("/beheer/audit")
@@ -171,3 +173,14 @@ def test_postgresql_refuses_to_change_or_delete_audit_rows(database, make_person
     with database.begin() as session:
         session.execute(text("DELETE FROM organisations"))
     assert rows(database) == []
+
+
+def test_looking_at_the_people_list_is_logged_without_the_search_text(browser, make_person, database):
+    admin = make_admin(database, make_person)
+    browser.sign_in(admin)
+    assert browser.get("/beheer/rollen?zoek=Jansen&met_rol=1").status_code == 200
+    logged = rows(database, audit.Action.PEOPLE_ROLES_VIEWED)
+    with database.begin() as session:
+        org_id = session.get(m.Person, admin).organisation_id
+    assert [(r[1], r[3]) for r in logged] == [(admin, f"organisation:{org_id}")]
+    assert "search=yes" in logged[0][4] and "with_role=yes" in logged[0][4] and "Jansen" not in logged[0][4]
