@@ -7,11 +7,12 @@ organisation's minimum group size (never fewer than 5), so no one's level can be
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, selectinload
 
 from mappings import coaching as rules
 from service import models as m
@@ -56,16 +57,36 @@ class Overview:
 
 
 def _requests(session: Session, organisation_id: int) -> list[m.HelpRequest]:
-    return list(session.scalars(select(m.HelpRequest).where(m.HelpRequest.organisation_id == organisation_id)))
+    """Every help request of the organisation, with its person and their team (two more queries, not one a request)."""
+    return list(session.scalars(select(m.HelpRequest).where(m.HelpRequest.organisation_id == organisation_id)
+                                .options(selectinload(m.HelpRequest.person).joinedload(m.Person.team))))
+
+
+def _location_names(session: Session, organisation_id: int) -> Callable[[m.Person], str]:
+    """A person's location name: their team's location, else the one on their HR record (two queries in all)."""
+    names = dict(session.execute(select(m.Location.id, m.Location.name)
+                                 .where(m.Location.organisation_id == organisation_id)).all())
+    on_record = dict(session.execute(select(m.HrRecord.person_id, m.HrRecord.location_id)
+                                     .join(m.Person, m.Person.id == m.HrRecord.person_id)
+                                     .where(m.Person.organisation_id == organisation_id,
+                                            m.HrRecord.location_id.is_not(None))).all())
+
+    def name(person: m.Person) -> str:
+        team_location = person.team.location_id if person.team is not None else None
+        return names.get(team_location or on_record.get(person.id), "–")
+
+    return name
 
 
 def overview(session: Session, viewer: m.Person, now: datetime) -> Overview:
+    """The page's figures in a fixed number of queries, whatever the number of requests and sessions."""
     org = viewer.organisation
     lines = {c.id: CoachLine(c) for c in coaching.coaches(session, org.id)}
     by_location: dict[str, list] = defaultdict(lambda: [0, []])
     requests = _requests(session, org.id)
+    location_name = _location_names(session, org.id)
     for request in requests:
-        location = _location_name(session, request.person)
+        location = location_name(request.person)
         if request.status in coaching.OPEN:
             by_location[location][0] += 1
             if request.coach_id in lines:
@@ -77,8 +98,10 @@ def overview(session: Session, viewer: m.Person, now: datetime) -> Overview:
                 lines[request.coach_id].pickup.append(waited)
     months = [(now.replace(day=1) - timedelta(days=31 * k)).strftime("%Y-%m") for k in range(5, -1, -1)]
     recent_minutes = 0
-    for record in session.scalars(select(m.CoachingSession).where(m.CoachingSession.organisation_id == org.id,
-                                                                  m.CoachingSession.voided_at.is_(None))):
+    held = (select(m.CoachingSession)
+            .where(m.CoachingSession.organisation_id == org.id, m.CoachingSession.voided_at.is_(None))
+            .options(selectinload(m.CoachingSession.versions).selectinload(m.CoachingSessionVersion.attendances)))
+    for record in session.scalars(held):
         if not record.versions or record.coach_id not in lines:
             continue
         version = record.current
@@ -100,24 +123,44 @@ def overview(session: Session, viewer: m.Person, now: datetime) -> Overview:
     )
 
 
-def _location_name(session: Session, person: m.Person) -> str:
-    location_id = coaching.person_location_id(session, person)
-    location = session.get(m.Location, location_id) if location_id else None
-    return location.name if location else "–"
+def _levels(session: Session, organisation_id: int) -> tuple[dict[int, int], dict[int, int]]:
+    """Per resolved help request: the level its test showed (before), and the level of the latest
+    later test of that skill (after, when there is one). Two queries for all requests."""
+    resolved = (m.HelpRequest.organisation_id == organisation_id,
+                m.HelpRequest.status == m.HelpRequestStatus.RESOLVED)
+    before = dict(session.execute(
+        select(m.HelpRequest.id, m.SkillObservation.level)
+        .join(m.SkillObservation, and_(m.SkillObservation.attempt_id == m.HelpRequest.attempt_id,
+                                       m.SkillObservation.skill_id == m.HelpRequest.skill_id))
+        .where(*resolved)).all())
+    after: dict[int, int] = {}
+    later = session.execute(
+        select(m.HelpRequest.id, m.SkillObservation.level)
+        .join(m.SkillObservation, and_(m.SkillObservation.person_id == m.HelpRequest.person_id,
+                                       m.SkillObservation.skill_id == m.HelpRequest.skill_id,
+                                       m.SkillObservation.observed_at > m.HelpRequest.resolved_at))
+        .where(*resolved)
+        .order_by(m.HelpRequest.id, m.SkillObservation.observed_at, m.SkillObservation.id))
+    for request_id, level in later:  # in time order: the last one per request stays
+        after[request_id] = level
+    return before, after
 
 
 def _progress(session: Session, org: m.Organisation, requests: list[m.HelpRequest]) -> list[ProgressLine]:
     minimum = max(PROGRESS_MINIMUM, org.min_group_size)
+    levels_before, levels_after = _levels(session, org.id)
     pairs: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for request in requests:
         if request.status is not m.HelpRequestStatus.RESOLVED:
             continue
-        before, after = coaching.level_before(session, request), coaching.level_after(session, request)
+        before, after = levels_before.get(request.id), levels_after.get(request.id)
         if before is not None and after is not None:
             pairs[request.skill_id].append((before, after))
+    skills = {skill.id: skill for skill in session.scalars(select(m.Skill).where(m.Skill.id.in_(list(pairs))))} \
+        if pairs else {}
     lines = []
     for skill_id, values in pairs.items():
-        lines.append(ProgressLine(session.get(m.Skill, skill_id), len(values),
+        lines.append(ProgressLine(skills[skill_id], len(values),
                                   rules.group_mean([b for b, _ in values], minimum),
                                   rules.group_mean([a for _, a in values], minimum)))
     return sorted(lines, key=lambda line: line.skill.name)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from service import models as m
 from service.operations import coach_mail
 from tests.integration.coach.conftest import NOW, ask_help, become, load
+from tests.support.sql_counter import count_sql
 from tests.integration.web.test_attempt_flow import answer_all, start
 
 
@@ -105,3 +106,38 @@ def test_the_remind_command_reminds_once_per_late_request(browser, world, databa
     with database.begin() as session:
         sent = session.scalars(select(m.OutboxItem).where(m.OutboxItem.kind == m.OutboxKind.MAIL)).all()
         assert [i.payload["to"] for i in sent if i.payload["template"] == "pickup_overdue"] == ["anna@zorg.example"]
+
+
+def _resolved_request(browser, world, database, make_person, name: str, team: int | None) -> None:
+    """A new employee (in ``team``, or only on an HR record in the south) asks help; a coach resolves it."""
+    world.employee = make_person(name)
+    with database.begin() as session:
+        person = session.get(m.Person, world.employee)
+        person.team_id = team
+        if team is None:
+            session.add(m.HrRecord(organisation_id=world.org_id, personnel_number=f"PN-{name}",
+                                   person_id=person.id, location_id=world.south))
+    _, request_id = ask_help(browser, world)
+    become(browser, world.coach)
+    browser.post(f"/coach/hulpvragen/{request_id}/oppakken")
+    browser.post(f"/coach/hulpvragen/{request_id}/afronden")
+
+
+def test_the_overview_runs_the_same_queries_for_two_or_six_help_requests(browser, world, database, make_person):
+    """Bounded whatever the size: no query per help request, person, location or coaching session."""
+    def page_statements() -> tuple[int, str]:
+        become(browser, world.coordinator)
+        with count_sql(database) as sql:
+            page = browser.get("/coach/overzicht")
+        assert page.status_code == 200
+        return sql.statements, page.get_data(as_text=True)
+
+    for n in range(2):
+        _resolved_request(browser, world, database, make_person, f"emp-few-{n}", world.team_north if n else None)
+    page_statements()  # the first request fills per-process caches (the frame-ancestors of this person)
+    few, page = page_statements()
+    assert "Huize Noord" in page and "Huize Zuid" in page  # by team, and by HR record
+    for n in range(4):
+        _resolved_request(browser, world, database, make_person, f"emp-more-{n}", world.team_south if n % 2 else None)
+    more, page = page_statements()
+    assert more == few, (few, more)
