@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from mappings import coaching as rules
 from service import models as m
@@ -87,14 +87,27 @@ def _location_expr():
 
 
 def _query(organisation_id: int, scope: Scope):
+    """The requests of the scope, each with what its queue row shows, in one query: the team, the
+    location (id and name), the levels of the test it came from and that test's application, the
+    person (with organisation) and the skill. No query per request."""
     team, record, location = _location_expr()
+    place = aliased(m.Location)
     query = (
-        select(m.HelpRequest, team, location)
+        select(m.HelpRequest, team, location, m.SkillObservation.level, m.SkillObservation.required_level,
+               m.DigiTest.application, place.name)
         .join(m.Person, m.Person.id == m.HelpRequest.person_id)
         .outerjoin(team, team.id == m.Person.team_id)
         .outerjoin(record, record.person_id == m.Person.id)
+        .outerjoin(place, place.id == location)
+        .outerjoin(m.SkillObservation, and_(m.SkillObservation.attempt_id == m.HelpRequest.attempt_id,
+                                            m.SkillObservation.skill_id == m.HelpRequest.skill_id))
+        .outerjoin(m.Attempt, m.Attempt.id == m.HelpRequest.attempt_id)
+        .outerjoin(m.TestVersion, m.TestVersion.id == m.Attempt.test_version_id)
+        .outerjoin(m.DigiTest, m.DigiTest.id == m.TestVersion.digi_test_id)
         .where(m.HelpRequest.organisation_id == organisation_id,
                or_(m.HelpRequest.consent_at.is_not(None), m.HelpRequest.help_rule_id.is_not(None)))
+        .options(joinedload(m.HelpRequest.person).joinedload(m.Person.organisation),
+                 joinedload(m.HelpRequest.skill))
     )
     if not scope.everything:
         query = query.where(or_(m.Person.team_id.in_(scope.team_ids or [-1]), location.in_(scope.location_ids or [-1])))
@@ -108,23 +121,15 @@ def _observation(session: Session, request: m.HelpRequest) -> m.SkillObservation
         m.SkillObservation.attempt_id == request.attempt_id, m.SkillObservation.skill_id == request.skill_id))
 
 
-def _application(session: Session, request: m.HelpRequest) -> str | None:
-    attempt = session.get(m.Attempt, request.attempt_id) if request.attempt_id else None
-    return attempt.test_version.test.application if attempt else None
-
-
-def _row(session: Session, request: m.HelpRequest, team: m.Team | None, location_id: int | None,
-         now: datetime) -> QueueRow:
-    observation = _observation(session, request)
-    location = session.get(m.Location, location_id) if location_id else None
+def _row(found, now: datetime) -> QueueRow:
+    """A queue row from one result row of ``_query``."""
+    request, team, location_id, shown_level, required_level, application, location = found
     overdue = request.status is m.HelpRequestStatus.NEW and rules.is_overdue(
         request.created_at, request.person.organisation.pickup_days, now)
     return QueueRow(
-        request=request, employee=employee_label(request.person), skill=request.skill,
-        application=_application(session, request),
-        required_level=observation.required_level if observation else None,
-        shown_level=observation.level if observation else None,
-        team=team.name if team else None, location=location.name if location else None, location_id=location_id,
+        request=request, employee=employee_label(request.person), skill=request.skill, application=application,
+        required_level=required_level, shown_level=shown_level,
+        team=team.name if team else None, location=location, location_id=location_id,
         overdue=overdue, age_days=max(0, (now - request.created_at).days),
     )
 
@@ -147,7 +152,7 @@ def queue(session: Session, coach: m.Person, filters: Filters, now: datetime) ->
         query = query.where(m.HelpRequest.created_at <= now - timedelta(days=filters.min_age_days))
     if filters.mine:
         query = query.where(m.HelpRequest.coach_id == coach.id)
-    rows = [_row(session, r, t, loc, now) for r, t, loc in session.execute(query.order_by(m.HelpRequest.id))]
+    rows = [_row(found, now) for found in session.execute(query.order_by(m.HelpRequest.id))]
     if filters.application:
         rows = [r for r in rows if r.application == filters.application]
     if filters.status == "te-laat":
@@ -172,7 +177,7 @@ def visible_request(session: Session, coach: m.Person, request_id: int, now: dat
         query, _, _ = _query(coach.organisation_id, scope)
         found = session.execute(query.where(m.HelpRequest.id == request_id)).first()
         if found is not None:
-            return _row(session, found[0], found[1], found[2], now)
+            return _row(found, now)
     raise NotFoundError(N_("Deze hulpvraag bestaat niet of valt niet onder jouw werkgebied."))
 
 

@@ -141,3 +141,31 @@ def test_the_overview_runs_the_same_queries_for_two_or_six_help_requests(browser
         _resolved_request(browser, world, database, make_person, f"emp-more-{n}", world.team_south if n % 2 else None)
     more, page = page_statements()
     assert more == few, (few, more)
+
+
+def test_the_queue_runs_the_same_queries_for_two_or_six_open_requests(browser, world, database, make_person):
+    """The coach's queue reads each row's person, skill, levels, application and location with the
+    requests themselves: no query per request."""
+    def queue_statements() -> tuple[int, str]:
+        become(browser, world.coordinator)
+        with count_sql(database) as sql:
+            page = browser.get("/coach")
+        assert page.status_code == 200
+        return sql.statements, page.get_data(as_text=True)
+
+    def open_request(name: str, team: int) -> None:
+        world.employee = make_person(name)
+        with database.begin() as session:
+            session.get(m.Person, world.employee).team_id = team
+        ask_help(browser, world)
+
+    for n in range(2):
+        open_request(f"emp-q-{n}", world.team_north)
+    queue_statements()  # the first request fills per-process caches
+    few, page = queue_statements()
+    assert page.count("Huize Noord") >= 2 and "Veilige wachtwoorden" in page
+    for n in range(4):
+        open_request(f"emp-q-more-{n}", world.team_south)
+    more, page = queue_statements()
+    assert "Huize Zuid" in page
+    assert more == few, (few, more)
