@@ -123,14 +123,19 @@ def _resolved_request(browser, world, database, make_person, name: str, team: in
     browser.post(f"/coach/hulpvragen/{request_id}/afronden")
 
 
+def _coordinator_page(browser, world, database, path: str) -> tuple[int, str]:
+    """The SQL statements of one page as the coordinator (scope: the whole organisation), and the page."""
+    become(browser, world.coordinator)
+    with count_sql(database) as sql:
+        page = browser.get(path)
+    assert page.status_code == 200
+    return sql.statements, page.get_data(as_text=True)
+
+
 def test_the_overview_runs_the_same_queries_for_two_or_six_help_requests(browser, world, database, make_person):
     """Bounded whatever the size: no query per help request, person, location or coaching session."""
     def page_statements() -> tuple[int, str]:
-        become(browser, world.coordinator)
-        with count_sql(database) as sql:
-            page = browser.get("/coach/overzicht")
-        assert page.status_code == 200
-        return sql.statements, page.get_data(as_text=True)
+        return _coordinator_page(browser, world, database, "/coach/overzicht")
 
     for n in range(2):
         _resolved_request(browser, world, database, make_person, f"emp-few-{n}", world.team_north if n else None)
@@ -147,11 +152,7 @@ def test_the_queue_runs_the_same_queries_for_two_or_six_open_requests(browser, w
     """The coach's queue reads each row's person, skill, levels, application and location with the
     requests themselves: no query per request."""
     def queue_statements() -> tuple[int, str]:
-        become(browser, world.coordinator)
-        with count_sql(database) as sql:
-            page = browser.get("/coach")
-        assert page.status_code == 200
-        return sql.statements, page.get_data(as_text=True)
+        return _coordinator_page(browser, world, database, "/coach")
 
     def open_request(name: str, team: int) -> None:
         world.employee = make_person(name)
