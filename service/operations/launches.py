@@ -95,11 +95,10 @@ def _mapped_profile(organisation_id, code):
 def _person_statement(with_code: bool, with_course: bool, with_test_code: bool):
     """Built once (constructing a statement costs more than running it from the compiled cache);
     parameters organisation, issuer, subject (and code; registration, context, link; test_code)."""
-    release = select(m.ContentRelease).order_by(m.ContentRelease.id.desc()).limit(1).subquery()
+    release = domain.release_key_columns()
     mapped = _mapped_profile(bindparam("organisation"), bindparam("code")) if with_code else null()
     statement = (people.person_query(bindparam("organisation"), bindparam("issuer"), bindparam("subject"))
-                 .add_columns(m.HrRecord, mapped.label("mapped"), release.c.id.label("release_id"),
-                              release.c.loaded_at)
+                 .add_columns(m.HrRecord, mapped.label("mapped"), release.c.release_id, release.c.release_loaded_at)
                  .outerjoin(m.HrRecord, m.HrRecord.person_id == m.Person.id)
                  .outerjoin(release, true()))
     if not with_course:
@@ -142,7 +141,7 @@ def record_launch(session: Session, ctx: LaunchContext, now: datetime) -> Launch
     test_code = (ctx.custom.get(TEST_PARAMETER) or "").strip() or None
     known = _read_person(session, registration, ctx, function_code, test_code)
     if known is not None:
-        session.info.setdefault(domain.KEY_INFO, (known.release_id, known.loaded_at))
+        session.info.setdefault(domain.KEY_INFO, (known.release_id, known.release_loaded_at))
     person = people.find_or_create_person(session, organisation, ctx.issuer, ctx.sub, now, name=ctx.name,
                                           email=ctx.email, found=known[0] if known is not None else None)
     if ctx.locale and person.locale != ctx.locale[:2].lower():
