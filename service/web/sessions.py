@@ -54,8 +54,9 @@ def _check_session() -> None:
         flash(_("Je was een tijd niet actief. Daarom ben je afgemeld. Open Digitoets opnieuw vanuit je leeromgeving."))
         return
     if request.endpoint in ROLELESS_ENDPOINTS:
-        # the login and launch read no roles (and show nothing of the person): a launch replaces
-        # the session, and a refused one leaves it for the next request to check
+        # the login, launch and cookie check read no roles (and show nothing of the person): a
+        # launch replaces the session, a refused one leaves it for the next request to check, and
+        # the check only leads on to a page that reads them
         return
     database = current_db()
     with database.read() as db_session:  # one statement, no transaction of its own
