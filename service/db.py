@@ -192,5 +192,57 @@ class Database:
                 Session(bind=connection, expire_on_commit=False, info=self.sessionmaker.kw.get("info", {})) as session:
             yield session
 
+    def listener(self, channel: str) -> Listener | None:
+        """A ``Listener`` for ``channel`` on PostgreSQL; None elsewhere (SQLite has no NOTIFY)."""
+        return Listener(self.engine, channel) if self.engine.dialect.name == "postgresql" else None
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class Listener:
+    """Waits for PostgreSQL's notifications on one channel (LISTEN), on a connection of its own.
+
+    The connection is the engine's (same address and timeouts), taken out of the pool for as
+    long as the listener lives. A lost connection counts as no notification and is opened again
+    at the next wait: a database restart only costs the early wake-ups until it is back.
+    """
+
+    def __init__(self, engine: Engine, channel: str):
+        self.engine, self.channel = engine, channel
+        self._connection = None
+
+    def wait(self, timeout: float) -> bool:
+        """True when a notification came within ``timeout`` seconds, or had come since the last wait.
+
+        Every notification waiting is taken, so a burst of them wakes the waiter once.
+        """
+        try:
+            connection = self._connect()
+            if not any(True for _ in connection.notifies(timeout=timeout, stop_after=1)):
+                return False
+            for _ in connection.notifies(timeout=0):  # the rest of a burst
+                pass
+            return True
+        except (exc.DBAPIError, self.engine.dialect.loaded_dbapi.Error):
+            self.close()
+            time.sleep(timeout)
+            return False
+
+    def _connect(self):
+        if self._connection is None or self._connection.closed:
+            pooled = self.engine.raw_connection()
+            connection = pooled.driver_connection
+            pooled.detach()  # its own connection from now on: closing it never returns it to the pool
+            connection.rollback()
+            connection.autocommit = True
+            connection.execute(f"LISTEN {self.channel}")  # a constant identifier, never user input
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            finally:
+                self._connection = None

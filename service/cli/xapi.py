@@ -108,10 +108,16 @@ def forward(loop: bool, interval: float, batch_size: int, metrics_port: int | No
         exports()
         hr_figures()
 
+    # on PostgreSQL new outbox rows end the pause between rounds (at most a round a second):
+    # statements, scores and mails go out within about a second, not only after --interval
+    listener = forward_job.new_rows_listener(current_database()) if loop else None
     try:
         # a database or LRS outage is waited out with backoff inside the loop (service.jobs.worker)
-        worker.run_rounds(one_round, loop=loop, interval=interval, should_stop=lambda: stopping["flag"])
+        worker.run_rounds(one_round, loop=loop, interval=interval, should_stop=lambda: stopping["flag"],
+                          wake=listener.wait if listener is not None else None)
     finally:
+        if listener is not None:
+            listener.close()
         exports.close()
         hr_figures.close()
         pool.close()

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from service import metrics
 from service import models as m
-from service.db import Database, utcnow
+from service.db import Database, Listener, utcnow
 from xapi.client import BatchResult, LRSClient, backoff_delay
 from xapi.errors import LRSError, LRSUnavailableError
 
@@ -76,6 +76,12 @@ def target_for(organisation: m.Organisation, default: LrsTarget | None) -> LrsTa
     if organisation.lrs_endpoint:
         return LrsTarget(organisation.lrs_endpoint, organisation.lrs_username, organisation.lrs_password)
     return default
+
+
+def new_rows_listener(database: Database) -> Listener | None:
+    """What a ``--loop`` worker waits on: PostgreSQL announces every INSERT into the outbox
+    (a trigger, migration 0026); None on SQLite, whose worker looks every ``--interval``."""
+    return database.listener(m.NOTIFY_CHANNEL)
 
 
 def _due(now: datetime, kind: m.OutboxKind = m.OutboxKind.XAPI):
@@ -293,7 +299,7 @@ def _forward_organisation(database, organisation_id, client, pool, batch_size, c
     senders = [pool.submit(sender) for _ in range(in_flight)]
     try:
         more = True
-        while more and leased <= in_flight and not should_stop():  # a batch for each sender, and one waiting
+        while more and leased < 2 * in_flight and not should_stop():  # a batch for each sender, and one waiting each
             with database.begin() as session:
                 rows = lease(session)
             if rows:

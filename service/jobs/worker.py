@@ -19,14 +19,20 @@ logger = logging.getLogger(__name__)
 
 #: the longest pause between two failing rounds, in seconds
 MAX_BACKOFF = 60.0
+#: the shortest pause after a round, in seconds, however often ``wake`` calls: under steady load
+#: the worker runs at most a round a second (and an LRS that is down is tried no more often)
+MIN_PAUSE = 1.0
 
 
 def run_rounds(one_round: Callable[[], None], *, loop: bool, interval: float, should_stop: Callable[[], bool],
                max_backoff: float = MAX_BACKOFF, sleep: Callable[[float], None] = time.sleep,
-               log_every: float = 60.0) -> int:
+               log_every: float = 60.0, wake: Callable[[float], bool] | None = None,
+               min_pause: float = MIN_PAUSE) -> int:
     """Run ``one_round`` once, or until ``should_stop`` with ``loop``; returns the number of failed rounds.
 
-    Without ``loop`` a failure is raised (a one-off command should fail loudly).
+    Without ``loop`` a failure is raised (a one-off command should fail loudly). ``wake(seconds)``
+    waits up to that long and says whether new work was announced (a ``service.db.Listener``):
+    then the pause after a successful round ends early, though never before ``min_pause``.
     """
     failures, streak = 0, 0
     throttle = OncePerInterval(log_every)
@@ -53,6 +59,13 @@ def run_rounds(one_round: Callable[[], None], *, loop: bool, interval: float, sh
             pause = interval
         if not loop or should_stop():
             return failures
-        deadline = time.monotonic() + pause
-        while time.monotonic() < deadline and not should_stop():
-            sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+        began = time.monotonic()
+        deadline, earliest = began + pause, began + min(min_pause, pause)
+        while (moment := time.monotonic()) < deadline and not should_stop():
+            step = min(0.1, deadline - moment)  # a stop is seen within 0.1 s
+            if wake is None or streak:  # after a failed round the backoff holds
+                sleep(step)
+            elif moment < earliest:
+                sleep(min(step, earliest - moment))
+            elif wake(step):
+                break

@@ -65,7 +65,7 @@ from service.models.organisations import (
     ResultVisibility,
     Team,
 )
-from service.models.outbox import IngestCursor, OutboxItem, OutboxKind, OutboxStatus
+from service.models.outbox import NOTIFY_CHANNEL, IngestCursor, OutboxItem, OutboxKind, OutboxStatus
 from service.models.people import AssignmentSource, FunctionAssignment, Person, PersonRole, RoleSource, ToolRole
 from service.models.digitests import DigiTest, Item, ItemSkill, TestVersion, test_version_profiles
 

@@ -26,6 +26,9 @@ class OutboxStatus(enum.Enum):
     CONFLICT = "conflict"  # the LRS holds a different statement with our id
 
 
+#: PostgreSQL announces new rows on this channel (a trigger, migration 0026): a waiting worker starts at once
+NOTIFY_CHANNEL = "digitoets_outbox"
+
 #: the partial indexes' predicates (literal SQL: a bound parameter would not match them)
 OPEN_ROWS = "status <> 'delivered'"
 COMPACTABLE_ROWS = "status = 'delivered' AND compacted_at IS NULL"

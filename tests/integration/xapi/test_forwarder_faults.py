@@ -243,3 +243,55 @@ def test_the_worker_stops_cleanly_on_sigterm(committed_database, database_url, l
     assert looping.returncode == 0, err
     assert "delivered 20" in out
     assert statuses(committed_database) == {"delivered": 20}
+
+
+def _delivered_within(database, count: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if statuses(database).get("delivered", 0) >= count:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.postgres
+def test_on_postgresql_new_statements_wake_a_waiting_worker_long_before_its_interval(
+        committed_database, database_url, lrs, tmp_path):
+    """The outbox's NOTIFY (migration 0026) ends the worker's pause: the employee's statements and
+    score go out within about a second, not after ``--interval`` (here 120 s)."""
+    looping = _forwarder(database_url, lrs, tmp_path, 100, "--loop", "--interval", "120")
+    try:
+        produce(committed_database, 5)  # before or during its first round, or the first wake-up
+        assert _delivered_within(committed_database, 5, 60)
+        time.sleep(1.5)  # the worker waits: its round is over, and so is its shortest pause (1 s)
+        produce(committed_database, 5)
+        # only a NOTIFY can end the 120 s pause; 60 s is patience for a busy machine, not a target
+        assert _delivered_within(committed_database, 10, 60), "the waiting worker was not woken"
+    finally:
+        looping.send_signal(signal.SIGTERM)
+        out, err = looping.communicate(timeout=120)
+    assert looping.returncode == 0, err
+    assert "delivered 10" in out
+
+
+@pytest.mark.postgres
+def test_a_rolled_back_enqueue_wakes_no_worker(committed_database):
+    """Statements of a transaction that rolls back are not announced (nor stored)."""
+    listener = forward.new_rows_listener(committed_database)
+    try:
+        assert not listener.wait(0.05)  # listening now; nothing yet
+        with pytest.raises(RuntimeError), committed_database.begin() as session:
+            org = m.Organisation(slug="zorg-terug", name="zorg-terug")
+            session.add(org)
+            session.flush()
+            events.enqueue(session, org.id, [BUILDER.attempt_launched(xe.AttemptRef(
+                uuid.uuid4(), "zorg-terug", xe.TestRef(code="ecd-rapportage", version="1", title="Rapporteren",
+                                                       application="ecd"),
+                xe.Actor(home_page="https://lms.example", name="x"), datetime(2026, 11, 23, 9, tzinfo=UTC)))])
+            raise RuntimeError("the request failed after the enqueue")
+        assert not listener.wait(0.5)
+        produce(committed_database, 1)
+        assert listener.wait(30)  # a committed enqueue is announced (30 s: patience, not a target)
+        assert not listener.wait(0.05)  # once: the announcement was taken
+    finally:
+        listener.close()
