@@ -185,7 +185,8 @@ def erase_person(session: Session, organisation: m.Organisation, person_id: int,
     """Erase a person of the organisation at their request (GDPR art. 17); audited.
 
     Removes their identity, attempts with answers and levels, help requests, coaching they
-    received, course memberships, roles and functions, and voids their xAPI statements.
+    received, course memberships, roles and functions, and the link to their HR record, and
+    voids their xAPI statements.
     The accreditation ledger stays (see the module docstring).
 
     Raises:
@@ -214,6 +215,10 @@ def erase_person(session: Session, organisation: m.Organisation, person_id: int,
     removal.add("attempts", session.execute(delete(m.Attempt).where(m.Attempt.person_id == person.id)).rowcount)
     removal.add("functions", session.execute(
         delete(m.FunctionAssignment).where(m.FunctionAssignment.person_id == person.id)).rowcount)
+    # the HR record is the organisation's (its next import sends it again), but its link would say
+    # whose accreditation ledger and exemptions these are: it goes, and a new launch links anew
+    removal.add("hr_links", session.execute(
+        update(m.HrRecord).where(m.HrRecord.person_id == person.id).values(person_id=None, matched_at=None)).rowcount)
     audit.record(session, organisation, actor, audit.Action.PERSON_ERASED, f"person:{person.id}", removal.counts)
     session.expire(person)
     return removal

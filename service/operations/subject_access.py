@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from service import models as m
 
@@ -60,17 +60,64 @@ def _help_request(request: m.HelpRequest) -> dict:
     }
 
 
+def _hr_record(record: m.HrRecord | None) -> dict | None:
+    if record is None:
+        return None
+    return {
+        "personnel_number": record.personnel_number, "name": record.name, "email": record.email,
+        "function_code": record.function_code, "function_name": record.function_name,
+        "team": record.team.name if record.team else None,
+        "location": record.location.name if record.location else None,
+        "manager_number": record.manager_number,
+        "employed_from": record.employed_from.isoformat() if record.employed_from else None,
+        "employed_until": record.employed_until.isoformat() if record.employed_until else None,
+        "linked_at": _when(record.matched_at), "left_at": _when(record.left_at), "left_reason": record.left_reason,
+    }
+
+
+def _exemptions(session: Session, person_id: int, record: m.HrRecord | None) -> list[dict]:
+    """HR's exemptions for the person, and those granted to their HR record before their first launch."""
+    holder = m.Exemption.person_id == person_id
+    if record is not None:
+        holder = or_(holder, m.Exemption.hr_record_id == record.id)
+    return [{"skill": e.skill.code, "name": e.skill.name, "reason": e.reason, "until": e.until.isoformat(),
+             "granted_at": _when(e.granted_at)}
+            for e in session.scalars(select(m.Exemption).where(holder).order_by(m.Exemption.granted_at, m.Exemption.id))]
+
+
+def _coaching_attended(session: Session, person_id: int) -> list[dict]:
+    """Coaching sessions the person attended, as last recorded (a correction is a new version).
+
+    Without the coach's note: only coaches see it (``CoachingSessionVersion.note``).
+    """
+    later = aliased(m.CoachingSessionVersion)
+    newest = (select(func.max(later.number)).where(later.session_id == m.CoachingSessionVersion.session_id)
+              .scalar_subquery())
+    rows = session.execute(
+        select(m.CoachingAttendance.minutes, m.CoachingSessionVersion, m.CoachingSession.voided_at)
+        .join(m.CoachingSessionVersion, m.CoachingSessionVersion.id == m.CoachingAttendance.version_id)
+        .join(m.CoachingSession, m.CoachingSession.id == m.CoachingSessionVersion.session_id)
+        .where(m.CoachingAttendance.person_id == person_id, m.CoachingSessionVersion.number == newest)
+        .order_by(m.CoachingSessionVersion.held_at, m.CoachingSession.id))
+    return [{"held_at": _when(version.held_at), "form": version.form.value, "skills": list(version.skills or []),
+             "applications": list(version.applications or []), "minutes": minutes,
+             "voided_at": _when(voided_at)}
+            for minutes, version, voided_at in rows]
+
+
 def _mine(session: Session, model, person_id: int, order):
     return list(session.scalars(select(model).where(model.person_id == person_id).order_by(order)))
 
 
 def collect(session: Session, person: m.Person, now: datetime) -> dict:
-    """All data about ``person``: identity, roles, functions, attempts with answers, levels,
-    help requests, coaching, courses, accreditation and who looked at their data."""
+    """All data about ``person``: identity, roles, functions, what HR sent about them and HR's
+    exemptions, attempts with answers, levels, help requests, coaching they attended, courses,
+    accreditation and who looked at their data."""
     pid = person.id
     memberships = session.execute(
         select(m.CourseMembership, m.LtiContext).join(m.LtiContext, m.LtiContext.id == m.CourseMembership.context_id)
         .where(m.CourseMembership.person_id == pid).order_by(m.CourseMembership.id))
+    hr_record = session.scalar(select(m.HrRecord).where(m.HrRecord.person_id == pid))
     audit_rows = session.scalars(select(m.AuditEvent).where(
         m.AuditEvent.organisation_id == person.organisation_id, m.AuditEvent.subject == f"person:{pid}",
     ).order_by(m.AuditEvent.at, m.AuditEvent.id))
@@ -91,7 +138,10 @@ def collect(session: Session, person: m.Person, now: datetime) -> dict:
         "current_levels": [{"skill": c.skill.code, "name": c.skill.name, "level": c.level,
                             "observed_at": _when(c.observed_at)}
                            for c in _mine(session, m.CurrentSkillLevel, pid, m.CurrentSkillLevel.skill_id)],
+        "hr_record": _hr_record(hr_record),
+        "exemptions": _exemptions(session, pid, hr_record),
         "help_requests": [_help_request(r) for r in _mine(session, m.HelpRequest, pid, m.HelpRequest.created_at)],
+        "coaching_attended": _coaching_attended(session, pid),
         "courses": [{"course": ctx.title, "roles": cm.roles, "status": cm.status, "synced_at": _when(cm.synced_at)}
                     for cm, ctx in memberships],
         "registration_numbers": [{"registry": n.registry_id, "number": n.number, "consent_at": _when(n.consent_at),
