@@ -9,6 +9,7 @@ accreditation feature turns the hours into points.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from mappings.model import ActivityKind
 from service import models as m
 from service.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from service.i18n_markers import N_
-from service.operations import audit, coach_requests, coaching, events
+from service.operations import audit, coach_requests, coaching, events, people
 from xapi import events as xe
 
 MINUTES_MIN, MINUTES_MAX = 1, 600
@@ -202,15 +203,44 @@ def sessions_of(session: Session, coach: m.Person, limit: int = 50) -> list[m.Co
     return list(session.scalars(query.order_by(m.CoachingSession.id.desc()).limit(limit)))
 
 
-def attendable_people(session: Session, coach: m.Person) -> list[m.Person]:
-    """People a coach can pick as attendees: everyone of the coach's scope (coordinator: the organisation)."""
+#: the most people the session form lists; a search reaches the others
+PICKER_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Attendable:
+    """The people a session form lists, and whether the coach's scope holds more than it shows."""
+
+    people: list[m.Person]
+    more: bool
+
+
+def attendable_people(session: Session, coach: m.Person, search: str = "",
+                      keep: Collection[int] = ()) -> Attendable:
+    """People a coach can pick as attendees: everyone of the coach's scope (coordinator: the organisation).
+
+    At most ``PICKER_LIMIT`` by name, narrowed by ``search`` (part of a name where the organisation
+    stores names, the start of a personnel number, LMS account or the short code shown for
+    someone without a name). The people in ``keep`` (already ticked) are listed whatever the
+    search, first, as long as they are in the scope.
+    """
     scope = coaching.scope_of(session, coach)
-    query = select(m.Person).where(m.Person.organisation_id == coach.organisation_id,
-                                   m.Person.pseudonymised_at.is_(None))
+    in_scope = [m.Person.organisation_id == coach.organisation_id, m.Person.pseudonymised_at.is_(None)]
     if not scope.everything:
-        query = query.outerjoin(m.Team, m.Team.id == m.Person.team_id).where(
-            m.Person.team_id.in_(scope.team_ids or [-1]) | m.Team.location_id.in_(scope.location_ids or [-1]))
-    return list(session.scalars(query.order_by(m.Person.name, m.Person.id).limit(500)))
+        in_scope.append(m.Person.team_id.in_(scope.team_ids or [-1])
+                        | m.Person.team_id.in_(select(m.Team.id).where(m.Team.location_id.in_(scope.location_ids or [-1]))))
+    query = select(m.Person).where(*in_scope)
+    found = people.matching(search, coach.organisation.store_personal_data, code=True)
+    if found is not None:
+        query = query.where(found)
+    listed = list(session.scalars(query.order_by(m.Person.name, m.Person.id).limit(PICKER_LIMIT + 1)))
+    more, listed = len(listed) > PICKER_LIMIT, listed[:PICKER_LIMIT]
+    missing = set(keep) - {person.id for person in listed}
+    if missing:
+        ticked = session.scalars(select(m.Person).where(*in_scope, m.Person.id.in_(missing))
+                                 .order_by(m.Person.name, m.Person.id))
+        listed = [*ticked, *listed]
+    return Attendable(listed, more)
 
 
 def publish_drop_in(session: Session, coach: m.Person, location_id: int | None, starts_at: datetime | None,

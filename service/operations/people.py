@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, func, or_, select, true
+from sqlalchemy import Select, String, bindparam, cast, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from service import models as m
@@ -282,6 +282,29 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def matching(search: str, names_stored: bool, *, code: bool = False):
+    """The condition for people ``search`` finds, or None for an empty search.
+
+    Part of a name or e-mail address (only where the organisation stores them: otherwise they are
+    neither searched nor shown), or the start of a personnel number or LMS account; with
+    ``code``, also the start of the short code shown for a person without a name (``#1a2b3c4d``).
+    """
+    text = " ".join(search.split())[:SEARCH_MAX]
+    if not text:
+        return None
+    pattern = f"%{_like_escape(text.lower())}%"
+    start = f"{_like_escape(text)}%"
+    matches = [m.Person.personnel_number.like(start, escape="\\"), m.Person.subject.like(start, escape="\\")]
+    if names_stored:
+        matches += [func.lower(m.Person.name).like(pattern, escape="\\"),
+                    func.lower(m.Person.email).like(pattern, escape="\\")]
+    short = text.removeprefix("#").lower()
+    if code and short and len(short) <= 8 and all(c in "0123456789abcdef" for c in short):
+        # the first 8 hex digits read the same as text on both databases (no dash before the 9th)
+        matches.append(cast(m.Person.pseudonym, String).like(f"{short}%"))
+    return or_(*matches)
+
+
 def role_page(session: Session, organisation: m.Organisation, search: str = "", page: int = 1,
               with_role: bool = False, per_page: int = PEOPLE_PER_PAGE) -> RolePage:
     """One page of the organisation's people with their roles, in three statements whatever the size.
@@ -294,14 +317,8 @@ def role_page(session: Session, organisation: m.Organisation, search: str = "", 
     """
     text = " ".join(search.split())[:SEARCH_MAX]
     where = [m.Person.organisation_id == organisation.id]
-    if text:
-        pattern = f"%{_like_escape(text.lower())}%"
-        start = f"{_like_escape(text)}%"
-        matches = [m.Person.personnel_number.like(start, escape="\\"), m.Person.subject.like(start, escape="\\")]
-        if organisation.store_personal_data:
-            matches += [func.lower(m.Person.name).like(pattern, escape="\\"),
-                        func.lower(m.Person.email).like(pattern, escape="\\")]
-        where.append(or_(*matches))
+    if (found := matching(text, organisation.store_personal_data)) is not None:
+        where.append(found)
     if with_role:
         where.append(select(m.PersonRole.id).where(
             m.PersonRole.person_id == m.Person.id, m.PersonRole.source == m.RoleSource.TOOL).exists())

@@ -35,6 +35,11 @@ def _input() -> coaching_sessions.SessionInput:
     )
 
 
+def _searching() -> bool:
+    """The form was posted by its search button: show it again with fewer people, store nothing."""
+    return request.form.get("actie") == "zoeken"
+
+
 def _form_page(session, coach, *, record=None, request_row=None, error=None, errors=None, status=200):
     form = dict(request.form)
     form["attendee"] = request.form.getlist("attendee")
@@ -49,11 +54,17 @@ def _form_page(session, coach, *, record=None, request_row=None, error=None, err
     if request_row is not None and request.method == "GET":
         form.update({"attendee": [str(request_row.request.person_id)], "skill": [request_row.skill.code],
                      "form": "on_the_job", "resolve": "yes"})
-    people = coaching_sessions.attendable_people(session, coach)
+    # a search keeps what was entered: it posts the whole form, and the ticked people stay listed
+    ticked = [person_id for raw in form.get("attendee", []) if (person_id := form_id(raw)) is not None]
+    attendable = coaching_sessions.attendable_people(session, coach, request.values.get("zoek", ""), keep=ticked)
+    people = attendable.people
     if request_row is not None and request_row.request.person not in people:
         people.insert(0, request_row.request.person)
     page = render_template("coach/session_form.html", record=record, request_row=request_row, form=form,
-                           error=error, errors=errors or {}, people=people, label=coaching.employee_label,
+                           error=error, errors=errors or {}, people=people, more_people=attendable.more,
+                           limit=coaching_sessions.PICKER_LIMIT,
+                           search=request.values.get("zoek", "")[:coaching_sessions.people.SEARCH_MAX],
+                           label=coaching.employee_label,
                            choices=coaching.filter_choices(session, coach),
                            skills=sorted(coaching.all_skills(session), key=lambda s: s.name))
     return page, status
@@ -72,7 +83,7 @@ def sessions():
 @role_required(*COACH_ROLES)
 def log():
     request_id = form_id(request.values.get("hulpvraag"))
-    if request.method == "POST":
+    if request.method == "POST" and not _searching():
         try:
             with current_db().begin() as session:
                 coaching_sessions.log_session(session, signed_in_person(session), _input(), now(),
@@ -93,7 +104,7 @@ def log():
 @role_required(*COACH_ROLES)
 def correct(session_id: int):
     error, errors, status = None, {}, 200
-    if request.method == "POST":
+    if request.method == "POST" and not _searching():
         try:
             with current_db().begin() as session:
                 coaching_sessions.correct_session(session, signed_in_person(session), session_id, _input(), now())

@@ -170,3 +170,53 @@ def test_pseudonymising_a_leaver_removes_the_coaches_notes_of_their_sessions_and
         assert privacy.pseudonymise(session, session.get(m.Person, world.employee), NOW) is not None
         assert session.scalars(select(m.CoachingSessionVersion.note)).all() == [None]
     assert hours(database, world.employee) == 50
+
+
+def crowd(database, world, count: int, *, store_names: bool) -> dict[str, int]:
+    """``count`` colleagues in the coach's team (Medewerker 0000...), one more sorted after them by
+    name (Zeger Zwart), and one of the same name in the other location; returns their ids by key."""
+    with database.begin() as session:
+        employee = session.get(m.Person, world.employee)
+        org_id = employee.organisation_id
+        session.get(m.Organisation, org_id).store_personal_data = store_names
+        people = [m.Person(organisation_id=org_id, issuer=employee.issuer, subject=f"bulk-{n}", name=f"Medewerker {n:04}",
+                           team_id=world.team_north) for n in range(count)]
+        last = m.Person(organisation_id=org_id, issuer=employee.issuer, subject="zeger", name="Zeger Zwart",
+                        team_id=world.team_north)
+        south = m.Person(organisation_id=org_id, issuer=employee.issuer, subject="zeger-zuid", name="Zwart Zuid",
+                         team_id=world.team_south)
+        session.add_all([*people, last, south])
+        session.flush()
+        return {"last": last.id, "south": south.id, "last_code": str(last.pseudonym)[:8]}
+
+
+def test_in_a_scope_of_more_than_500_a_search_reaches_anyone_and_keeps_what_was_entered(browser, world, database):
+    ids = crowd(database, world, 500, store_names=True)
+    become(browser, world.coach)  # scope: location north
+    page = browser.get("/coach/gesprekken/nieuw").get_data(as_text=True)
+    assert f'value="{ids["last"]}"' not in page and "Er zijn meer dan 500 mensen." in page
+
+    entered = {"held_at": local(NOW - timedelta(hours=1)), "form": "drop_in", "attendee": [str(world.employee)],
+               f"minutes-{world.employee}": "40", "note": "Groepsuitleg", "actie": "zoeken", "zoek": "zwart"}
+    searched = browser.post("/coach/gesprekken/nieuw", data=entered)
+    page = searched.get_data(as_text=True)
+    assert searched.status_code == 200
+    assert f'id="attendee-{ids["last"]}"' in page  # found beyond the first 500
+    assert f'value="{ids["south"]}"' not in page  # the same name outside the coach's scope is not
+    assert f'value="{world.employee}" checked' in page and f'name="minutes-{world.employee}"' in page
+    assert 'value="40"' in page and "Groepsuitleg" in page and 'value="drop_in" checked' in page
+    assert "Medewerker 0001" not in page  # the list is narrowed
+    with database.begin() as session:
+        assert session.scalar(select(func.count()).select_from(m.CoachingSession)) == 0  # a search stores nothing
+
+    assert log(browser, {world.employee: 40, ids["last"]: 25}, form="drop_in").status_code == 302
+    assert hours(database, ids["last"]) == 25 and hours(database, world.employee) == 40
+
+
+def test_without_stored_names_a_coach_finds_a_colleague_by_the_code_shown_and_not_by_name(browser, world, database):
+    ids = crowd(database, world, 3, store_names=False)
+    become(browser, world.coach)
+    by_code = browser.post("/coach/gesprekken/nieuw", data={"actie": "zoeken", "zoek": f"#{ids['last_code']}"})
+    assert f'id="attendee-{ids["last"]}"' in by_code.get_data(as_text=True)
+    by_name = browser.post("/coach/gesprekken/nieuw", data={"actie": "zoeken", "zoek": "zwart"}).get_data(as_text=True)
+    assert f'id="attendee-{ids["last"]}"' not in by_name and "Niemand gevonden" in by_name
