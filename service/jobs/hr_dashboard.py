@@ -33,8 +33,9 @@ def refresh_if_due(database: Database, organisation_id: int, now: datetime, ever
     """Refresh one organisation's stored figures when due (one transaction); True when it did."""
     with database.begin() as session:
         organisation = session.get(m.Organisation, organisation_id)
-        if organisation is None or not cache.due(session, organisation, now, every):
-            return False
+        if organisation is None or not cache.claim(session, organisation) \
+                or not cache.due(session, organisation, now, every):
+            return False  # gone, another worker is computing it, or its figures are fresh
         cache.refresh(session, organisation, now)
     return True
 

@@ -202,6 +202,23 @@ def due(session: Session, organisation: m.Organisation, now: datetime, every: ti
     return now - found.computed_at >= every and state(session, organisation) != found.state
 
 
+#: the first key of the advisory locks of ``claim`` (ASCII "HRFG"); the second is the organisation's id
+_LOCK_SPACE = 0x48524647
+
+
+def claim(session: Session, organisation: m.Organisation) -> bool:
+    """Whether this transaction may compute the organisation's figures: False while another does.
+
+    Two workers (or two worker rounds) would otherwise both spend seconds on a large
+    organisation, one of them for nothing. PostgreSQL: a transaction-level advisory lock, tried
+    without waiting. SQLite: the transaction holds the database's write lock already, so a second
+    one waits for the first and then finds fresh figures (``due`` says no).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(_LOCK_SPACE, organisation.id))))
+
+
 def refresh(session: Session, organisation: m.Organisation, now: datetime) -> int:
     """Compute the organisation's stored views for ``now``'s day and replace the stored ones; returns how many.
 

@@ -209,3 +209,4 @@ def test_the_forward_worker_stores_every_organisations_figures(settings, databas
             found = cache.stored(session, session.get(m.Organisation, organisation_id))
             assert found is not None and found.state == cache.state(session, session.get(m.Organisation,
                                                                                          organisation_id))
+
