@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from service import models as m
 from service.jobs import forward
@@ -293,5 +293,23 @@ def test_a_rolled_back_enqueue_wakes_no_worker(committed_database):
         produce(committed_database, 1)
         assert listener.wait(30)  # a committed enqueue is announced (30 s: patience, not a target)
         assert not listener.wait(0.05)  # once: the announcement was taken
+    finally:
+        listener.close()
+
+
+@pytest.mark.postgres
+def test_a_listener_whose_connection_was_killed_listens_again_on_a_new_one(committed_database):
+    """A database restart (here: its backend killed) costs the worker only the wake-ups until it is back."""
+    listener = forward.new_rows_listener(committed_database)
+    try:
+        assert not listener.wait(0.05)  # connected and listening
+        killed = listener._connection.info.backend_pid
+        with committed_database.engine.begin() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": killed})
+        assert not listener.wait(0.5)  # the loss reads as "nothing announced", never as an error
+        assert not listener.wait(0.05)  # listening again, on a new connection
+        assert listener._connection.info.backend_pid != killed
+        produce(committed_database, 1)
+        assert listener.wait(30)  # 30 s: patience for a busy machine, not a target
     finally:
         listener.close()
