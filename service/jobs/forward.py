@@ -8,7 +8,7 @@ its rows pending; when the lease runs out they are sent again, which the determi
 statement ids make harmless (the LRS answers 200 for the same content, or 409, which the
 client settles by comparing). Up to three batches per organisation are in flight at once: three
 sender threads only POST, each taking the next leased batch from a queue, while one thread
-leases and settles, keeping one batch more leased than there are senders, so a sender that
+leases and settles, keeping a leased batch in reserve for each sender, so a sender that
 finished goes on at once; settling a batch and leasing the next share one transaction, and a
 delivered batch is one UPDATE (tests/bench/bench_xapi_forwarder.py).
 """
@@ -262,9 +262,8 @@ def _forward_organisation(database, organisation_id, client, pool, batch_size, c
     ``in_flight`` senders in the pool each take the next leased batch from a queue, POST it and
     take the next, so a sender never waits for this thread's database work (before, a finished
     POST's slot waited while this thread settled another batch: three batches were in flight
-    only 77% of the time on PostgreSQL). This thread keeps one batch more than there are
-    senders leased and waiting, and settles each sent batch in one transaction with the lease of
-    the next. A failed POST (the LRS is down) or a stop halts the senders: batches not sent yet
+    only 77% of the time on PostgreSQL). This thread keeps a leased batch waiting for each
+    sender, and settles each sent batch in one transaction with the lease of the next. A failed POST (the LRS is down) or a stop halts the senders: batches not sent yet
     come back unsent and are made due again at once.
     """
     if in_flight <= 1:  # one batch at a time (tests whose database is one rolled-back connection)
@@ -300,8 +299,11 @@ def _forward_organisation(database, organisation_id, client, pool, batch_size, c
     try:
         more = True
         while more and leased < 2 * in_flight and not should_stop():  # a batch for each sender, and one waiting each
-            with database.begin() as session:
-                rows = lease(session)
+            if leased:  # batches are on their way: the database must be waited for, they are settled below
+                rows = through_outage(database, lease)
+            else:
+                with database.begin() as session:
+                    rows = lease(session)
             if rows:
                 ready.put(rows)
                 leased += 1
