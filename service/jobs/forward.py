@@ -263,8 +263,9 @@ def _forward_organisation(database, organisation_id, client, pool, batch_size, c
     take the next, so a sender never waits for this thread's database work (before, a finished
     POST's slot waited while this thread settled another batch: three batches were in flight
     only 77% of the time on PostgreSQL). This thread keeps a leased batch waiting for each
-    sender, and settles each sent batch in one transaction with the lease of the next. A failed POST (the LRS is down) or a stop halts the senders: batches not sent yet
-    come back unsent and are made due again at once.
+    sender, and settles each sent batch in one transaction with the lease of the next. A failed
+    POST (the LRS is down) or a stop halts the senders: batches not sent yet come back unsent
+    and are made due again at once.
     """
     if in_flight <= 1:  # one batch at a time (tests whose database is one rolled-back connection)
         report = ForwardReport()
