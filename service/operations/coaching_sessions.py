@@ -219,9 +219,9 @@ def attendable_people(session: Session, coach: m.Person, search: str = "",
                       keep: Collection[int] = ()) -> Attendable:
     """People a coach can pick as attendees: everyone of the coach's scope (coordinator: the organisation).
 
-    At most ``PICKER_LIMIT`` by name, narrowed by ``search`` (part of a name where the organisation
-    stores names, the start of a personnel number, LMS account or the short code shown for
-    someone without a name). The people in ``keep`` (already ticked) are listed whatever the
+    At most ``PICKER_LIMIT`` by name, narrowed by ``search``: where the organisation stores names,
+    part of a name or the start of a personnel number or LMS account; always the start of the
+    short code shown for someone without a name. The people in ``keep`` (already ticked) are listed whatever the
     search, first, as long as they are in the scope.
     """
     scope = coaching.scope_of(session, coach)
@@ -230,7 +230,9 @@ def attendable_people(session: Session, coach: m.Person, search: str = "",
         in_scope.append(m.Person.team_id.in_(scope.team_ids or [-1])
                         | m.Person.team_id.in_(select(m.Team.id).where(m.Team.location_id.in_(scope.location_ids or [-1]))))
     query = select(m.Person).where(*in_scope)
-    found = people.matching(search, coach.organisation.store_personal_data, code=True)
+    # where names are not stored, a personnel number or LMS account would tie a code to a person
+    names = coach.organisation.store_personal_data
+    found = people.matching(search, names, code=True, identifiers=names)
     if found is not None:
         query = query.where(found)
     listed = list(session.scalars(query.order_by(m.Person.name, m.Person.id).limit(PICKER_LIMIT + 1)))

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, String, bindparam, cast, func, or_, select, true
+from sqlalchemy import Select, String, bindparam, cast, false, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from service import models as m
@@ -282,19 +282,22 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def matching(search: str, names_stored: bool, *, code: bool = False):
+def matching(search: str, names_stored: bool, *, code: bool = False, identifiers: bool = True):
     """The condition for people ``search`` finds, or None for an empty search.
 
     Part of a name or e-mail address (only where the organisation stores them: otherwise they are
-    neither searched nor shown), or the start of a personnel number or LMS account; with
-    ``code``, also the start of the short code shown for a person without a name (``#1a2b3c4d``).
+    neither searched nor shown), or the start of a personnel number or LMS account (unless
+    ``identifiers`` is off); with ``code``, also the start of the short code shown for a person
+    without a name (``#1a2b3c4d``).
     """
     text = " ".join(search.split())[:SEARCH_MAX]
     if not text:
         return None
     pattern = f"%{_like_escape(text.lower())}%"
     start = f"{_like_escape(text)}%"
-    matches = [m.Person.personnel_number.like(start, escape="\\"), m.Person.subject.like(start, escape="\\")]
+    matches = []
+    if identifiers:
+        matches += [m.Person.personnel_number.like(start, escape="\\"), m.Person.subject.like(start, escape="\\")]
     if names_stored:
         matches += [func.lower(m.Person.name).like(pattern, escape="\\"),
                     func.lower(m.Person.email).like(pattern, escape="\\")]
@@ -302,7 +305,7 @@ def matching(search: str, names_stored: bool, *, code: bool = False):
     if code and short and len(short) <= 8 and all(c in "0123456789abcdef" for c in short):
         # the first 8 hex digits read the same as text on both databases (no dash before the 9th)
         matches.append(cast(m.Person.pseudonym, String).like(f"{short}%"))
-    return or_(*matches)
+    return or_(*matches) if matches else false()
 
 
 def role_page(session: Session, organisation: m.Organisation, search: str = "", page: int = 1,

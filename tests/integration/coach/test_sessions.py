@@ -213,10 +213,13 @@ def test_in_a_scope_of_more_than_500_a_search_reaches_anyone_and_keeps_what_was_
     assert hours(database, ids["last"]) == 25 and hours(database, world.employee) == 40
 
 
-def test_without_stored_names_a_coach_finds_a_colleague_by_the_code_shown_and_not_by_name(browser, world, database):
+def test_without_stored_names_a_coach_finds_a_colleague_by_the_code_shown_and_not_by_name_or_account(browser, world, database):
     ids = crowd(database, world, 3, store_names=False)
     become(browser, world.coach)
     by_code = browser.post("/coach/gesprekken/nieuw", data={"actie": "zoeken", "zoek": f"#{ids['last_code']}"})
     assert f'id="attendee-{ids["last"]}"' in by_code.get_data(as_text=True)
     by_name = browser.post("/coach/gesprekken/nieuw", data={"actie": "zoeken", "zoek": "zwart"}).get_data(as_text=True)
     assert f'id="attendee-{ids["last"]}"' not in by_name and "Niemand gevonden" in by_name
+    # nor by LMS account: that would tie the code to the person
+    by_account = browser.post("/coach/gesprekken/nieuw", data={"actie": "zoeken", "zoek": "zeger"})
+    assert f'id="attendee-{ids["last"]}"' not in by_account.get_data(as_text=True)
