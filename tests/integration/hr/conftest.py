@@ -8,6 +8,7 @@ test wrote). Building it per test was most of the time these tests took.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -83,3 +84,12 @@ def signed_in(client, person_id: int) -> Browser:
     with client.session_transaction() as cookie:
         cookie[auth.SIGNED_IN_AT] = cookie[auth.SEEN_AT] = int(time.time())
     return browser
+
+
+def names(page: str, label: str) -> bool:
+    """Whether ``label`` (a person's name or number, "P1") stands on the page as a word of its own.
+
+    A plain ``in`` would also find it inside the page's random tokens (CSRF token, CSP nonce:
+    letters, digits, "-" and "_"), which contain "P1" now and then.
+    """
+    return re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", page) is not None
