@@ -283,14 +283,19 @@ def _forward_organisation(database, organisation_id, client, pool, batch_size, c
     sent: queue.SimpleQueue = queue.SimpleQueue()  # (rows, the LRS's answer, or None: not sent)
     halt = threading.Event()
 
+    failures: list[Exception] = []  # what a sender raised (a bug, not the LRS): raised here after the cleanup
+
     def sender() -> None:
+        # Every batch taken comes back on ``sent``, whatever happens, or this thread would wait forever.
         while (rows := ready.get()) is not None:
-            if halt.is_set() or should_stop():
-                sent.put((rows, None))
-                continue
-            result = send(rows, client)
-            if isinstance(result, LRSError):
-                halt.set()  # this LRS is down: the other senders send nothing more for now
+            result = None
+            if not (halt.is_set() or should_stop()):
+                try:
+                    result = send(rows, client)
+                except Exception as error:  # noqa: BLE001 - handed to the leasing thread, which raises it
+                    failures.append(error)
+                if not isinstance(result, BatchResult):
+                    halt.set()  # this LRS is down (or the send broke): the other senders send nothing more for now
             sent.put((rows, result))
 
     def lease(session) -> list[Leased]:
@@ -338,8 +343,10 @@ def _forward_organisation(database, organisation_id, client, pool, batch_size, c
             rows, result = sent.get()
             if result is None:
                 unsent.extend(rows)
-        if unsent:  # leased but never sent (a stop, an LRS down): due again now, not after the lease
+        if unsent:  # leased but never sent (a stop, an LRS down, a failed send): due again now, not after the lease
             with database.begin() as session:
                 session.execute(update(OUTBOX).where(OUTBOX.c.id.in_([r.id for r in unsent]))
                                 .values(next_attempt_at=clock()))
+    if failures:
+        raise failures[0]
     return report

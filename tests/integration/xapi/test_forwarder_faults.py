@@ -313,3 +313,33 @@ def test_a_listener_whose_connection_was_killed_listens_again_on_a_new_one(commi
         assert listener.wait(30)  # 30 s: patience for a busy machine, not a target
     finally:
         listener.close()
+
+
+class BrokenClient:
+    """A client whose send raises what no LRS answer can cause (a bug in the client): a double,
+    because a real LRS cannot make ``post_serialized`` raise anything but an LRS error."""
+
+    def __init__(self, lrs):
+        self.real = LRSClient(lrs.endpoint, USERNAME, PASSWORD, timeout=PATIENT)
+        self.calls = 0
+
+    def post_serialized(self, statements):
+        self.calls += 1
+        if self.calls == 2:
+            raise ValueError("a bug in the client")
+        return self.real.post_serialized(statements)
+
+
+def test_a_send_that_breaks_stops_the_forwarder_with_its_error_and_leaves_no_row_leased(committed_database, lrs):
+    """Before, a sender thread that raised left the leasing thread waiting for its batch forever."""
+    produce(committed_database, 600)  # six batches: three on their way, three in reserve
+    client = BrokenClient(lrs)
+    with pytest.raises(ValueError, match="a bug in the client"):
+        forward.forward(committed_database, target(lrs), lambda _target: client)
+    delivered = statuses(committed_database).get("delivered", 0)
+    assert 100 <= delivered <= 500  # what was sent before (and beside) the broken send is recorded
+    with committed_database.begin() as session:  # the rest is due at once, not hidden behind a lease
+        leased = session.scalar(select(func.count()).select_from(m.OutboxItem).where(
+            m.OutboxItem.status == m.OutboxStatus.PENDING, m.OutboxItem.next_attempt_at > datetime.now(UTC)))
+    assert leased == 0
+    assert deliver_everything(committed_database, lrs, 600) == 600 - delivered
