@@ -58,6 +58,7 @@ from lti1p3platform.service_connector import (AssignmentsGradesService,
                                               NamesRoleProvisioningService, authenticate)
 from werkzeug.serving import make_server
 
+from lti.keys import generate_key
 from lti.registration import Registration
 from service.web.demo_lms.adapter import (CachedRegistration, FlaskRequest, OIDCLogin, SingleRegistrationConf,
                                           loaded_key, public_jwk)
@@ -76,8 +77,8 @@ Tamper = Callable[[dict, dict, "TestPlatform"], tuple[dict, dict, str | None]]
 
 
 def new_private_key() -> str:
-    """A fresh 2048-bit RSA private key as PEM."""
-    return JWK.generate(kty="RSA", size=2048).export_to_pem(private_key=True, password=None).decode()
+    """A fresh 2048-bit RSA private key as PEM (the same key generation as the tool's, lti/keys.py)."""
+    return generate_key().private_key_pem
 
 
 @functools.lru_cache(maxsize=32)
@@ -356,7 +357,6 @@ class TestPlatform:
         self.nrps_paging = nrps_paging
         self.nrps_page_size = nrps_page_size
         self.private_key = new_private_key()
-        self.stranger_key = new_private_key()  # signs "unknown kid" tokens; never published
         self.pending: dict[str, LaunchSpec] = {}
         self.lineitems: dict[str, dict[str, Any]] = {}
         self.members: dict[str, dict[str, dict[str, Any]]] = {}
@@ -396,6 +396,11 @@ class TestPlatform:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    @functools.cached_property
+    def stranger_key(self) -> str:
+        """Signs the "unknown kid" tokens; never published. Made when a test first asks for it."""
+        return new_private_key()
 
     def __enter__(self) -> "TestPlatform":
         return self.start()
