@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from mappings.loader import STARTER_CONTENT, load_folder
+from mappings.loader import STARTER_CONTENT
 from mappings.model import ActivityKind
 from service import models as m
 from service.operations import points
 from service.operations.content import load_content
-from tests.conftest import FIXTURE_CONTENT
+from tests.support.web import content_bundle
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -21,7 +21,7 @@ NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def registries(database, content, app):  # app: configures encryption for the numbers
     """The starter content's registries and accredited activities, on top of the test content."""
-    bundle = replace(load_folder(FIXTURE_CONTENT), registries=load_folder(STARTER_CONTENT).registries)
+    bundle = replace(content_bundle(), registries=content_bundle(STARTER_CONTENT).registries)
     with database.begin() as session:
         load_content(session, bundle)
         return {r.code: r.id for r in session.scalars(select(m.AccreditationRegistry))}
