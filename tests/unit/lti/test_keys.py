@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from jwcrypto.jwk import JWK
 
 from lti.errors import KeyStoreError
@@ -70,3 +72,20 @@ def test_empty_folder_has_no_current_key(tmp_path):
 def test_garbage_is_not_a_key():
     with pytest.raises(KeyStoreError):
         key_from_pem("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
+
+
+def test_an_ec_key_is_refused_as_not_rsa():
+    ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode("ascii")
+    with pytest.raises(KeyStoreError, match="not an RSA private key"):
+        key_from_pem(ec_pem)
+
+
+def test_a_traditional_rsa_pem_is_read_and_kept_as_pkcs8():
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    traditional = private.private_bytes(Encoding.PEM, PrivateFormat.TraditionalOpenSSL,
+                                        NoEncryption()).decode("ascii")
+    key = key_from_pem(traditional)
+    assert key.private_key_pem.startswith("-----BEGIN PRIVATE KEY-----")
+    assert key.kid == JWK.from_pyca(private.public_key()).thumbprint()
+    assert key_from_pem(key.private_key_pem).kid == key.kid
