@@ -10,6 +10,7 @@ commits from several connections use ``committed_database`` instead.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections import Counter
@@ -191,9 +192,51 @@ class SharedTemplateCode(BytecodeCache):
 TEMPLATE_CODE = SharedTemplateCode()
 
 
+class ToolKeys:
+    """One signing key per test process, copied into each ``app`` fixture's new instance folder.
+
+    A new instance folder makes the service generate an RSA key at start (about 0.06 s, a
+    tenth of a small test). The ``app`` fixtures of one process get a copy of the first one's
+    key folder and the instance encryption key that seals it, as a deployment restores its
+    instance from a backup. Only for the default settings (keys and encryption key in the
+    instance folder): tests of key generation, rotation and encryption build their own apps
+    with their own settings, and get a new key as before.
+    """
+
+    FILES = ("encryption_key", "lti-keys")
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.kept = False
+
+    @staticmethod
+    def _default(settings: Settings) -> bool:
+        return settings.lti_key_path is None and not settings.encryption_key and settings.encryption_key_file is None
+
+    def provide(self, settings: Settings) -> None:
+        instance = settings.instance_path
+        if self.kept and self._default(settings) and not any((instance / name).exists() for name in self.FILES):
+            instance.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.folder / "encryption_key", instance / "encryption_key")
+            shutil.copytree(self.folder / "lti-keys", instance / "lti-keys")
+
+    def keep(self, settings: Settings) -> None:
+        if not self.kept and self._default(settings):
+            shutil.copy2(settings.instance_path / "encryption_key", self.folder / "encryption_key")
+            shutil.copytree(settings.instance_path / "lti-keys", self.folder / "lti-keys")
+            self.kept = True
+
+
+@pytest.fixture(scope="session")
+def tool_keys(tmp_path_factory) -> ToolKeys:
+    return ToolKeys(tmp_path_factory.mktemp("tool-keys"))
+
+
 @pytest.fixture
-def app(settings, database):
+def app(settings, database, tool_keys):
+    tool_keys.provide(settings)
     app = create_app(settings, database=database)
+    tool_keys.keep(settings)
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     return app
 
