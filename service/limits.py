@@ -9,6 +9,7 @@ and nothing is stored: on SQLite and on PostgreSQL alike, whatever path the valu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Integer, String, inspect
@@ -91,8 +92,18 @@ def refuse_unstorable(session: Session, flush_context=None, instances=None) -> N
     Raises:
         InvalidInputError: naming the columns; the caller's transaction then rolls back.
     """
+    refuse((*session.new, *session.dirty))
+
+
+def refuse(rows: Iterable[object]) -> None:
+    """Refuse ``rows`` (mapped objects) when one value cannot be stored; the guard of a flush,
+    for a write that goes past the unit of work (an ``INSERT ... ON CONFLICT`` built from them).
+
+    Raises:
+        InvalidInputError: naming the columns.
+    """
     errors: dict[str, list[str]] = {}
-    for row in (*session.new, *session.dirty):
+    for row in rows:
         for key, messages in problems(row).items():
             errors.setdefault(f"{type(row).__name__}.{key}", []).extend(messages)
     if errors:

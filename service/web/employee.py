@@ -202,8 +202,8 @@ def autosave(registration: str):
     """Save one answer as it is given (the page's script calls this on every change)."""
     args = SaveAnswerArgs().load(request.get_json(silent=True) or {})
     with current_db().begin() as session:
-        response = attempts.save_answer_to(session, _person_id(), registration, args["item"], args["value"], now())
-        return jsonify(item=args["item"], saved_at=response.answered_at.isoformat()), 200
+        saved_at = attempts.save_answer_to(session, _person_id(), registration, args["item"], args["value"], now())
+        return jsonify(item=args["item"], saved_at=saved_at.isoformat()), 200
 
 
 @bp.get("/poging/<registration>/inleveren")

@@ -6,7 +6,8 @@ import pytest
 
 from lti import checks, claims
 from service import models as m
-from service.limits import column_length, json_depth, problems
+from service.errors import InvalidInputError
+from service.limits import column_length, json_depth, problems, refuse
 
 
 def test_claim_limits_are_the_column_sizes():
@@ -38,3 +39,15 @@ def test_json_depth_counts_without_recursion():
         deep = [deep]
     assert json_depth(deep) == 100_000
     assert json_depth({"a": [1, {"b": 2}]}) == 3
+
+
+def test_a_row_written_past_the_unit_of_work_is_refused_as_a_flush_would_refuse_it():
+    # the autosave's upsert checks its row with refuse() first, as before_flush checks every row
+    deep = "x"
+    for _ in range(40):
+        deep = [deep]
+    with pytest.raises(InvalidInputError) as refused:
+        refuse([m.Response(attempt_id=1, item_id=2, answer={"value": "a\x00"}, score=1.0),
+                m.Response(attempt_id=1, item_id=3, answer={"value": deep}, score=0.0)])
+    assert refused.value.errors == {"Response.answer": ["contains a NUL character or nests too deeply"] * 2}
+    refuse([m.Response(attempt_id=1, item_id=2, answer={"value": ["a", "b"]}, score=0.5)])  # storable: no error
