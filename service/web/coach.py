@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from service import models as m
 from service.errors import ConflictError, ForbiddenError, InvalidInputError
@@ -23,21 +24,27 @@ LOCAL = ZoneInfo("Europe/Amsterdam")
 REFUSALS = (InvalidInputError, ConflictError, ForbiddenError)
 
 
+#: Dutch words for the coach pages, in one place; lazy, so each is translated where a page shows it
+NAMES = {
+    "coach_status_names": {"new": _l("nieuw"), "claimed": _l("opgepakt"), "planned": _l("gepland"),
+                           "resolved": _l("afgerond"), "closed": _l("gesloten"), "cancelled": _l("ingetrokken")},
+    "contact_names": {"in_person": _l("langskomen op de afdeling"), "phone": _l("bellen"), "email": _l("e-mail"),
+                      "teams": _l("Teams")},
+    "place_names": {"ward": _l("op de afdeling"), "drop_in": _l("op het spreekuur"), "online": _l("online")},
+    "close_reason_names": {"referred_ict": _l("doorgezet naar ICT"),
+                           "referred_training": _l("doorverwezen naar een training"),
+                           "no_response": _l("geen reactie na een paar pogingen"),
+                           "withdrawn": _l("de medewerker wil geen hulp meer")},
+    "session_form_names": {"on_the_job": _l("1-op-1 op de werkplek"), "drop_in": _l("spreekuur of groep"),
+                           "online": _l("online")},
+}
+
+
 @bp.app_context_processor
 def _names():
-    """Dutch words for the coach pages (and the employee's overview), in one place."""
-    return {
-        "coach_status_names": {"new": _("nieuw"), "claimed": _("opgepakt"), "planned": _("gepland"),
-                               "resolved": _("afgerond"), "closed": _("gesloten"), "cancelled": _("ingetrokken")},
-        "contact_names": {"in_person": _("langskomen op de afdeling"), "phone": _("bellen"), "email": _("e-mail"),
-                          "teams": _("Teams")},
-        "place_names": {"ward": _("op de afdeling"), "drop_in": _("op het spreekuur"), "online": _("online")},
-        "close_reason_names": {"referred_ict": _("doorgezet naar ICT"), "referred_training": _("doorverwezen naar een training"),
-                               "no_response": _("geen reactie na een paar pogingen"),
-                               "withdrawn": _("de medewerker wil geen hulp meer")},
-        "session_form_names": {"on_the_job": _("1-op-1 op de werkplek"), "drop_in": _("spreekuur of groep"),
-                               "online": _("online")},
-    }
+    """The coach pages' words, for every page (the coaching session pages use them too); built once:
+    all 23 were translated on every page the service rendered."""
+    return NAMES
 
 
 @bp.app_template_filter("moment")

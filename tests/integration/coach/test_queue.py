@@ -24,6 +24,16 @@ def test_a_coach_of_the_scope_sees_the_request_with_gap_contact_and_place_in_the
     assert re.search(r"<td>\d / \d</td>", row), "the gap: level asked / level shown"
 
 
+def test_the_queue_in_english_names_the_status_and_the_contact_in_english(browser, world):
+    ask_help(browser, world)
+    become(browser, world.coach)
+    browser.get("/taal/en")
+    page = browser.get("/coach").get_data(as_text=True)
+    row = page[page.index("<tbody>"):page.index("</tbody>")]
+    assert "<td>phone</td>" in row and "<td>new" in row
+    assert "bellen" not in row and "nieuw" not in row
+
+
 def test_a_coach_outside_the_scope_and_another_organisation_see_nothing(browser, world):
     _, request_id = ask_help(browser, world)
     for outsider in (world.south_coach, world.stranger_coach):
