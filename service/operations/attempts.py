@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
@@ -70,17 +70,24 @@ def get_attempt(session: Session, person: m.Person | int, registration: uuid.UUI
     except ValueError:
         raise NotFoundError(N_("Deze toetspoging bestaat niet.")) from None
     person_id = person if isinstance(person, int) else person.id
-    query = select(m.Attempt).where(m.Attempt.registration == key, m.Attempt.person_id == person_id)
-    if with_person:
-        query = query.options(joinedload(m.Attempt.person).joinedload(m.Person.organisation))
-    if for_update:  # (PostgreSQL cannot lock the outer join below: responses load on first use)
-        query = query.with_for_update().execution_options(populate_existing=True)
-    else:  # nearly every page needs the answers: in the same query
-        query = query.options(joinedload(m.Attempt.responses))
-    attempt = session.scalars(query).unique().one_or_none()
+    attempt = session.scalars(_attempt_query(with_person, for_update),
+                              {"registration": key, "person": person_id}).unique().one_or_none()
     if attempt is None:
         raise NotFoundError(N_("Deze toetspoging bestaat niet."))
     return attempt
+
+
+@functools.cache
+def _attempt_query(with_person: bool, for_update: bool):
+    """``get_attempt``'s query, built once per variant: building it cost more than running it
+    from SQLAlchemy's compiled cache, on every page of an attempt."""
+    query = select(m.Attempt).where(m.Attempt.registration == bindparam("registration"),
+                                    m.Attempt.person_id == bindparam("person"))
+    if with_person:
+        query = query.options(joinedload(m.Attempt.person).joinedload(m.Person.organisation))
+    if for_update:  # (PostgreSQL cannot lock the outer join below: responses load on first use)
+        return query.with_for_update().execution_options(populate_existing=True)
+    return query.options(joinedload(m.Attempt.responses))  # nearly every page needs the answers
 
 
 def start_attempt(
