@@ -9,9 +9,13 @@ with the number of questions or skills.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from sqlalchemy import select
 
 from mappings.loader import load_folder
+from service import models as m
 from tests.conftest import FIXTURE_CONTENT
 from tests.support.sql_counter import count_sql
 
@@ -79,3 +83,22 @@ def test_the_newest_content_release_is_read_with_the_roles_not_again(flow_counts
     for sql in flow_counts["counted"]:
         assert sql.touching("content_releases") == 1, sql.report()
         assert sum("content_releases" in s and "person_roles" in s for s in sql.sql) == 1, sql.report()
+
+
+def test_an_autosave_writes_its_answer_in_one_statement_without_reading_the_others(browser, make_person, database):
+    """A changed answer replaces the earlier one in one upsert; the attempt's other answers are not read."""
+    browser.sign_in(make_person())
+    browser.get(f"/toets/{TEST}")
+    registration = browser.post(f"/toetsen/{TEST}/start").headers["Location"].rstrip("/").split("/")[-1]
+    save = f"/poging/{registration}/antwoord"
+    assert browser.post_json(save, {"item": "ecd-01", "value": "a"}).status_code == 200
+    assert browser.post_json(save, {"item": "ecd-02", "value": ["a"]}).status_code == 200
+    with count_sql(database) as sql:
+        changed = browser.post_json(save, {"item": "ecd-01", "value": "b"})
+    assert changed.status_code == 200
+    assert sql.statements == 3 and sql.touching("responses") == 1, sql.report()  # roles, attempt, upsert
+    with database.begin() as session:
+        stored = dict(session.execute(
+            select(m.Item.code, m.Response.answer).join(m.Response.item).join(m.Response.attempt)
+            .where(m.Attempt.registration == uuid.UUID(registration))).all())
+    assert stored == {"ecd-01": {"value": "b"}, "ecd-02": {"value": ["a"]}}
