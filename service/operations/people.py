@@ -54,7 +54,7 @@ def find_or_create_person(
     if person is None:
         # empty collections: a new person has no roles or functions to load
         person = m.Person(organisation=organisation, issuer=issuer, subject=subject, roles=[],
-                          function_assignments=[])
+                          function_assignments=[], created_at=now)  # the caller's clock, as last_seen_at
         session.add(person)
     keep = organisation.store_personal_data
     if person.name != (name if keep else None):  # set only what changed: a returning person stays clean

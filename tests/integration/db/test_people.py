@@ -56,3 +56,15 @@ def test_name_and_email_are_kept_only_when_the_organisation_allows(database, con
         assert (p1.name, p1.email) == (None, None)
         assert (p2.name, p2.email) == ("Ans", "ans@example.nl")
         assert p1.id != p2.id and p1.pseudonym != p2.pseudonym
+
+
+def test_a_new_person_is_created_at_the_callers_time_not_the_machines(database):
+    """The HR figures count people created before the day's end: a launch dated by its own clock
+    (a test's fixed day, a replayed roster) must not land on the machine's day instead."""
+    launched = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    with database.begin() as session:
+        org = m.Organisation(slug="zorg-klok", name="Zorg Klok")
+        session.add(org)
+        person = find_or_create_person(session, org, "https://lms.example", "klok-1", launched)
+        session.flush()
+        assert (person.created_at, person.last_seen_at) == (launched, launched)
