@@ -31,9 +31,7 @@ import logging
 import os
 import secrets
 import socket
-import tempfile
 import threading
-import zipfile
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -223,34 +221,34 @@ def _xml(database: Database, job: m.AccreditationExport, holder: str, directory:
 
 def _certificates(database: Database, job: m.AccreditationExport, holder: str, base_url: str, directory: Path,
                   clock, should_stop):
+    """50 certificates a page; a page's progress commits once the page is in the file."""
     activity_id = job.params["activity_id"]
-    handle, raw = tempfile.mkstemp(prefix="certificaten-", suffix=".zip", dir=directory)
-    os.close(handle)
-    path, done, last = Path(raw), 0, 0
-    try:
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            while True:
-                if should_stop():
-                    raise Stopped
-                now = clock()
-                with database.begin() as session:
-                    items, last = certificates.render_page(session, job.organisation_id, activity_id, base_url,
-                                                           after=last)
-                    for name, body in items:
-                        archive.writestr(name, body)
-                    done += len(items)
-                    if not items:
-                        activity = session.get(m.AccreditedActivity, activity_id)
-                        organisation = session.get(m.Organisation, job.organisation_id)
-                        actor = session.get(m.Person, job.actor_id) if job.actor_id else None
-                        certificates.log_batch(session, organisation, actor, activity_id, done)
-                        filename = certificates.zip_name(activity)
-                        _page(session, job, holder, done, now)
-                        break
+    done, filename = 0, None
+
+    def pages():
+        nonlocal done, filename
+        last = 0
+        while True:
+            if should_stop():
+                raise Stopped
+            now = clock()
+            with database.begin() as session:
+                items, last = certificates.render_page(session, job.organisation_id, activity_id, base_url,
+                                                       after=last)
+                if not items:
+                    activity = session.get(m.AccreditedActivity, activity_id)
+                    organisation = session.get(m.Organisation, job.organisation_id)
+                    actor = session.get(m.Person, job.actor_id) if job.actor_id else None
+                    certificates.log_batch(session, organisation, actor, activity_id, done)
+                    filename = certificates.zip_name(activity)
                     _page(session, job, holder, done, now)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+                    return
+            yield items  # outside the transaction: none stays open while the file is written
+            done += len(items)
+            with database.begin() as session:  # the page is in the file: its progress, and the lease renewed
+                _page(session, job, holder, done, now)
+
+    path = certificates.write_zip(directory, pages())
     return filename, "application/zip", path, done
 
 

@@ -12,7 +12,7 @@ import re
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -116,25 +116,43 @@ def activity_zip(session: Session, organisation: m.Organisation, actor: m.Person
     total = count_certificates(session, organisation.id, activity_id)
     directory = directory or Path(tempfile.gettempdir())
     directory.mkdir(parents=True, exist_ok=True)
+    done = 0
+
+    def pages() -> Iterator[list[tuple[str, bytes]]]:
+        nonlocal done
+        last = 0
+        while True:
+            items, last = render_page(session, organisation.id, activity_id, base_url, after=last)
+            if not items:
+                return
+            yield items
+            done += len(items)
+            if progress is not None:
+                progress(done, max(total, done))
+
+    path = write_zip(directory, pages())
+    log_batch(session, organisation, actor, activity_id, done)
+    return zip_name(activity), path, done
+
+
+def write_zip(directory: Path, pages: Iterable[list[tuple[str, bytes]]]) -> Path:
+    """A new ZIP file in ``directory`` holding each page's (name, PDF), written as each page comes.
+
+    Memory holds one page of certificates, never the whole ZIP. When a page raises, the file is
+    removed and the exception goes on. The caller sends and removes the file.
+    """
     handle, raw = tempfile.mkstemp(prefix="certificaten-", suffix=".zip", dir=directory)
     os.close(handle)
-    path, done, last = Path(raw), 0, 0
+    path = Path(raw)
     try:
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            while True:
-                items, last = render_page(session, organisation.id, activity_id, base_url, after=last)
-                if not items:
-                    break
+            for items in pages:
                 for name, body in items:
                     archive.writestr(name, body)
-                done += len(items)
-                if progress is not None:
-                    progress(done, max(total, done))
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    log_batch(session, organisation, actor, activity_id, done)
-    return zip_name(activity), path, done
+    return path
 
 
 def count_certificates(session: Session, organisation_id: int, activity_id: int) -> int:
