@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import case, delete, func, insert, select, text, update
 
 from service import models as m
 from service.jobs import forward, purge
@@ -57,6 +57,29 @@ def test_the_delivered_counter_follows_every_change_of_status(database, make_per
         counts = outbox.counts_by_kind(session, a)
         assert counts["xapi"] == {"pending": 0, "delivered": 7, "dead": 1, "conflict": 0}
         assert outbox.outbox_counts(session) == {("zorg-a", "delivered"): 7, ("zorg-a", "dead"): 1}
+
+
+def test_one_statement_that_moves_rows_both_ways_across_organisations_keeps_the_counter_exact(database, make_person):
+    """One statement that sends rows to 'delivered' and takes others from it nets out per organisation and kind."""
+    make_person("a", function=None, org_slug="zorg-a")
+    make_person("b", function=None, org_slug="zorg-b")
+    with database.begin() as session:
+        a, b = (session.scalar(select(m.Organisation.id).where(m.Organisation.slug == s)) for s in ("zorg-a", "zorg-b"))
+        session.execute(insert(m.OutboxItem), _rows(a, 4, m.OutboxStatus.DELIVERED, prefix="a")
+                        + _rows(a, 3, m.OutboxStatus.PENDING, prefix="p")
+                        + _rows(b, 5, m.OutboxStatus.DELIVERED, prefix="b")
+                        + _rows(b, 2, m.OutboxStatus.DELIVERED, m.OutboxKind.MAIL, prefix="m"))
+        assert _totals(session) == {(a, "xapi"): 4, (b, "xapi"): 5, (b, "mail"): 2}
+        # one UPDATE: 3 pending rows of a delivered, 2 delivered rows of a and 1 of b put back in line
+        flipped = (m.OutboxItem.dedupe_key.in_(["p0", "p1", "p2", "a0", "a1", "b0"]))
+        session.execute(update(m.OutboxItem).where(flipped).values(status=case(
+            (m.OutboxItem.status == m.OutboxStatus.DELIVERED, m.OutboxStatus.PENDING.value),
+            else_=m.OutboxStatus.DELIVERED.value)))
+        assert _totals(session) == _real_counts(session) == {(a, "xapi"): 5, (b, "xapi"): 4, (b, "mail"): 2}
+        # one UPDATE that changes no status, and one DELETE across both organisations and kinds
+        session.execute(update(m.OutboxItem).values(attempts=m.OutboxItem.attempts + 1))
+        session.execute(delete(m.OutboxItem).where(m.OutboxItem.dedupe_key.in_(["a2", "a0", "b1", "m0"])))
+        assert _totals(session) == _real_counts(session) == {(a, "xapi"): 4, (b, "xapi"): 3, (b, "mail"): 1}
 
 
 def test_the_forwarder_raises_the_counter(committed_database, lrs):
