@@ -25,13 +25,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, cast, select, update
+from sqlalchemy import Text, cast, select, text, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from service import metrics
 from service import models as m
 from service.db import Database, Listener, utcnow
+from service.models.outbox import OPEN_ROWS
 from xapi.client import BatchResult, LRSClient, backoff_delay
 from xapi.errors import LRSError, LRSUnavailableError
 
@@ -116,23 +117,32 @@ class Leased:
 def claim_batch(session: Session, organisation_id: int | None, now: datetime, limit: int,
                 lease_seconds: float = LEASE_SECONDS, kind: m.OutboxKind = m.OutboxKind.XAPI) -> list[Leased]:
     """Lease up to ``limit`` due rows (of one organisation), oldest first, skipping rows others hold."""
+    statement = lease_statement(session.get_bind().dialect.name, organisation_id, now, limit, lease_seconds, kind)
+    return sorted((Leased(*row) for row in session.execute(statement)), key=lambda r: r.id)
+
+
+def lease_statement(dialect: str, organisation_id: int | None, now: datetime, limit: int,
+                    lease_seconds: float = LEASE_SECONDS, kind: m.OutboxKind = m.OutboxKind.XAPI):
+    """The UPDATE ... RETURNING that leases a batch. The due rows of an organisation are read in
+    id order from ``ix_outbox_items_open`` (migration 0027), so a lease stops after ``limit`` rows
+    whatever the backlog and however many rows were delivered before it."""
     due = (
         select(OUTBOX.c.id)
-        .where(*_due(now, kind), *([OUTBOX.c.organisation_id == organisation_id] if organisation_id else []))
+        .where(*_due(now, kind), *([OUTBOX.c.organisation_id == organisation_id] if organisation_id else []),
+               text(OPEN_ROWS))  # the index's own predicate, literally: SQLite does not infer it from 'pending'
         .order_by(OUTBOX.c.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         due = due.with_for_update(skip_locked=True)
     # xAPI statements go out as the JSON text they were stored as: no parse and re-serialise
     payload = cast(OUTBOX.c.payload, Text) if kind is m.OutboxKind.XAPI else OUTBOX.c.payload
-    leased = session.execute(  # the table, not the ORM entity: no bulk-update machinery per batch
+    return (  # the table, not the ORM entity: no bulk-update machinery per batch
         update(OUTBOX)
         .where(OUTBOX.c.id.in_(due.scalar_subquery()))
         .values(next_attempt_at=now + timedelta(seconds=lease_seconds))
         .returning(OUTBOX.c.id, OUTBOX.c.dedupe_key, payload, OUTBOX.c.attempts, OUTBOX.c.organisation_id)
     )
-    return sorted((Leased(*row) for row in leased), key=lambda r: r.id)
 
 
 def retry_at(now: datetime, attempts: int, retry_after: float | None, rng) -> datetime:

@@ -42,8 +42,10 @@ class OutboxItem(Base):
         UniqueConstraint("kind", "dedupe_key"),
         Index("ix_outbox_items_due", "kind", "status", "next_attempt_at"),
         # the admin pages count what is not delivered (few rows) from this index; delivered rows
-        # are counted in OutboxTotal. Queries must repeat the predicate literally to use it.
-        Index("ix_outbox_items_open", "organisation_id", "kind", "status",
+        # are counted in OutboxTotal. The forwarder leases an organisation's due rows from it in id
+        # order (``id`` last), so a lease reads its batch and stops, whatever the backlog and however
+        # many rows were delivered before it. Queries must repeat the predicate literally to use it.
+        Index("ix_outbox_items_open", "organisation_id", "kind", "status", "id",
               postgresql_where=text(OPEN_ROWS), sqlite_where=text(OPEN_ROWS)),
         # delivered rows whose payload is still there: what ``service.jobs.purge.compact_outbox`` finds
         Index("ix_outbox_items_compactable", "delivered_at",
