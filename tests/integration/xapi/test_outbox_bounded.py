@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import case, delete, func, insert, select, text, update
 
 from service import models as m
@@ -39,11 +40,19 @@ def _rows(org_id: int, count: int, status: m.OutboxStatus, kind=m.OutboxKind.XAP
              "status": status, "delivered_at": delivered_at} for n in range(count)]
 
 
-def test_the_delivered_counter_follows_every_change_of_status(database, make_person):
+@pytest.fixture
+def two_organisations(database, make_person) -> tuple[int, int]:
+    """The ids of organisations zorg-a and zorg-b, each with one person."""
     make_person("a", function=None, org_slug="zorg-a")
     make_person("b", function=None, org_slug="zorg-b")
     with database.begin() as session:
-        a, b = (session.scalar(select(m.Organisation.id).where(m.Organisation.slug == s)) for s in ("zorg-a", "zorg-b"))
+        return tuple(session.scalar(select(m.Organisation.id).where(m.Organisation.slug == s))
+                     for s in ("zorg-a", "zorg-b"))
+
+
+def test_the_delivered_counter_follows_every_change_of_status(database, two_organisations):
+    a, b = two_organisations
+    with database.begin() as session:
         session.execute(insert(m.OutboxItem), _rows(a, 7, m.OutboxStatus.DELIVERED, prefix="a")
                         + _rows(a, 3, m.OutboxStatus.PENDING, prefix="p")
                         + _rows(b, 2, m.OutboxStatus.DELIVERED, m.OutboxKind.MAIL, prefix="b"))
@@ -59,12 +68,10 @@ def test_the_delivered_counter_follows_every_change_of_status(database, make_per
         assert outbox.outbox_counts(session) == {("zorg-a", "delivered"): 7, ("zorg-a", "dead"): 1}
 
 
-def test_one_statement_that_moves_rows_both_ways_across_organisations_keeps_the_counter_exact(database, make_person):
+def test_one_statement_that_moves_rows_both_ways_across_organisations_keeps_the_counter_exact(database, two_organisations):
     """One statement that sends rows to 'delivered' and takes others from it nets out per organisation and kind."""
-    make_person("a", function=None, org_slug="zorg-a")
-    make_person("b", function=None, org_slug="zorg-b")
+    a, b = two_organisations
     with database.begin() as session:
-        a, b = (session.scalar(select(m.Organisation.id).where(m.Organisation.slug == s)) for s in ("zorg-a", "zorg-b"))
         session.execute(insert(m.OutboxItem), _rows(a, 4, m.OutboxStatus.DELIVERED, prefix="a")
                         + _rows(a, 3, m.OutboxStatus.PENDING, prefix="p")
                         + _rows(b, 5, m.OutboxStatus.DELIVERED, prefix="b")
@@ -110,15 +117,13 @@ def test_the_counts_are_read_from_the_partial_index(database, make_person):
             assert "ix_outbox_items_open" in plan, plan
 
 
-def test_a_lease_reads_its_batch_in_id_order_from_the_open_rows_index(database, make_person):
+def test_a_lease_reads_its_batch_in_id_order_from_the_open_rows_index(database, two_organisations):
     """A plan check, not a timing: behind many delivered rows and a backlog of another
     organisation, the forwarder's lease takes its rows in id order from ix_outbox_items_open and
     stops after the batch; it neither sorts the whole backlog nor walks the primary key past every
     delivered row (283 ms a lease behind 300,000 of them, before migration 0027)."""
-    make_person("a", function=None, org_slug="zorg-a")
-    make_person("b", function=None, org_slug="zorg-b")
+    a, b = two_organisations
     with database.begin() as session:
-        a, b = (session.scalar(select(m.Organisation.id).where(m.Organisation.slug == s)) for s in ("zorg-a", "zorg-b"))
         session.execute(insert(m.OutboxItem), _rows(a, 3000, m.OutboxStatus.DELIVERED, prefix="d", delivered_at=NOW)
                         + _rows(b, 400, m.OutboxStatus.PENDING, prefix="b") + _rows(a, 400, m.OutboxStatus.PENDING))
         session.execute(text("ANALYZE"))
