@@ -3,8 +3,8 @@
 The forwarder leases an organisation's due rows oldest first (``ORDER BY id LIMIT 100``).
 ``ix_outbox_items_open`` (organisation, kind, status) gave them in no order: each lease read the
 whole backlog and sorted it, or PostgreSQL walked the primary key past every delivered row
-before the first due one (283 ms a lease behind 300,000 delivered rows, against 0.4 ms with this
-index). With ``id`` as its last column the index hands out the due rows of one organisation,
+before the first due one (EXPLAIN ANALYZE, a lease of 100 behind 300,300 delivered rows and a
+backlog of 56,700: 199-371 ms, against 2.4-2.8 ms with this index). With ``id`` as its last column the index hands out the due rows of one organisation,
 kind and status in id order. The admin counts use it as before.
 
 Revision ID: 0027
