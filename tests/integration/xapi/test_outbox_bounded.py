@@ -18,6 +18,7 @@ from service import models as m
 from service.jobs import forward, purge
 from service.models.outbox import OutboxTotal
 from service.operations import outbox
+from xapi.client import BatchResult
 from tests.integration.xapi.test_forwarder_faults import pool, produce, stored_ids, target
 
 NOW = datetime(2026, 11, 30, 9, tzinfo=UTC)
@@ -87,6 +88,31 @@ def test_one_statement_that_moves_rows_both_ways_across_organisations_keeps_the_
         session.execute(update(m.OutboxItem).values(attempts=m.OutboxItem.attempts + 1))
         session.execute(delete(m.OutboxItem).where(m.OutboxItem.dedupe_key.in_(["a2", "a0", "b1", "m0"])))
         assert _totals(session) == _real_counts(session) == {(a, "xapi"): 4, (b, "xapi"): 3, (b, "mail"): 1}
+
+
+def test_a_settled_batch_raises_the_counter_with_one_upsert_on_postgresql(database, two_organisations):
+    """A count, not a timing: the forwarder's settle of a batch of 100 (with a refused row and a
+    lease in the same transaction, as the worker does) counts the batch exactly; on PostgreSQL
+    the counter's trigger runs once per statement (migration 0028), not once per row. SQLite
+    has only row triggers: there the count is checked, not the calls."""
+    a, b = two_organisations
+    with database.begin() as session:
+        session.execute(insert(m.OutboxItem),
+                        _rows(a, 101, m.OutboxStatus.PENDING) + _rows(b, 5, m.OutboxStatus.PENDING, prefix="b"))
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            session.execute(text("SET LOCAL track_functions = 'pl'"))
+        rows = forward.claim_batch(session, a, NOW + timedelta(days=1), 101)
+        refused = rows[0].dedupe_key
+        result = BatchResult(delivered=[r.dedupe_key for r in rows[1:]], rejected={refused: "invalid"})
+        report = forward.record(session, rows, result, NOW)
+        forward.claim_batch(session, b, NOW + timedelta(days=1), 100)
+        assert (report.delivered, report.rejected) == (100, 1)
+        assert _totals(session) == _real_counts(session) == {(a, "xapi"): 100}
+        if postgres:  # the lease, the settle, the refused row and the second lease: four UPDATEs
+            calls = session.scalar(text("SELECT calls FROM pg_stat_xact_user_functions "
+                                        "WHERE funcname = 'outbox_totals_on_update'"))
+            assert calls == 4, calls
 
 
 def test_the_forwarder_raises_the_counter(committed_database, lrs):
