@@ -17,8 +17,8 @@
 The methods are interleaved round by round, each measurement against a fresh LRS (the in-memory
 LRS slows as it fills). A run is 10,000 statements per method: a backlog after an outage, where
 the pace matters, and long enough that the worker's start (woken, first lease) is not a tenth of
-it. The LRS itself is the noise: for the same 10,000 statements it used 4.4 to 5.4 s of CPU from
-one fresh start to the next (``/proc/<pid>/schedstat``), so single rounds spread +-10-20%; read
+it. The LRS itself is the noise: for the same 10,000 statements it used 4.2 to 5.9 s of CPU from
+one fresh start to the next (``/proc/<pid>/stat``), so single rounds spread +-10-20%; read
 the medians. It prints the median rate of each, the spread over the rounds, and the
 worker's share of the same round's ceiling per round and its median; the target is the worker at
 >= 90% of the ceiling on both databases. Beside the rate it prints how busy the worker kept the
