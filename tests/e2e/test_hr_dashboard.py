@@ -103,7 +103,12 @@ def launch_as_manager(page, lms, live_server) -> None:
 
 
 def groups_on(page) -> dict[str, tuple[int, int]]:
-    """Group name -> (employees, meeting all) from the page's group table."""
+    """Group name -> (employees, meeting all) from the page's group table.
+
+    A click that navigates returns once the new page starts loading; on a busy machine its table
+    may not be parsed yet (a run with one core kept busy read no rows at all), so wait for the load.
+    """
+    page.wait_for_load_state()
     found = {}
     for row in page.locator("#groups tbody tr").all():
         name = row.locator("th").inner_text().strip()
